@@ -1,0 +1,69 @@
+"""`neuralab ...`: the command-line face. It parses, shows and calls public
+functions; no training logic lives here.
+
+Each sub-command lives in its own module exposing ``register(subparsers)``,
+which adds a parser and sets ``func(args) -> int`` on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import sys
+
+COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
+
+
+class SuggestingParser(argparse.ArgumentParser):
+    """An ArgumentParser whose "unrecognized arguments" error names the closest option."""
+
+    def error(self, message: str) -> None:  # noqa: D401 - argparse hook
+        if message.startswith("unrecognized arguments:"):
+            known = sorted(_all_option_strings(self))
+            hints = []
+            for word in message.split(":", 1)[1].split():
+                if word.startswith("-"):
+                    close = difflib.get_close_matches(word.split("=")[0], known, n=1)
+                    if close:
+                        hints.append(f"{word} -> did you mean {close[0]}?")
+            if hints:
+                message += " (" + "; ".join(hints) + ")"
+        super().error(message)
+
+
+def _all_option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option of ``parser`` and of its sub-commands, for suggestions."""
+    options = set()
+    for action in parser._actions:
+        options.update(action.option_strings)
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                options |= _all_option_strings(child)
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = SuggestingParser(prog="neuralab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SuggestingParser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"neuralab.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError) as error:
+        # Expected user errors: one clear line, no traceback.
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"neuralab {args.command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

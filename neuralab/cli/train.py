@@ -1,0 +1,58 @@
+"""`neuralab train RECIPE [...]` and `neuralab train --resume RUN`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from neuralab import recipes
+from neuralab.train import RunRecord
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="train a recipe and write a run folder",
+                                   description="Train a named recipe (see `neuralab recipes`) and write runs/<recipe>-<time>/.")
+    parser.add_argument("recipe", nargs="?", help="recipe name, e.g. mnist-mlp")
+    parser.add_argument("--engine", choices=("torch", "scratch"), help="engine to train with (default: torch)")
+    parser.add_argument("--epochs", type=int, help="number of epochs")
+    parser.add_argument("--batch-size", type=int, help="training batch size")
+    parser.add_argument("--lr", type=float, help="learning rate (the peak for one-cycle schedules)")
+    parser.add_argument("--seed", type=int, help="fixes data order, initial weights, dropout and augmentation")
+    parser.add_argument("--device", help="auto, cpu, cuda, cuda:1 ... (torch engine)")
+    parser.add_argument("--out", default="runs", help="folder that receives the run folder (default: runs)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override any config key, e.g. --set model.dropout=0.2 (repeatable)")
+    parser.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    parser.set_defaults(func=train_command)
+
+
+def train_command(args: argparse.Namespace) -> int:
+    if args.resume:
+        config = RunRecord.open(args.resume).read_config()
+        if args.recipe and args.recipe != config["recipe"]:
+            raise ValueError(f"--resume {args.resume} is a {config['recipe']!r} run, not {args.recipe!r}")
+        print(f"resuming {config['recipe']} in {args.resume}")
+    elif args.recipe:
+        config = recipes.resolve(args.recipe, engine=args.engine, device=args.device, seed=args.seed,
+                                 epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, overrides=args.overrides)
+    else:
+        raise ValueError("name a recipe (see `neuralab recipes`) or pass --resume RUN")
+    summary = recipes.run(config, runs_root=args.out, resume=args.resume, progress=not args.quiet)
+    print(result_lines(summary))
+    return 0
+
+
+def result_lines(summary: dict) -> str:
+    """Human summary of a finished run: metrics, targets met or missed, where the files are."""
+    lines = [f"{summary['recipe']} ({summary['engine']}, {summary['device']}, seed {summary['seed']}): "
+             f"{summary['epochs']} epochs in {summary['wall_time_s']:.1f} s"]
+    for name, value in summary.get("metrics", {}).items():
+        if name.startswith("test_"):
+            lines.append(f"  {name:<22} {value:.4f}")
+    for name, verdict in summary.get("targets", {}).items():
+        mark = "met" if verdict["met"] else "MISSED"
+        lines.append(f"  target {name} >= {verdict['target']}: {mark} ({verdict['measured']:.4f})")
+    if summary.get("run_dir"):
+        lines.append(f"  run folder: {summary['run_dir']}")
+    return "\n".join(lines)

@@ -1,0 +1,58 @@
+"""The two engines behind one API: ``neuralab.scratch`` and ``torch``.
+
+Models receive the engine module ``T`` and use only the API subset both share
+(``T.nn``, ``T.nn.functional``, ``T.optim``, ``T.tensor``, ``T.no_grad`` ...).
+Torch-only speedups (devices, threads) are asked for through :func:`capabilities`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from types import ModuleType
+
+ENGINES = ("torch", "scratch")
+
+
+def get(name: str) -> ModuleType:
+    """Return the engine module for ``name`` ("torch" or "scratch")."""
+    if name not in ENGINES:
+        hint = difflib.get_close_matches(name, ENGINES, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise ValueError(f"unknown engine {name!r}: expected one of {ENGINES}{suggestion}")
+    if name == "scratch":
+        return importlib.import_module("neuralab.scratch")
+    try:
+        return importlib.import_module("torch")
+    except ImportError as error:  # torch is an optional extra
+        raise ImportError(
+            "the torch engine needs PyTorch: run `make setup` or "
+            "`pip install torch==2.13.0` before `pip install neuralab[torch]`"
+        ) from error
+
+
+def name_of(T: ModuleType) -> str:
+    """The engine name of a module returned by :func:`get`."""
+    return "scratch" if T.__name__.startswith("neuralab.scratch") else "torch"
+
+
+def capabilities(T: ModuleType) -> dict[str, bool]:
+    """What the engine can do beyond the shared API subset."""
+    is_torch = name_of(T) == "torch"
+    return {
+        "cuda": bool(is_torch and T.cuda.is_available()),
+        "mps": bool(is_torch and getattr(T.backends, "mps", None) and T.backends.mps.is_available()),
+        "threads": is_torch,
+    }
+
+
+def resolve_device(T: ModuleType, requested: str = "auto") -> str:
+    """Pick a device string: "auto" means cuda when present, else cpu."""
+    caps = capabilities(T)
+    if requested == "auto":
+        return "cuda" if caps["cuda"] else "cpu"
+    if requested.startswith("cuda") and not caps["cuda"]:
+        raise ValueError(f"device {requested!r} requested but {name_of(T)} engine has no CUDA here; use --device cpu")
+    if requested != "cpu" and name_of(T) == "scratch":
+        raise ValueError(f"the scratch engine runs on the cpu only; got device {requested!r}")
+    return requested

@@ -1,0 +1,129 @@
+"""Named experiments: resolve a recipe into a full config, then run it.
+
+>>> from neuralab import recipes
+>>> config = recipes.resolve("mnist-mlp", epochs=5, overrides=["model.dropout=0.2"])
+>>> summary = recipes.run(config)
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import importlib
+import inspect
+from pathlib import Path
+from typing import Any, Iterable
+
+from neuralab import engines, models
+from neuralab.recipes.catalog import RECIPES, Recipe
+from neuralab.recipes.config import apply_overrides, require, set_key
+
+# Task -> module with ``run(config, run, resume, progress) -> summary``.
+TASKS = {"classify": "neuralab.recipes.classify"}
+
+BASE_CONFIG: dict[str, Any] = {
+    "recipe": None,
+    "task": None,
+    "engine": "torch",
+    "device": "auto",
+    "seed": 0,
+    "threads": None,
+    "data": {"name": None, "augment": {"shift": 0, "hflip": 0.0}},
+    "model": {"name": None},
+    "optimizer": {"name": "adam", "lr": 0.001, "weight_decay": 0.0},
+    "schedule": {"name": None},
+    "train": {
+        "epochs": 10,
+        "batch_size": 128,
+        "clip_grad_norm": None,
+        "label_smoothing": 0.0,
+        "early_stopping": {"patience": None, "min_delta": 0.0, "monitor": "val_loss"},
+    },
+    "eval": {"batch_size": 1000},
+    "targets": {},
+}
+
+
+def names() -> list[str]:
+    """The recipe names, in catalog order."""
+    return list(RECIPES)
+
+
+def get(name: str) -> Recipe:
+    """The recipe called ``name``; unknown names suggest the closest one."""
+    if name not in RECIPES:
+        close = difflib.get_close_matches(name, RECIPES, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown recipe {name!r}{hint} (run `neuralab recipes` for the list)")
+    return RECIPES[name]
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def model_defaults(model_name: str) -> dict[str, Any]:
+    """Every keyword of the model's ``build`` with its default (so config.json spells them out)."""
+    module = importlib.import_module(models.MODELS[model_name])
+    parameters = list(inspect.signature(module.build).parameters.values())[1:]  # skip T
+    return {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default) for p in parameters}
+
+
+def resolve(
+    name: str,
+    *,
+    engine: str | None = None,
+    device: str | None = None,
+    seed: int | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    lr: float | None = None,
+    overrides: Iterable[str] = (),
+) -> dict[str, Any]:
+    """The recipe's config with every default spelled out and the user's changes applied."""
+    recipe = get(name)
+    config = _merge(BASE_CONFIG, {"recipe": recipe.name, "task": recipe.task, "targets": recipe.targets})
+    config = _merge(config, recipe.config)
+    config["model"] = {"name": config["model"]["name"], **_merge(model_defaults(config["model"]["name"]), config["model"])}
+    flags = {"engine": engine, "device": device, "seed": seed, "train.epochs": epochs,
+             "train.batch_size": batch_size, "optimizer.lr": lr}
+    for key, value in flags.items():
+        if value is not None:
+            set_key(config, key, value)
+    config = apply_overrides(config, overrides)
+    validate(config)
+    return config
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Refuse impossible settings before any data is loaded or any weight trained."""
+    from neuralab import data  # noqa: PLC0415 - keep `neuralab recipes` fast
+
+    train = config["train"]
+    require(config["engine"] in engines.ENGINES, f"engine must be one of {engines.ENGINES}; got {config['engine']!r}")
+    require(isinstance(config["seed"], int) and config["seed"] >= 0, f"seed must be a non-negative integer; got {config['seed']!r}")
+    require(isinstance(train["epochs"], int) and train["epochs"] >= 1, f"epochs must be an integer >= 1; got {train['epochs']!r}")
+    require(isinstance(train["batch_size"], int) and train["batch_size"] >= 1,
+            f"batch size must be an integer >= 1; got {train['batch_size']!r}")
+    lr = config["optimizer"].get("lr")
+    require(isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0, f"learning rate must be a positive number; got {lr!r}")
+    clip = train["clip_grad_norm"]
+    require(clip is None or (isinstance(clip, (int, float)) and clip > 0), f"clip_grad_norm must be positive or null; got {clip!r}")
+    require(0.0 <= train["label_smoothing"] < 1.0, f"label_smoothing must be in [0, 1); got {train['label_smoothing']!r}")
+    threads = config["threads"]
+    require(threads is None or (isinstance(threads, int) and threads >= 1), f"threads must be an integer >= 1 or null; got {threads!r}")
+    data.entry(config["data"]["name"])  # unknown dataset -> error with a suggestion
+    require(config["task"] in TASKS, f"task must be one of {sorted(TASKS)}; got {config['task']!r}")
+
+
+def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train and evaluate ``config``; returns the run's summary (also in ``summary.json``)."""
+    validate(config)
+    task = importlib.import_module(TASKS[config["task"]])
+    return task.run(config, runs_root=runs_root, resume=resume, progress=progress)

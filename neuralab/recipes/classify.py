@@ -1,0 +1,118 @@
+"""Run a classification recipe: data -> model -> Trainer -> test metrics -> figures.
+
+Writes the run folder of ARCHITECTURE.md; ``summary.json`` gets ``test_accuracy``,
+``test_loss``, macro precision/recall/F1 and whether each target was met.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuralab import data, engines, models
+from neuralab.data.augment import ImageAugment
+from neuralab.train import EarlyStopping, RunRecord, Trainer, metrics
+from neuralab.train.optimizers import build_optimizer
+from neuralab.train.schedules import resolve_schedule
+from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified
+
+
+def build(config: dict[str, Any]):
+    """Engine, model and optimizer for ``config`` (seeded, so the initial weights are reproducible)."""
+    T = engines.get(config["engine"])
+    T.manual_seed(config["seed"])
+    model_options = {k: v for k, v in config["model"].items() if k != "name"}
+    model = models.build(config["model"]["name"], T, **model_options)
+    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
+    return T, model, optimizer
+
+
+def spell_out(config: dict[str, Any], optimizer: Any, train_size: int) -> dict[str, Any]:
+    """The config with the optimizer's and the schedule's defaults written in."""
+    config = copy.deepcopy(config)
+    json_safe = (int, float, str, bool, type(None))
+    for key, value in optimizer.defaults.items():
+        if isinstance(value, tuple):
+            value = list(value)
+        if isinstance(value, json_safe) or (isinstance(value, list) and all(isinstance(v, json_safe) for v in value)):
+            config["optimizer"].setdefault(key, value)
+    schedule = schedule_spec(config)
+    if schedule is not None:
+        steps = -(-train_size // config["train"]["batch_size"])
+        config["schedule"] = resolve_schedule(schedule, steps_per_epoch=steps, epochs=config["train"]["epochs"])
+    return config
+
+
+def schedule_spec(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The schedule to build; a one-cycle peak defaults to the optimizer's lr."""
+    spec = dict(config["schedule"])
+    if not spec.get("name"):
+        return None
+    if spec["name"] == "onecycle" and spec.get("max_lr") is None:
+        spec["max_lr"] = config["optimizer"]["lr"]
+    spec.pop("total_steps", None)  # follows the epochs and batch size, never stale
+    if spec["name"] == "cosine":
+        spec.pop("T_max", None)
+    return spec
+
+
+def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train and evaluate one classification config; returns the summary dict."""
+    splits = data.load(config["data"]["name"])
+    T, model, optimizer = build(config)
+    device = engines.resolve_device(T, config["device"])
+    config = spell_out(config, optimizer, len(splits.train))
+    config["device"] = device
+    if resume:
+        record = RunRecord.open(resume)
+    else:
+        record = RunRecord.create(runs_root, name=config["recipe"])
+    record.write_config(config)
+
+    train = config["train"]
+    callbacks = []
+    if train["early_stopping"]["patience"]:
+        stopping = train["early_stopping"]
+        callbacks.append(EarlyStopping(monitor=stopping["monitor"], patience=stopping["patience"], min_delta=stopping["min_delta"]))
+    augment = ImageAugment(**config["data"]["augment"])
+    trainer = Trainer(
+        model, optimizer,
+        functools.partial(T.nn.functional.cross_entropy, label_smoothing=train["label_smoothing"]),
+        engine=T, device=device, schedule=schedule_spec(config), clip_grad_norm=train["clip_grad_norm"],
+        callbacks=callbacks, seed=config["seed"], progress=progress, run=record, threads=config["threads"],
+        augment=augment if augment.active else None,
+    )
+    history = trainer.fit(
+        train=(splits.train.x, splits.train.y), val=(splits.val.x, splits.val.y),
+        epochs=train["epochs"], batch_size=train["batch_size"], eval_batch_size=config["eval"]["batch_size"],
+        resume=True if resume else None,
+    )
+    test_results = trainer.evaluate((splits.test.x, splits.test.y), batch_size=config["eval"]["batch_size"], split="test")
+    logits = trainer.predict(splits.test.x, batch_size=config["eval"]["batch_size"])
+    return report(record, config, splits, history, logits, test_results, models.count_parameters(model))
+
+
+def report(record: RunRecord, config, splits, history, logits: np.ndarray, test_results: dict[str, float], parameters: int) -> dict[str, Any]:
+    """Per-class metrics, figures and target verdicts into the run folder; returns the summary."""
+    predictions = logits.argmax(axis=1)
+    classes = list(splits.classes)
+    details = metrics.classification_report(splits.test.y, predictions, class_names=classes)
+    confusion = metrics.confusion_matrix(splits.test.y, predictions, num_classes=len(classes))
+    plot_history(history, record.figure_path("curves"), title=f"{config['recipe']} ({config['engine']})")
+    plot_confusion_matrix(confusion, record.figure_path("confusion"), class_names=classes)
+    plot_misclassified(splits.test.x, splits.test.y, metrics.softmax(logits), record.figure_path("misclassified"), class_names=classes)
+    measured = {
+        "test_accuracy": test_results["accuracy"],
+        "test_loss": test_results["loss"],
+        "test_macro_precision": details["macro"]["precision"],
+        "test_macro_recall": details["macro"]["recall"],
+        "test_macro_f1": details["macro"]["f1"],
+    }
+    targets = {name: {"target": goal, "measured": measured.get(name), "met": measured.get(name) is not None and measured[name] >= goal}
+               for name, goal in config["targets"].items()}
+    return record.update_summary(metrics=measured, per_class=details["classes"], targets=targets,
+                                 parameters=parameters, run_dir=str(record.path))

@@ -1,0 +1,65 @@
+"""Run configurations: nested dicts resolved from a recipe plus user overrides.
+
+A resolved config spells out every default, so ``config.json`` in a run folder
+is enough to rerun it. Overrides use dotted keys (``--set model.dropout=0.2``);
+a key that does not exist is refused with the closest valid key suggested.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from typing import Any, Iterable
+
+
+def flatten_keys(config: dict, prefix: str = "") -> dict[str, Any]:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}`` (lists stay values)."""
+    flat = {}
+    for key, value in config.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten_keys(value, path + "."))
+        else:
+            flat[path] = value
+    return flat
+
+
+def parse_value(text: str) -> Any:
+    """Read an override value as JSON when it parses (1, 0.5, [32, 64], null, true), else as text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def set_key(config: dict, dotted_key: str, value: Any) -> None:
+    """Set ``config[a][b] = value`` for ``"a.b"``; the key (a leaf or a section) must already exist."""
+    known = flatten_keys(config)
+    sections = {key.rsplit(".", i)[0] for key in known for i in range(1, key.count(".") + 1)}
+    if dotted_key not in known and dotted_key not in sections:
+        close = difflib.get_close_matches(dotted_key, known, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"unknown config key {dotted_key!r}{hint} (see config.json of a run for every key)")
+    *parents, leaf = dotted_key.split(".")
+    node = config
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
+
+
+def apply_overrides(config: dict, assignments: Iterable[str]) -> dict:
+    """Return a copy of ``config`` with ``key=value`` assignments applied."""
+    config = copy.deepcopy(config)
+    for assignment in assignments:
+        if "=" not in assignment:
+            raise ValueError(f"--set expects key=value (e.g. model.dropout=0.2); got {assignment!r}")
+        key, text = assignment.split("=", 1)
+        set_key(config, key.strip(), parse_value(text.strip()))
+    return config
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise ``ValueError(message)`` unless ``condition``: config checks read as one line each."""
+    if not condition:
+        raise ValueError(message)

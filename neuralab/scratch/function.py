@@ -1,0 +1,312 @@
+"""The autograd building block: :class:`Function`, its graph node, grad mode, ``sum_to``.
+
+An op is a ``Function`` subclass with two static methods that work on raw NumPy arrays::
+
+    class Exp(Function):
+        @staticmethod
+        def forward(ctx, x):               # arrays in, array out
+            out = np.exp(x)
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):           # dL/d(out) in, dL/d(input) out
+            (out,) = ctx.saved_tensors
+            return grad * out
+
+``Exp.apply(tensor)`` unwraps the Tensor arguments, runs ``forward`` and, when grad
+mode is on and some input requires grad, records a :class:`Node` (the ``ctx``) that
+``Tensor.backward`` later visits.  ``backward`` returns one gradient per positional
+argument of ``forward`` (``None`` for constants or inputs that need none; check
+``ctx.needs_input_grad[i]`` to skip work).  A forward may return a tuple of arrays: the
+op then has several outputs and ``backward(ctx, *grads)`` receives one gradient per
+output (zeros for outputs that did not take part in the loss).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+
+import numpy as np
+
+Tensor = None  # bound by tensor.py once the Tensor class exists (avoids an import cycle)
+
+_grad_enabled = True
+
+_FREED = ("freed",)
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+class Node:
+    """One recorded op in the graph: the ``ctx`` handed to ``forward``/``backward``.
+
+    ``parents`` holds, per positional argument, the input Tensor if it requires grad
+    (else ``None``); ``buf`` accumulates the incoming gradient during a backward pass.
+    Functions may set any other attribute (shapes, axes) on it.
+    """
+
+    __slots__ = ("fn", "parents", "saved", "needs_input_grad", "buf", "__dict__", "__weakref__")
+    nout = 1          # number of outputs (class default; multi-output ops override per node)
+    retained = None   # Tensor whose .grad was requested with retain_grad()
+    extras = False    # True once hooks / retain_grad / autograd.grad capture apply to this node
+
+    def save_for_backward(self, *arrays) -> None:
+        """Keep arrays for backward; they are freed after backward unless retain_graph=True."""
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        return self.saved if self.saved is not None else ()
+
+    def name(self) -> str:
+        return f"{self.fn.__name__}Backward0"
+
+    @property
+    def next_functions(self) -> tuple:
+        """(node, output index) per input, like torch's ``grad_fn.next_functions``."""
+        out = []
+        for p in self.parents:
+            if p is None:
+                out.append((None, 0))
+            elif p._ctx is None:
+                out.append((AccumulateGrad(p), 0))
+            else:
+                out.append((p._ctx, getattr(p, "_oidx", 0)))
+        return tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+class AccumulateGrad:
+    """Stand-in for torch's leaf node in ``next_functions`` (holds the leaf as ``variable``)."""
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class Function:
+    """Base class of every differentiable op: subclass, define forward/backward, call ``apply``."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on the arrays behind ``args`` and record the op if needed."""
+        T = Tensor
+        ctx = Node()
+        ctx.saved = None
+        if _grad_enabled:
+            parents = []
+            arrays = []
+            track = False
+            for a in args:
+                if isinstance(a, T):
+                    arrays.append(a._data)
+                    if a._rg:
+                        track = True
+                        parents.append(a)
+                        continue
+                else:
+                    arrays.append(a)
+                parents.append(None)
+            if track:
+                ctx.fn = cls
+                ctx.parents = parents
+                ctx.needs_input_grad = [p is not None for p in parents]
+                ctx.buf = None
+        else:
+            arrays = [a._data if isinstance(a, T) else a for a in args]
+            track = False
+        out = cls.forward(ctx, *arrays, **kwargs)
+        if type(out) is tuple:
+            return _wrap_outputs(ctx, out, track)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        t = T.__new__(T)
+        t._data = out
+        t._grad = None
+        if track:
+            t._rg = True
+            t._ctx = ctx
+        else:
+            t._rg = False
+            t._ctx = None
+        return t
+
+
+def _wrap_outputs(ctx, outs, track):
+    T = Tensor
+    result = []
+    for i, out in enumerate(outs):
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        t = T.__new__(T)
+        t._data = out
+        t._grad = None
+        t._oidx = i
+        differentiable = track and out.dtype.kind == "f"
+        t._rg = differentiable
+        t._ctx = ctx if differentiable else None
+        result.append(t)
+    if track:
+        ctx.nout = len(outs)
+        ctx.out_meta = [(o.shape, o.dtype) for o in outs]
+    return tuple(result)
+
+
+# ------------------------------------------------------------------ broadcasting
+
+def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one un-broadcast helper)."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+# ------------------------------------------------------------------ grad mode
+
+def is_grad_enabled() -> bool:
+    """Whether ops are being recorded for autograd."""
+    return _grad_enabled
+
+
+def _set_enabled(mode: bool) -> None:
+    global _grad_enabled
+    _grad_enabled = bool(mode)
+
+
+class _GradModeContext:
+    """Shared machinery: works as ``with ctx():`` and as a decorator ``@ctx()`` / ``@ctx``."""
+
+    _mode = True
+
+    def __new__(cls, orig_func=None):
+        self = super().__new__(cls)
+        if orig_func is not None and callable(orig_func):
+            self.__init__()
+            return self(orig_func)
+        return self
+
+    def __init__(self, orig_func=None):
+        self._prev = []
+
+    def __enter__(self):
+        self._prev.append(_grad_enabled)
+        _set_enabled(self._mode)
+        return None
+
+    def __exit__(self, *exc):
+        _set_enabled(self._prev.pop())
+        return False
+
+    def __call__(self, func):
+        cls = type(self)
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def gen_wrapper(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                with cls():
+                    value = next(gen)
+                while True:
+                    try:
+                        sent = yield value
+                    except GeneratorExit:
+                        gen.close()
+                        raise
+                    with cls():
+                        try:
+                            value = gen.send(sent)
+                        except StopIteration as stop:
+                            return stop.value
+            return gen_wrapper
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with cls():
+                return func(*args, **kwargs)
+        return wrapper
+
+    def clone(self):
+        return type(self)()
+
+
+class no_grad(_GradModeContext):
+    """Disable graph recording: ``with scratch.no_grad(): ...`` or ``@scratch.no_grad()``."""
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Re-enable graph recording inside a ``no_grad`` block."""
+
+    _mode = True
+
+
+class inference_mode(no_grad):
+    """Alias of :class:`no_grad` (the scratch engine has no separate inference tensors)."""
+
+    def __new__(cls, mode=True):
+        self = object.__new__(cls)
+        if callable(mode):
+            self.__init__()
+            return self(mode)
+        return self
+
+    def __init__(self, mode=True):
+        super().__init__()
+        self._mode = not (mode if isinstance(mode, bool) else True)
+
+
+class set_grad_enabled:
+    """Set grad mode now (``set_grad_enabled(False)``) or for a block (``with set_grad_enabled(m):``)."""
+
+    def __init__(self, mode: bool):
+        self._prev = _grad_enabled
+        self._mode = bool(mode)
+        _set_enabled(self._mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        _set_enabled(self._prev)
+        return False
+
+    def __call__(self, func):
+        mode = self._mode
+        _set_enabled(self._prev)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return func(*args, **kwargs)
+        return wrapper

@@ -1,0 +1,272 @@
+"""Checkpoints: tensors in safetensors, everything else in JSON. Never pickle.
+
+A checkpoint named ``last`` is two files side by side::
+
+    checkpoints/last.safetensors   every array: model.<name>, optimizer.state.<idx>.<name>,
+                                   callbacks.<Callback>.<...> (e.g. EarlyStopping's best weights)
+    checkpoints/last.json          everything else: epoch, optimizer param_groups and scalar
+                                   state, scheduler state, RNG states, history, callback state,
+                                   plus the SHA-256 of the .safetensors file
+
+The JSON mirrors the saved state tree; each array is replaced by ``{"__tensor__": key}``
+naming its safetensors entry. A few tags keep Python types JSON cannot hold:
+``{"__tuple__": [...]}``, ``{"__float__": "inf" | "-inf" | "nan"}`` and
+``{"__int_keys__": {...}}`` (dicts keyed by ints, like torch's optimizer state).
+Loading reads data only: no code runs.
+
+The two files cannot be replaced in one atomic step, so the JSON (written second)
+records the hash of the tensors it belongs with; a mismatch (a crash between the two
+writes) is reported instead of silently mixing two epochs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Mapping
+
+import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import load_file, save_file
+
+from neuralab.io import atomic_path, atomic_write_json, sha256_file
+
+FORMAT = "neuralab.checkpoint"
+VERSION = 1
+
+
+class CheckpointError(Exception):
+    """A checkpoint is missing, damaged, or does not fit the model/optimizer it is loaded into."""
+
+
+# ----------------------------------------------------------------------------- paths
+
+
+def checkpoint_paths(path: str | os.PathLike) -> tuple[Path, Path]:
+    """``(tensors_file, json_file)`` for a checkpoint given as a stem, ``.safetensors`` or ``.json``.
+
+    A run folder (holding ``checkpoints/``) or a ``checkpoints`` folder resolves to its
+    ``last`` checkpoint.
+    """
+    path = Path(path)
+    if path.is_dir():
+        folder = path / "checkpoints" if (path / "checkpoints").is_dir() else path
+        path = folder / "last"
+    if path.suffix in (".safetensors", ".json"):
+        path = path.with_suffix("")
+    return path.with_name(path.name + ".safetensors"), path.with_name(path.name + ".json")
+
+
+# ----------------------------------------------------------------------------- encoding
+
+
+def to_numpy(value: Any) -> np.ndarray:
+    """An engine tensor (torch or scratch) or array as a NumPy array on the host."""
+    if isinstance(value, np.ndarray):
+        return value
+    if hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)
+
+
+def _is_tensor(value: Any) -> bool:
+    return isinstance(value, np.ndarray) or (hasattr(value, "detach") and hasattr(value, "cpu"))
+
+
+def encode(value: Any, key: str, tensors: dict[str, np.ndarray]) -> Any:
+    """A JSON-safe copy of ``value``; arrays/tensors move into ``tensors`` under dotted keys."""
+    if _is_tensor(value):
+        if key in tensors:
+            raise CheckpointError(f"two arrays would share the checkpoint key {key!r}")
+        tensors[key] = np.asarray(to_numpy(value), order="C")  # ascontiguousarray would turn 0-d into 1-d
+        return {"__tensor__": key}
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, (np.integer, np.floating, np.bool_)):
+        return encode(value.item(), key, tensors)
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v, f"{key}.{i}", tensors) for i, v in enumerate(value)]}
+    if isinstance(value, list):
+        return [encode(v, f"{key}.{i}", tensors) for i, v in enumerate(value)]
+    if isinstance(value, Mapping):
+        keys = list(value)
+        if keys and all(isinstance(k, int) and not isinstance(k, bool) for k in keys):
+            return {"__int_keys__": {str(k): encode(v, f"{key}.{k}", tensors) for k, v in value.items()}}
+        bad = [k for k in keys if not isinstance(k, str)]
+        if bad:
+            raise CheckpointError(f"cannot store {key!r}: dict keys must be all str or all int, got {bad[:3]}")
+        return {k: encode(v, f"{key}.{k}" if key else k, tensors) for k, v in value.items()}
+    raise CheckpointError(
+        f"cannot store {key!r} of type {type(value).__name__} in a checkpoint: "
+        "only arrays/tensors, numbers, strings, bools, None, lists, tuples and dicts are allowed"
+    )
+
+
+def decode(value: Any, tensors: Mapping[str, np.ndarray], source: Path | None = None) -> Any:
+    """Invert :func:`encode`: tags become tuples/floats/int-keyed dicts, arrays come from ``tensors``."""
+    if isinstance(value, list):
+        return [decode(v, tensors, source) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"__tensor__"}:
+        key = value["__tensor__"]
+        if key not in tensors:
+            raise CheckpointError(f"{source}: the JSON names tensor {key!r} but the tensors file has no such entry")
+        return tensors[key]
+    if set(value) == {"__tuple__"}:
+        return tuple(decode(v, tensors, source) for v in value["__tuple__"])
+    if set(value) == {"__float__"}:
+        return float(value["__float__"])
+    if set(value) == {"__int_keys__"}:
+        return {int(k): decode(v, tensors, source) for k, v in value["__int_keys__"].items()}
+    return {k: decode(v, tensors, source) for k, v in value.items()}
+
+
+# ----------------------------------------------------------------------------- save / load
+
+
+def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> tuple[Path, Path]:
+    """Write ``state`` (a tree of dicts/lists/numbers/arrays/engine tensors) as a checkpoint.
+
+    ``path`` is the stem (``runs/x/checkpoints/last``); returns the two files written.
+    Top-level keys become key prefixes: ``state["model"]["fc.weight"]`` is stored as
+    ``model.fc.weight``.
+    """
+    tensor_file, json_file = checkpoint_paths(path)
+    tensors: dict[str, np.ndarray] = {}
+    tree = encode(dict(state), "", tensors)
+    with atomic_path(tensor_file) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT})
+    meta = {
+        "format": FORMAT,
+        "version": VERSION,
+        "tensors_file": tensor_file.name,
+        "tensors_sha256": sha256_file(tensor_file),
+        "state": tree,
+    }
+    atomic_write_json(json_file, meta)
+    return tensor_file, json_file
+
+
+def _read_meta(json_file: Path) -> dict[str, Any]:
+    if not json_file.is_file():
+        raise CheckpointError(
+            f"checkpoint metadata not found: {json_file} (a checkpoint is a .safetensors file plus a .json "
+            "file with the same name, as written by ModelCheckpoint)"
+        )
+    try:
+        meta = json.loads(json_file.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise CheckpointError(f"checkpoint metadata {json_file} is damaged (not valid JSON: {error})") from error
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{json_file} is not a neuralab checkpoint (expected format {FORMAT!r})")
+    if meta.get("version", 0) > VERSION:
+        raise CheckpointError(f"{json_file} has checkpoint version {meta['version']}; this neuralab reads up to {VERSION}")
+    return meta
+
+
+def _check_tensor_file(tensor_file: Path, meta: dict[str, Any], json_file: Path) -> None:
+    if not tensor_file.is_file():
+        raise CheckpointError(f"checkpoint tensors not found: {tensor_file} (named by {json_file})")
+    expected = meta.get("tensors_sha256")
+    if expected and sha256_file(tensor_file) != expected:
+        raise CheckpointError(
+            f"checkpoint tensors {tensor_file} do not match {json_file} (SHA-256 differs): the file is damaged "
+            "or the two files come from different saves (a crash between the two writes)"
+        )
+
+
+def _load_tensors(tensor_file: Path, keys: list[str] | None = None) -> dict[str, np.ndarray]:
+    try:
+        if keys is None:
+            return load_file(str(tensor_file))
+        with safe_open(str(tensor_file), framework="np") as handle:
+            return {key: handle.get_tensor(key) for key in keys}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise CheckpointError(f"checkpoint tensors {tensor_file} cannot be read (damaged file?): {error}") from error
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a checkpoint back into the state tree given to :func:`save_checkpoint` (arrays as NumPy)."""
+    tensor_file, json_file = checkpoint_paths(path)
+    if not tensor_file.exists() and not json_file.exists():
+        raise CheckpointError(f"no checkpoint at {tensor_file.with_suffix('')}: neither {tensor_file.name} nor {json_file.name} exists")
+    meta = _read_meta(json_file)
+    _check_tensor_file(tensor_file, meta, json_file)
+    return decode(meta["state"], _load_tensors(tensor_file), json_file)
+
+
+# ----------------------------------------------------------------------------- model / optimizer
+
+
+def model_state(model: Any) -> dict[str, np.ndarray]:
+    """The model's ``state_dict`` as host NumPy arrays (copies, safe to keep)."""
+    return {name: np.array(to_numpy(value), copy=True) for name, value in model.state_dict().items()}
+
+
+def load_model_state(model: Any, arrays: Mapping[str, np.ndarray], engine: ModuleType, source: Any = "checkpoint") -> None:
+    """Load NumPy ``arrays`` into ``model`` through ``engine.from_numpy``."""
+    state = {name: engine.from_numpy(np.array(array, copy=True)) for name, array in arrays.items()}
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, KeyError, ValueError) as error:
+        raise CheckpointError(f"the weights in {source} do not fit this model: {error}") from error
+
+
+def optimizer_state(optimizer: Any) -> dict[str, Any]:
+    """The optimizer's ``state_dict`` (engine tensors are turned into arrays when saved)."""
+    return optimizer.state_dict()
+
+
+def load_optimizer_state(optimizer: Any, state: Mapping[str, Any], engine: ModuleType, source: Any = "checkpoint") -> None:
+    """Rebuild the engine's optimizer structure (int state keys, tensors) and load it."""
+
+    def rebuild(value: Any) -> Any:
+        if isinstance(value, np.ndarray):
+            return engine.from_numpy(np.array(value, copy=True))
+        if isinstance(value, dict):
+            return {k: rebuild(v) for k, v in value.items()}
+        return value
+
+    restored = {"state": rebuild(dict(state.get("state", {}))), "param_groups": state["param_groups"]}
+    try:
+        optimizer.load_state_dict(restored)
+    except (RuntimeError, KeyError, ValueError) as error:
+        raise CheckpointError(f"the optimizer state in {source} does not fit this optimizer: {error}") from error
+
+
+def load_weights(model: Any, path: str | os.PathLike, engine: ModuleType) -> Any:
+    """Load only the model weights of a checkpoint (or of a plain safetensors state dict) into ``model``.
+
+    ``path`` may be a run folder (its ``best`` checkpoint if present, else ``last``), a
+    checkpoint stem, or a ``.safetensors``/``.json`` file. Returns ``model``.
+    """
+    path = Path(path)
+    if path.is_dir():
+        folder = path / "checkpoints" if (path / "checkpoints").is_dir() else path
+        path = folder / ("best" if (folder / "best.safetensors").exists() else "last")
+    tensor_file, json_file = checkpoint_paths(path)
+    if json_file.exists():
+        _check_tensor_file(tensor_file, _read_meta(json_file), json_file)
+    elif not tensor_file.is_file():
+        raise CheckpointError(f"no weights at {tensor_file}: expected a checkpoint written by ModelCheckpoint")
+    try:
+        with safe_open(str(tensor_file), framework="np") as handle:
+            keys = list(handle.keys())
+    except (SafetensorError, OSError) as error:
+        raise CheckpointError(f"checkpoint tensors {tensor_file} cannot be read (damaged file?): {error}") from error
+    model_keys = [k for k in keys if k.startswith("model.")]
+    if model_keys:
+        arrays = {k[len("model."):]: v for k, v in _load_tensors(tensor_file, model_keys).items()}
+    else:  # a bare state dict saved by someone else
+        arrays = _load_tensors(tensor_file)
+    # Keep the model's own key order (safetensors stores keys sorted).
+    order = list(model.state_dict())
+    arrays = {k: arrays[k] for k in order if k in arrays} | {k: v for k, v in arrays.items() if k not in order}
+    load_model_state(model, arrays, engine, source=tensor_file)
+    return model

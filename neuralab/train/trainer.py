@@ -1,0 +1,633 @@
+"""The Trainer: fit / evaluate / predict on NumPy arrays, for either engine.
+
+The Trainer uses only the API both engines share (``model.train()``, ``opt.zero_grad()``,
+``loss.backward()``, ``opt.step()``, ``T.no_grad()``, ``T.from_numpy``, ...). Data stays
+in NumPy until each batch is turned into engine tensors at the edge.
+
+Reproducibility: the order of epoch ``e`` is ``np.random.default_rng([seed, e]).permutation(n)``,
+a pure function of the seed and the epoch number, and the engine RNG (dropout, noise) is
+seeded once at the start of a fresh fit and saved in every checkpoint. A run resumed from
+the checkpoint of epoch ``k`` therefore replays epochs ``k+1...`` exactly as an
+uninterrupted run would (same batch size, data and seed).
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import sys
+import time
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from neuralab.engines import capabilities, name_of
+from neuralab.train.callbacks import Callback, ModelCheckpoint
+from neuralab.train.checkpoint import (
+    CheckpointError,
+    checkpoint_paths,
+    load_checkpoint,
+    load_model_state,
+    load_optimizer_state,
+    to_numpy,
+)
+from neuralab.train.history import History
+from neuralab.train.runs import RunRecord
+from neuralab.train.schedules import Schedule, build_schedule
+
+METRICS = ("accuracy",)
+
+ComputeLoss = Callable[[Any, Any, Any], tuple[Any, Any]]
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss, the gradients or the weights stopped being finite numbers.
+
+    Attributes: ``epoch`` and ``step`` where it happened, ``value`` (the non-finite
+    number), ``last_finite_loss``, ``lr`` and ``checkpoint`` (the kept ``last``
+    checkpoint, or ``None``).
+    """
+
+    def __init__(self, message: str, *, epoch: int, step: int, value: float, last_finite_loss: float | None, lr: float, checkpoint: Path | None):
+        super().__init__(message)
+        self.epoch, self.step, self.value = epoch, step, value
+        self.last_finite_loss, self.lr, self.checkpoint = last_finite_loss, lr, checkpoint
+
+
+def epoch_permutation(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The sample order of ``epoch``: a pure function of ``(seed, epoch)``."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def _default_engine(model: Any) -> ModuleType:
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(model, torch.nn.Module):
+        return torch
+    import neuralab.scratch as scratch  # noqa: PLC0415 - only when the model is not a torch one
+
+    return scratch
+
+
+class Trainer:
+    """Train, evaluate and run a model on NumPy arrays.
+
+    Args:
+        model, optimizer: built with ``engine`` (the module ``T``: torch or neuralab.scratch).
+        loss_fn: ``loss_fn(outputs, targets) -> scalar loss tensor`` (mean over the batch).
+        engine: the engine module; inferred from the model when left out.
+        device: ``"cpu"``, ``"cuda"``... (torch only; see ``neuralab.engines.resolve_device``).
+        schedule: a learning-rate schedule spec, see ``neuralab.train.schedules``.
+        clip_grad_norm: clip the global gradient norm to this value before each step.
+        callbacks: ``Callback`` objects (``EarlyStopping``, ``ModelCheckpoint``, your own).
+        metrics: ``("accuracy",)`` or ``()``. Accuracy is measured when targets are integer
+            class labels ``(N,)`` and outputs are scores ``(N, C)`` with ``C >= 2``.
+        seed: seeds the engine RNG and the per-epoch shuffling.
+        progress: a tqdm bar (only on a terminal) plus one summary line per epoch; ``False``
+            prints nothing.
+        run: a ``RunRecord``: epochs go to ``metrics.jsonl``, the end to ``summary.json``, and a
+            ``ModelCheckpoint`` into ``run/checkpoints`` is added unless you passed one.
+        compute_loss: for models whose loss is not ``loss_fn(model(x), y)`` (autoencoders,
+            VAEs, GANs): ``compute_loss(model, x_batch, y_batch) -> (loss, outputs_or_None)``.
+            ``y_batch`` is ``None`` when the data has no targets.
+        threads: torch only: ``torch.set_num_threads(threads)``.
+        augment: ``augment(x_batch, rng) -> x_batch`` on NumPy training batches (never on
+            validation or test data); ``rng`` is derived from ``(seed, epoch)`` so augmented
+            runs stay reproducible and resume exactly.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        optimizer: Any,
+        loss_fn: Callable[[Any, Any], Any] | None = None,
+        *,
+        engine: ModuleType | None = None,
+        device: str = "cpu",
+        schedule: str | dict[str, Any] | None = None,
+        clip_grad_norm: float | None = None,
+        callbacks: Iterable[Callback] = (),
+        metrics: Sequence[str] = ("accuracy",),
+        seed: int = 0,
+        progress: bool = True,
+        run: RunRecord | None = None,
+        compute_loss: ComputeLoss | None = None,
+        threads: int | None = None,
+        augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+    ):
+        if loss_fn is None and compute_loss is None:
+            raise ValueError("Trainer needs loss_fn(outputs, targets) or compute_loss(model, x, y)")
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}: the Trainer measures {METRICS}")
+        if clip_grad_norm is not None and not clip_grad_norm > 0:
+            raise ValueError(f"clip_grad_norm must be a positive number or None; got {clip_grad_norm}")
+        self.T = engine if engine is not None else _default_engine(model)
+        self.engine_name = name_of(self.T)
+        self.device = device
+        self.model = model.to(device) or model  # torch returns the module, keep it either way
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.compute_loss = compute_loss
+        self.augment = augment
+        self.schedule_spec = schedule
+        self.clip_grad_norm = clip_grad_norm
+        self.metrics = tuple(metrics)
+        self.seed = int(seed)
+        self.progress = progress
+        self.run = run
+        self.callbacks: list[Callback] = list(callbacks)
+        if run is not None and not any(isinstance(cb, ModelCheckpoint) for cb in self.callbacks):
+            self.callbacks.append(ModelCheckpoint(run.checkpoints_dir))
+        self.callbacks.sort(key=lambda cb: cb.order)  # stable: equal orders keep the given order
+        if threads and capabilities(self.T)["threads"]:
+            self.T.set_num_threads(int(threads))
+
+        self.history = History()
+        self.schedule: Schedule | None = None
+        self.epoch = 0  # completed epochs
+        self.global_step = 0
+        self.stop_training = False
+        self.restored_epoch: int | None = None  # set by EarlyStopping when it restores weights
+        self._fit_settings: dict[str, Any] = {}
+        self._elapsed_before = 0.0
+        self._fit_started = 0.0
+        self._last_finite: tuple[float, int, int] | None = None  # (loss, epoch, step)
+        self._float_dtype = np.float32
+
+    # ================================================================== public API
+
+    def fit(
+        self,
+        train: tuple[np.ndarray, np.ndarray | None] | np.ndarray,
+        val: tuple[np.ndarray, np.ndarray | None] | np.ndarray | None = None,
+        *,
+        epochs: int = 10,
+        batch_size: int = 128,
+        eval_batch_size: int | None = None,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        resume: str | Path | bool | None = None,
+    ) -> History:
+        """Train for ``epochs`` epochs (counted from 1), validating after each one.
+
+        ``train``/``val`` are ``(x, y)`` NumPy pairs (``y`` may be ``None`` with
+        ``compute_loss``) or a bare ``x``. ``resume`` continues from a checkpoint: a path
+        (run folder, checkpoint stem or file), ``True`` (this run's ``last``, which must
+        exist) or ``"auto"`` (this run's ``last`` if it exists, else a fresh start).
+        Raises ``TrainingDiverged`` when the loss or weights stop being finite.
+        Returns the ``History`` (also at ``trainer.history``).
+        """
+        x, y = _split(train, "train")
+        val_x, val_y = _split(val, "val") if val is not None else (None, None)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1; got {batch_size}")
+        n = len(x)
+        steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
+        if steps_per_epoch == 0:
+            raise ValueError(f"{n} training samples make no batch of {batch_size} with drop_last=True")
+        eval_batch_size = eval_batch_size or max(batch_size, 512)
+        self._float_dtype = _float_dtype_of(self.model)
+        self._fit_settings = {
+            "seed": self.seed, "epochs": epochs, "batch_size": batch_size, "train_size": n,
+            "steps_per_epoch": steps_per_epoch, "shuffle": shuffle, "drop_last": drop_last,
+        }
+        self.schedule = build_schedule(
+            self.schedule_spec, self.optimizer, engine=self.T, steps_per_epoch=steps_per_epoch, epochs=epochs
+        )
+        self.stop_training = False
+        self.restored_epoch = None
+        self._fit_started = time.perf_counter()
+        for callback in self.callbacks:
+            callback.on_fit_start(self)
+        resume_path = self._resume_path(resume)
+        if resume_path is not None:
+            self._restore(load_checkpoint(resume_path), resume_path)
+        else:
+            self.T.manual_seed(self.seed)
+            self.history, self.epoch, self.global_step = History(), 0, 0
+            self._elapsed_before, self._last_finite = 0.0, None
+            if self.run is not None:
+                self.run.truncate_metrics(0)
+
+        try:
+            for epoch in range(self.epoch + 1, epochs + 1):
+                if self.stop_training:
+                    break
+                self._run_epoch(epoch, epochs, x, y, val_x, val_y, batch_size, eval_batch_size, shuffle, steps_per_epoch)
+        except TrainingDiverged as diverged:
+            self._end_callbacks()
+            self.log(str(diverged))
+            self._write_summary("diverged", message=str(diverged), epochs_planned=epochs)
+            raise
+        except BaseException as error:  # KeyboardInterrupt included: leave a record, then re-raise
+            status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            self._write_summary(status, message=f"{type(error).__name__}: {error}", epochs_planned=epochs)
+            raise
+        self._end_callbacks()
+        status = "early_stopped" if self.stop_training and self.epoch < epochs else "completed"
+        self._write_summary(status, epochs_planned=epochs)
+        return self.history
+
+    def evaluate(self, data: tuple[np.ndarray, np.ndarray | None] | np.ndarray, batch_size: int = 1000, split: str | None = "test") -> dict[str, float]:
+        """Mean loss (and accuracy when it applies) over ``data``, in eval mode without gradients.
+
+        With a run attached and ``split`` set, one line goes to ``metrics.jsonl`` and
+        ``<split>_loss``/``<split>_accuracy`` into ``summary.json``'s metrics.
+        """
+        x, y = _split(data, split or "data")
+        self._float_dtype = _float_dtype_of(self.model)
+        started = time.perf_counter()
+        results = self._evaluate_arrays(x, y, batch_size)
+        if self.run is not None and split:
+            self.run.log(epoch=self.epoch or None, split=split, loss=results["loss"], accuracy=results.get("accuracy"),
+                         lr=None, time_s=time.perf_counter() - started)
+            self.run.update_summary(metrics={f"{split}_{k}": v for k, v in results.items()})
+        return results
+
+    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray | tuple[np.ndarray, ...]:
+        """The model's outputs for ``x`` as NumPy (a tuple of arrays if the model returns a tuple)."""
+        x = np.asarray(x)
+        self._float_dtype = _float_dtype_of(self.model)
+        self.model.eval()
+        chunks: list[Any] = []
+        with self.T.no_grad():
+            for start in range(0, len(x), batch_size):
+                out = self.model(self._to_engine(x[start:start + batch_size]))
+                chunks.append(tuple(to_numpy(o) for o in out) if isinstance(out, (tuple, list)) else to_numpy(out))
+        if not chunks:
+            raise ValueError("predict got no samples")
+        if isinstance(chunks[0], tuple):
+            return tuple(np.concatenate(parts) for parts in zip(*chunks))
+        return np.concatenate(chunks)
+
+    @property
+    def lr(self) -> float:
+        """The current learning rate of the first parameter group."""
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    def log(self, message: str) -> None:
+        """Print a line (through tqdm so bars stay intact) unless ``progress=False``."""
+        if self.progress:
+            tqdm.write(message)
+
+    def load_model_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Load NumPy weights (``name -> array``) into the model."""
+        load_model_state(self.model, arrays, self.T, source="saved weights")
+
+    def checkpoint_state(self) -> dict[str, Any]:
+        """Everything an exact resume needs, as a tree for ``save_checkpoint``."""
+        return {
+            "engine": self.engine_name,
+            "epoch": self.epoch,
+            "global_step": self.global_step,
+            "stop_training": self.stop_training,
+            "elapsed_s": self._elapsed_before + (time.perf_counter() - self._fit_started),
+            "last_finite_loss": list(self._last_finite) if self._last_finite else None,
+            "fit": dict(self._fit_settings),
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.spec if self.schedule else None,
+            "scheduler": self.schedule.state_dict() if self.schedule else None,
+            "history": self.history.to_dict(),
+            "rng": self._rng_state(),
+            "callbacks": {key: cb.state_dict() for key, cb in self._callback_keys().items()},
+        }
+
+    # ================================================================== one epoch
+
+    def _run_epoch(self, epoch, epochs, x, y, val_x, val_y, batch_size, eval_batch_size, shuffle, steps) -> None:
+        started = time.perf_counter()
+        lr = self.lr  # the rate the epoch starts with
+        for callback in self.callbacks:
+            callback.on_epoch_start(self, epoch)
+        train = self._train_epoch(epoch, epochs, x, y, batch_size, shuffle, steps)
+        val = self._evaluate_arrays(val_x, val_y, eval_batch_size) if val_x is not None else {}
+        self._check_finite_epoch(epoch, val)
+        row = {
+            "epoch": epoch,
+            "train_loss": train["loss"],
+            "train_accuracy": train.get("accuracy"),
+            "val_loss": val.get("loss"),
+            "val_accuracy": val.get("accuracy"),
+            "lr": lr,
+            "epoch_time_s": time.perf_counter() - started,
+        }
+        if self.schedule is not None:
+            self.schedule.step_epoch(row)
+        self.history.append(**row)
+        self.epoch = epoch
+        if self.run is not None:
+            self.run.log_epoch(epoch, "train", row["train_loss"], row["train_accuracy"], lr, row["epoch_time_s"])
+            if val:
+                self.run.log_epoch(epoch, "val", row["val_loss"], row["val_accuracy"], lr, row["epoch_time_s"])
+        self.log(_epoch_line(row, epochs))
+        for callback in self.callbacks:
+            callback.on_epoch_end(self, epoch, dict(row))
+
+    def _train_epoch(self, epoch, epochs, x, y, batch_size, shuffle, steps) -> dict[str, float]:
+        self.model.train()
+        n = len(x)
+        order = epoch_permutation(self.seed, epoch, n) if shuffle else np.arange(n)
+        parameters = list(self.model.parameters())
+        augment_rng = np.random.default_rng([self.seed, epoch, 1]) if self.augment else None
+        total_loss, seen, correct, counted = 0.0, 0, 0, 0
+        bar = tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch",
+                   disable=None if self.progress else True, dynamic_ncols=True)
+        try:
+            for batch in range(steps):
+                index = order[batch * batch_size:(batch + 1) * batch_size]
+                x_batch = x[index] if augment_rng is None else self.augment(x[index], augment_rng)
+                xb = self._to_engine(x_batch)
+                yb = self._to_engine(y[index]) if y is not None else None
+                self.optimizer.zero_grad()
+                loss, outputs = self._forward(xb, yb)
+                value = float(loss.item())
+                if not math.isfinite(value):
+                    raise self._diverged(epoch, batch, steps, f"the training loss became {value}", value)
+                loss.backward()
+                if self.clip_grad_norm is not None:
+                    norm = _as_float(self.T.nn.utils.clip_grad_norm_(parameters, self.clip_grad_norm))
+                    if not math.isfinite(norm):
+                        raise self._diverged(epoch, batch, steps, f"the gradient norm became {norm}", norm)
+                self.optimizer.step()
+                self.global_step += 1
+                if self.schedule is not None:
+                    self.schedule.step_batch()
+                self._last_finite = (value, epoch, self.global_step)
+                total_loss += value * len(index)
+                seen += len(index)
+                hits = self._correct(outputs, y[index] if y is not None else None)
+                if hits is not None:
+                    correct += hits
+                    counted += len(index)
+                logs = {"epoch": epoch, "batch": batch + 1, "loss": value}
+                if bar.disable is False:
+                    postfix = {"loss": f"{total_loss / seen:.4f}"}
+                    if counted:
+                        postfix["acc"] = f"{correct / counted:.2%}"
+                    bar.set_postfix(postfix, refresh=False)
+                    bar.update()
+                for callback in self.callbacks:
+                    callback.on_batch_end(self, self.global_step, logs)
+        finally:
+            bar.close()
+        results = {"loss": total_loss / seen}
+        if counted:
+            results["accuracy"] = correct / counted
+        return results
+
+    def _evaluate_arrays(self, x, y, batch_size) -> dict[str, float]:
+        self.model.eval()
+        total_loss, seen, correct, counted = 0.0, 0, 0, 0
+        with self.T.no_grad():
+            for start in range(0, len(x), batch_size):
+                xs = x[start:start + batch_size]
+                ys = y[start:start + batch_size] if y is not None else None
+                loss, outputs = self._forward(self._to_engine(xs), self._to_engine(ys) if ys is not None else None)
+                total_loss += float(loss.item()) * len(xs)
+                seen += len(xs)
+                hits = self._correct(outputs, ys)
+                if hits is not None:
+                    correct += hits
+                    counted += len(xs)
+        if not seen:
+            raise ValueError("evaluate got no samples")
+        results = {"loss": total_loss / seen}
+        if counted:
+            results["accuracy"] = correct / counted
+        return results
+
+    def _forward(self, xb, yb) -> tuple[Any, Any]:
+        if self.compute_loss is not None:
+            return self.compute_loss(self.model, xb, yb)
+        outputs = self.model(xb)
+        return self.loss_fn(outputs, yb), outputs
+
+    def _correct(self, outputs, targets: np.ndarray | None) -> int | None:
+        """Correct predictions in a batch, or None when accuracy does not apply."""
+        if ("accuracy" not in self.metrics or outputs is None or targets is None
+                or targets.ndim != 1 or targets.dtype.kind not in "iu"):
+            return None
+        shape = tuple(outputs.shape)
+        if len(shape) != 2 or shape[1] < 2:
+            return None
+        predicted = to_numpy(outputs.argmax(1))
+        return int(np.count_nonzero(predicted == targets))
+
+    def _to_engine(self, array: np.ndarray) -> Any:
+        """NumPy -> engine tensor on the device: floats in the model's dtype, integers as int64."""
+        array = np.asarray(array)
+        if array.dtype.kind == "f" and array.dtype != self._float_dtype:
+            array = array.astype(self._float_dtype)
+        elif array.dtype.kind in "iu" and array.dtype != np.int64:
+            array = array.astype(np.int64)
+        if not (array.flags.writeable and array.flags.c_contiguous):
+            array = np.array(array, copy=True, order="C")
+        tensor = self.T.from_numpy(array)
+        return tensor.to(self.device) if self.device != "cpu" else tensor
+
+    # ================================================================== divergence
+
+    def _check_finite_epoch(self, epoch: int, val: dict[str, float]) -> None:
+        """Refuse to finish an epoch (and so to checkpoint it) with non-finite weights or val loss."""
+        if val and not math.isfinite(val["loss"]):
+            raise self._diverged(epoch, None, None, f"the validation loss became {val['loss']}", val["loss"])
+        for name, value in self.model.state_dict().items():
+            array = to_numpy(value)
+            if array.dtype.kind == "f" and not np.isfinite(array).all():
+                raise self._diverged(epoch, None, None, f"the weights {name!r} hold NaN/Inf", float("nan"))
+
+    def _diverged(self, epoch: int, batch: int | None, steps: int | None, what: str, value: float) -> TrainingDiverged:
+        where = f"epoch {epoch}"
+        if batch is not None:
+            where += f", step {self.global_step + 1} (batch {batch + 1}/{steps})"
+        else:
+            where += " (end of epoch)"
+        if self._last_finite is not None:
+            loss, last_epoch, last_step = self._last_finite
+            last = f"the last finite training loss was {loss:.4g} (epoch {last_epoch}, step {last_step})"
+        else:
+            last = "no step had a finite loss"
+        hint = f"lower the learning rate (now {self.lr:g})"
+        if self.clip_grad_norm is None:
+            hint += " or enable clip_grad_norm (e.g. clip_grad_norm=1.0)"
+        else:
+            hint += f" or lower clip_grad_norm (now {self.clip_grad_norm:g})"
+        checkpoint = next((cb.last_path for cb in self.callbacks if isinstance(cb, ModelCheckpoint) and cb.save_last and cb.has_last()), None)
+        if checkpoint is not None:
+            kept = f"The last good checkpoint (epoch {self.epoch}) is kept at {checkpoint_paths(checkpoint)[0]}."
+        else:
+            kept = "No checkpoint of a good epoch exists yet."
+        message = f"training diverged at {where}: {what}; {last}. Try: {hint}. {kept}"
+        last_loss = self._last_finite[0] if self._last_finite else None
+        return TrainingDiverged(message, epoch=epoch, step=self.global_step + 1, value=value,
+                                last_finite_loss=last_loss, lr=self.lr, checkpoint=checkpoint)
+
+    # ================================================================== resume
+
+    def _resume_path(self, resume: str | Path | bool | None) -> Path | None:
+        if resume is None or resume is False:
+            return None
+        if resume is True or resume == "auto":
+            last = next((cb.last_path for cb in self.callbacks if isinstance(cb, ModelCheckpoint)), None)
+            if last is None:
+                raise ValueError("resume=True/'auto' needs a run or a ModelCheckpoint callback to know where 'last' lives")
+            exists = all(p.exists() for p in checkpoint_paths(last))
+            if resume == "auto" and not exists:
+                return None
+            return last
+        return Path(resume)
+
+    def _restore(self, state: dict[str, Any], source: Path) -> None:
+        if state.get("engine") != self.engine_name:
+            raise CheckpointError(
+                f"{source} was written by the {state.get('engine')} engine; resuming needs the same engine "
+                f"(this Trainer runs {self.engine_name}). To start from its weights use load_weights()."
+            )
+        saved_fit = state.get("fit", {})
+        for key in ("seed", "batch_size", "train_size", "shuffle", "drop_last"):
+            if key in saved_fit and saved_fit[key] != self._fit_settings[key]:
+                warnings.warn(f"resuming with {key}={self._fit_settings[key]!r} but the checkpoint used "
+                              f"{saved_fit[key]!r}: the run will not match an uninterrupted one", stacklevel=3)
+        if (state.get("schedule") or None) != (self.schedule.spec if self.schedule else None):
+            raise CheckpointError(f"{source} was trained with schedule {state.get('schedule')} but this fit builds "
+                                  f"{self.schedule.spec if self.schedule else None}; resume with the same schedule and epochs")
+        load_model_state(self.model, state["model"], self.T, source=source)
+        load_optimizer_state(self.optimizer, state["optimizer"], self.T, source=source)
+        if self.schedule is not None:
+            self.schedule.load_state_dict(state["scheduler"])
+        self.history = History.from_dict(state["history"])
+        self._set_rng_state(state["rng"])
+        saved_callbacks = state.get("callbacks", {})
+        for key, callback in self._callback_keys().items():
+            if key in saved_callbacks:
+                callback.load_state_dict(saved_callbacks[key])
+        self.epoch = int(state["epoch"])
+        self.global_step = int(state["global_step"])
+        self.stop_training = bool(state.get("stop_training", False))
+        self._elapsed_before = float(state.get("elapsed_s", 0.0))
+        self._last_finite = tuple(state["last_finite_loss"]) if state.get("last_finite_loss") else None
+        if self.run is not None:
+            self.run.truncate_metrics(self.epoch)
+        self.log(f"resumed from {source} after epoch {self.epoch}")
+
+    def _callback_keys(self) -> dict[str, Callback]:
+        """Stable names for callback state: the class name, ``#2``... for repeats."""
+        keys: dict[str, Callback] = {}
+        for callback in self.callbacks:
+            name = type(callback).__name__
+            key, count = name, 1
+            while key in keys:
+                count += 1
+                key = f"{name}#{count}"
+            keys[key] = callback
+        return keys
+
+    def _rng_state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"engine": _b64(to_numpy(self.T.get_rng_state()))}
+        if capabilities(self.T)["cuda"] and str(self.device).startswith("cuda"):
+            state["cuda"] = [_b64(to_numpy(s)) for s in self.T.cuda.get_rng_state_all()]
+        kind, keys, position, has_gauss, cached = np.random.get_state()
+        state["numpy"] = {"kind": kind, "keys": _b64(keys), "pos": int(position),
+                          "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+        return state
+
+    def _set_rng_state(self, state: dict[str, Any]) -> None:
+        self.T.set_rng_state(self.T.from_numpy(_unb64(state["engine"], np.uint8)))
+        if "cuda" in state and capabilities(self.T)["cuda"]:
+            self.T.cuda.set_rng_state_all([self.T.from_numpy(_unb64(s, np.uint8)) for s in state["cuda"]])
+        saved = state.get("numpy")
+        if saved:
+            np.random.set_state((saved["kind"], _unb64(saved["keys"], np.uint32), saved["pos"],
+                                 saved["has_gauss"], saved["cached_gaussian"]))
+
+    # ================================================================== ending
+
+    def _end_callbacks(self) -> None:
+        for callback in self.callbacks:
+            callback.on_fit_end(self)
+
+    def _write_summary(self, status: str, message: str | None = None, epochs_planned: int | None = None) -> None:
+        if self.run is None:
+            return
+        final = None
+        if len(self.history):
+            index = self.history.epoch.index(self.restored_epoch) if self.restored_epoch in self.history.epoch else -1
+            final = self.history.row(index)
+        metrics = {}
+        if final:
+            metrics = {k: final[k] for k in ("train_loss", "train_accuracy", "val_loss", "val_accuracy") if final[k] is not None}
+        fields = {
+            "recipe": self.run.recipe,
+            "engine": self.engine_name,
+            "device": str(self.device),
+            "seed": self.seed,
+            "epochs": self.epoch,
+            "epochs_planned": epochs_planned,
+            "wall_time_s": self._elapsed_before + (time.perf_counter() - self._fit_started),
+            "status": status,
+            "weights_from_epoch": final["epoch"] if final else None,
+        }
+        if message:
+            fields["message"] = message
+        self.run.update_summary(metrics=metrics, **fields)
+
+
+# ====================================================================== helpers
+
+
+def _split(data: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
+    if isinstance(data, (tuple, list)):
+        if len(data) != 2:
+            raise ValueError(f"{name} data must be (x, y) or x; got a sequence of {len(data)} items")
+        x, y = data
+    else:
+        x, y = data, None
+    x = np.asarray(x)
+    if y is not None:
+        y = np.asarray(y)
+        if len(y) != len(x):
+            raise ValueError(f"{name}: x has {len(x)} samples but y has {len(y)}")
+    if len(x) == 0:
+        raise ValueError(f"{name} data is empty")
+    return x, y
+
+
+def _as_float(value: Any) -> float:
+    return float(value.item()) if hasattr(value, "item") else float(value)
+
+
+def _float_dtype_of(model: Any) -> np.dtype:
+    for parameter in model.parameters():
+        dtype = to_numpy(parameter).dtype
+        if dtype.kind == "f":
+            return dtype
+    return np.dtype(np.float32)
+
+
+def _b64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def _unb64(text: str, dtype) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
+
+
+def _loss_text(value: float) -> str:
+    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e4 else f"{value:.4g}"
+
+
+def _epoch_line(row: dict[str, Any], epochs: int) -> str:
+    parts = [f"epoch {row['epoch']}/{epochs}", f"train loss {_loss_text(row['train_loss'])}"]
+    if row["train_accuracy"] is not None:
+        parts.append(f"acc {row['train_accuracy']:.2%}")
+    if row["val_loss"] is not None:
+        parts.append(f"| val loss {_loss_text(row['val_loss'])}")
+        if row["val_accuracy"] is not None:
+            parts.append(f"acc {row['val_accuracy']:.2%}")
+    parts.append(f"| lr {row['lr']:.3g} | {row['epoch_time_s']:.1f}s")
+    return "  ".join(parts)

@@ -1,0 +1,82 @@
+"""Figures are written, atomically, as valid PNGs of a sensible size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from neuralab.train import History
+from neuralab.train.metrics import confusion_matrix, softmax
+from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified, worst_misclassified
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def assert_png(path):
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    height, width = imread(path).shape[:2]
+    assert height > 100 and width > 100
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]  # no temp files left
+
+
+def history(with_accuracy=True):
+    h = History()
+    for epoch in range(1, 6):
+        h.append(epoch=epoch, train_loss=1 / epoch, val_loss=1.2 / epoch,
+                 train_accuracy=1 - 0.5 / epoch if with_accuracy else None,
+                 val_accuracy=1 - 0.6 / epoch if with_accuracy else None, lr=0.1, epoch_time_s=1.0)
+    return h
+
+
+@pytest.mark.parametrize("with_accuracy", [True, False])
+def test_history_curves(tmp_path, with_accuracy):
+    path = plot_history(history(with_accuracy), tmp_path / "curves.png", title="tiny run")
+    assert_png(path)
+    wide = imread(path).shape[1]
+    assert (wide > 1000) == with_accuracy  # two panels side by side when accuracy exists
+
+
+def test_history_curves_from_a_dict_without_validation(tmp_path):
+    data = history().to_dict()
+    data["val_loss"] = [None] * 5
+    assert_png(plot_history(data, tmp_path / "c.png"))
+
+
+@pytest.mark.parametrize("normalize", [False, True])
+def test_confusion_matrix_heatmap(tmp_path, normalize):
+    matrix = confusion_matrix([0, 1, 2, 2, 1, 0, 2], [0, 2, 2, 2, 1, 1, 0], 3)
+    path = plot_confusion_matrix(matrix, tmp_path / "cm.png", class_names=["T-shirt", "Trouser", "Pullover"],
+                                 normalize=normalize)
+    assert_png(path)
+
+
+def test_confusion_matrix_rejects_bad_shapes(tmp_path):
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.zeros((2, 3)), tmp_path / "x.png")
+    with pytest.raises(ValueError, match="2 class names for a 3-class"):
+        plot_confusion_matrix(np.zeros((3, 3)), tmp_path / "x.png", class_names=["a", "b"])
+
+
+def test_worst_misclassified_orders_by_true_class_probability():
+    probabilities = np.array([[0.9, 0.1],    # right
+                              [0.2, 0.8],    # wrong, p(true)=0.2
+                              [0.05, 0.95],  # wrong, p(true)=0.05 -> worst
+                              [0.4, 0.6]])   # wrong, p(true)=0.4
+    assert list(worst_misclassified(probabilities, np.array([0, 0, 0, 0]), k=2)) == [2, 1]
+
+
+@pytest.mark.parametrize("shape", [(64,), (1, 12, 12), (12, 12, 3)])
+def test_misclassified_grid(tmp_path, shape):
+    rng = np.random.default_rng(0)
+    images = rng.random((30, *shape))
+    y_true = rng.integers(0, 3, 30)
+    probabilities = softmax(rng.normal(size=(30, 3)) * 3)
+    assert_png(plot_misclassified(images, y_true, probabilities, tmp_path / "worst.png", k=9,
+                                  class_names=["zero", "one", "two"]))
+
+
+def test_misclassified_with_nothing_wrong_still_writes_a_figure(tmp_path):
+    probabilities = np.eye(3)[[0, 1, 2]]
+    path = plot_misclassified(np.zeros((3, 8, 8)), np.array([0, 1, 2]), probabilities, tmp_path / "none.png")
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
