@@ -16,7 +16,15 @@ COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
 
 
 class SuggestingParser(argparse.ArgumentParser):
-    """An ArgumentParser whose "unrecognized arguments" error names the closest option."""
+    """An ArgumentParser whose "unrecognized arguments" error names the closest option.
+
+    Prefix abbreviations are off: ``--epoch`` is an error that suggests ``--epochs``
+    rather than a silent guess.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # noqa: D401 - argparse hook
         if message.startswith("unrecognized arguments:"):

@@ -28,7 +28,7 @@ BASE_CONFIG: dict[str, Any] = {
     "device": "auto",
     "seed": 0,
     "threads": None,
-    "data": {"name": None, "augment": {"shift": 0, "hflip": 0.0}},
+    "data": {"name": None, "standardize": False, "augment": {"shift": 0, "hflip": 0.0}},
     "model": {"name": None},
     "optimizer": {"name": "adam", "lr": 0.001, "weight_decay": 0.0},
     "schedule": {"name": None},

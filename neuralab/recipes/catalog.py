@@ -83,5 +83,35 @@ RECIPES: dict[str, Recipe] = {
             targets={"test_accuracy": 0.925},
             curriculum="published 2-conv baseline on Fashion-MNIST (~92.5%)",
         ),
+        Recipe(
+            name="iris-mlp",
+            summary="004's FeedforwardNN 4-10-3 (ReLU, softmax), finally trained",
+            task="classify",
+            config={
+                "threads": 1,  # tiny batches: a second OpenMP thread only adds waiting
+                "data": {"name": "iris", "standardize": True},
+                "model": {"name": "mlp", "sizes": [4, 10, 3]},
+                "optimizer": {"name": "adam", "lr": 0.01},
+                "train": {"epochs": 100, "batch_size": 16},
+            },
+            targets={"test_accuracy": 0.9},
+            curriculum="004:1668-1717 (E21, never trained there)",
+            notes="30 test flowers: one mistake costs 3.3 points.",
+        ),
+        Recipe(
+            name="digits-mlp",
+            summary="scikit-learn 8x8 digits, MLP 64-128-10: a seconds-long sanity run",
+            task="classify",
+            config={
+                "threads": 1,
+                "data": {"name": "digits"},
+                "model": {"name": "mlp", "sizes": [64, 128, 10]},
+                "optimizer": {"name": "adam", "lr": 0.003},
+                "schedule": {"name": "cosine"},
+                "train": {"epochs": 50, "batch_size": 32},
+            },
+            targets={"test_accuracy": 0.95},
+            curriculum="004:6169-6182 (pixels scaled to [0, 1])",
+        ),
     )
 }

@@ -15,10 +15,17 @@ import numpy as np
 
 from neuralab import data, engines, models
 from neuralab.data.augment import ImageAugment
+from neuralab.data.transforms import standardize
 from neuralab.train import EarlyStopping, RunRecord, Trainer, metrics
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
 from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified
+
+
+def load_splits(config: dict[str, Any]):
+    """The dataset of ``config``, standardized with training statistics when asked."""
+    splits = data.load(config["data"]["name"])
+    return standardize(splits) if config["data"]["standardize"] else splits
 
 
 def build(config: dict[str, Any]):
@@ -62,7 +69,7 @@ def schedule_spec(config: dict[str, Any]) -> dict[str, Any] | None:
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate one classification config; returns the summary dict."""
-    splits = data.load(config["data"]["name"])
+    splits = load_splits(config)
     T, model, optimizer = build(config)
     device = engines.resolve_device(T, config["device"])
     config = spell_out(config, optimizer, len(splits.train))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neuralab import data, engines
-from neuralab.recipes.classify import build
+from neuralab import engines
+from neuralab.recipes.classify import build, load_splits
 from neuralab.train import RunRecord, Trainer, load_weights, metrics
 
 
@@ -19,7 +19,7 @@ def evaluate_run(run_dir: str | Path, checkpoint: str = "best") -> dict[str, Any
         raise FileNotFoundError(f"{weights.with_suffix('.safetensors')} does not exist: the run saved no {checkpoint!r} checkpoint")
     T, model, optimizer = build(config)
     load_weights(model, weights, T)
-    splits = data.load(config["data"]["name"])
+    splits = load_splits(config)
     device = engines.resolve_device(T, "auto" if config["device"] == "cpu" else config["device"])
     trainer = Trainer(model, optimizer, T.nn.functional.cross_entropy, engine=T, device=device, progress=False)
     results = trainer.evaluate((splits.test.x, splits.test.y), batch_size=config["eval"]["batch_size"], split=None)

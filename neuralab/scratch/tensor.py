@@ -374,7 +374,7 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild, (self._data, self._rg))
+        return (_rebuild, (self._data, self._rg, type(self)))
 
     def __deepcopy__(self, memo):
         if self._ctx is not None:
@@ -485,8 +485,13 @@ class Tensor:
         raise not_in_subset(f"Tensor.{name}")
 
 
-def _rebuild(data, requires_grad):
-    return _wrap(data, requires_grad)
+def _rebuild(data, requires_grad, cls=None):
+    t = _new(cls or Tensor)
+    t._data = data
+    t._rg = requires_grad
+    t._grad = None
+    t._ctx = None
+    return t
 
 
 def _size(size) -> tuple:

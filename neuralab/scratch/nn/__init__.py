@@ -1,0 +1,18 @@
+"""``scratch.nn``: Module, Parameter, layers, ``functional``, ``init`` and ``utils``."""
+
+from ..errors import not_in_subset
+from . import functional, init, utils  # noqa: F401
+from .module import Module  # noqa: F401
+from .modules import (  # noqa: F401
+    ELU, GELU, BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, Flatten, Hardtanh, HuberLoss,
+    Identity, KLDivLoss, L1Loss, LeakyReLU, Linear, LogSigmoid, LogSoftmax, Mish, ModuleDict,
+    ModuleList, MSELoss, NLLLoss, ParameterDict, ParameterList, ReLU, ReLU6, Sequential, Sigmoid,
+    SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Softsign, Tanh, Unflatten,
+)
+from .parameter import Parameter  # noqa: F401
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise not_in_subset(f"torch.nn.{name}")

@@ -1,0 +1,88 @@
+"""``nn.utils``: gradient clipping and parameter/vector conversion."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+
+
+def _grads(parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p._grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None):
+    """Scale all gradients so their joint ``norm_type``-norm is at most ``max_norm``.
+
+    Same arithmetic as torch: per-tensor norms, the norm of those norms, then every
+    gradient is multiplied in place by min(1, max_norm / (total + 1e-6)).  Returns the
+    total norm (before clipping) as a 0-dim Tensor.
+    """
+    params = _grads(parameters)
+    max_norm = float(max_norm)
+    norm_type = float(norm_type)
+    if not params:
+        return _wrap(np.zeros((), np.float32))
+    dtype = params[0]._grad.dtype
+    if norm_type == math.inf:
+        norms = [np.abs(p._grad).max() if p._grad.size else dtype.type(0) for p in params]
+        total = np.asarray(max(norms), dtype=dtype)
+    else:
+        norms = np.array([_vector_norm(p._grad, norm_type) for p in params], dtype=dtype)
+        total = np.asarray(_vector_norm(norms, norm_type), dtype=dtype)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
+            "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
+            "`error_if_nonfinite=False`"
+        )
+    coef = dtype.type(max_norm) / (total + dtype.type(1e-6))
+    coef = np.minimum(coef, dtype.type(1.0))
+    for p in params:
+        np.multiply(p._grad, coef.astype(p._grad.dtype), out=p._grad)
+    return _wrap(total)
+
+
+def _vector_norm(x: np.ndarray, p: float):
+    if p == 2.0:
+        return np.sqrt(np.dot(x.reshape(-1), x.reshape(-1)))
+    if p == 1.0:
+        return np.abs(x).sum()
+    return (np.abs(x) ** p).sum() ** (1.0 / p)
+
+
+clip_grad_norm = clip_grad_norm_
+
+
+def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
+    """Clamp every gradient element into [-clip_value, clip_value] in place."""
+    clip_value = float(clip_value)
+    for p in _grads(parameters):
+        np.clip(p._grad, -clip_value, clip_value, out=p._grad)
+
+
+def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None):
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if not tensors:
+        return _wrap(np.zeros((), np.float32))
+    norms = np.array([_vector_norm(t._data, norm_type) for t in tensors])
+    return _wrap(np.asarray(_vector_norm(norms, norm_type), dtype=tensors[0]._data.dtype))
+
+
+def parameters_to_vector(parameters) -> Tensor:
+    """Concatenate parameters into one 1-D tensor (a copy, detached)."""
+    return _wrap(np.concatenate([p._data.reshape(-1) for p in parameters]))
+
+
+def vector_to_parameters(vec, parameters) -> None:
+    """Copy slices of ``vec`` into the parameters, in order."""
+    offset = 0
+    data = vec._data
+    for p in parameters:
+        n = p._data.size
+        p._data[...] = data[offset:offset + n].reshape(p._data.shape)
+        offset += n

@@ -1,0 +1,66 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov, weight decay, maximize.
+
+Same update, in the same order, as torch's single-tensor SGD:
+    g = grad (+ weight_decay * p);  buf = momentum * buf + (1 - dampening) * g
+    g = g + momentum * buf (nesterov) or buf;  p -= lr * g
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import _wrap
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
+                 maximize=False, foreach=None, differentiable=False, fused=None):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {
+            "lr": lr, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay,
+            "nesterov": nesterov, "maximize": maximize, "foreach": foreach,
+            "differentiable": differentiable, "fused": fused,
+        }
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient."""
+        loss = self._closure(closure)
+        state = self.state
+        for group in self.param_groups:
+            lr = group["lr"]
+            momentum = group["momentum"]
+            dampening = group["dampening"]
+            weight_decay = group["weight_decay"]
+            nesterov = group["nesterov"]
+            maximize = group["maximize"]
+            for p in group["params"]:
+                g = p._grad
+                if g is None:
+                    continue
+                data = p._data
+                if maximize:
+                    g = -g
+                if weight_decay != 0:
+                    g = g + weight_decay * data
+                if momentum != 0:
+                    st = state[p]
+                    buf = st.get("momentum_buffer")
+                    if buf is None:
+                        buf = st["momentum_buffer"] = _wrap(np.array(g, copy=True))
+                        b = buf._data
+                    else:
+                        b = buf._data
+                        b *= momentum
+                        b += g if dampening == 0 else (1 - dampening) * g
+                    g = g + momentum * b if nesterov else b
+                data -= lr * g
+        return loss

@@ -1,0 +1,166 @@
+"""The `neuralab` CLI and the recipe layer: bad inputs fail early and clearly, runs are complete."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file
+
+from neuralab import recipes
+from neuralab.cli import main
+
+QUICK = ["--set", "threads=1", "--quiet"]
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_unknown_recipe_suggests_the_closest(capsys):
+    code, _, err = run_cli(capsys, "train", "mnist-mpl")
+    assert code == 2
+    assert "unknown recipe 'mnist-mpl'" in err and "did you mean 'mnist-mlp'" in err
+
+
+def test_unknown_option_suggests_the_closest(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "digits-mlp", "--epoch", "3"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--epoch" in err and "did you mean --epochs?" in err
+
+
+def test_unknown_option_message_names_the_sub_command_option(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "digits-mlp", "--batchsize", "3"])
+    assert "did you mean --batch-size?" in capsys.readouterr().err
+
+
+def test_unknown_config_key_suggests_the_closest():
+    with pytest.raises(KeyError, match="did you mean 'model.dropout'"):
+        recipes.resolve("mnist-mlp", overrides=["model.dropuot=0.2"])
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        ({"lr": -0.1}, "learning rate must be a positive number; got -0.1"),
+        ({"batch_size": 0}, "batch size must be an integer >= 1; got 0"),
+        ({"epochs": 0}, "epochs must be an integer >= 1; got 0"),
+        ({"overrides": ["data.name=mnistt"]}, "did you mean 'mnist'"),
+        ({"overrides": ["train.clip_grad_norm=-1"]}, "clip_grad_norm must be positive"),
+        ({"overrides": ["model.dropout=1.5"]}, None),  # checked when the model is built, still before training
+    ],
+)
+def test_invalid_values_fail_before_training(tmp_path, capsys, flags, message):
+    argv = ["train", "digits-mlp", "--out", str(tmp_path), *QUICK]
+    if "lr" in flags:
+        argv += ["--lr", str(flags["lr"])]
+    if "batch_size" in flags:
+        argv += ["--batch-size", str(flags["batch_size"])]
+    if "epochs" in flags:
+        argv += ["--epochs", str(flags["epochs"])]
+    for override in flags.get("overrides", []):
+        argv += ["--set", override]
+    if message is None:
+        with pytest.raises(ValueError, match="dropout must be in"):
+            recipes.run(recipes.resolve("digits-mlp", overrides=flags["overrides"]), runs_root=tmp_path, progress=False)
+    else:
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2 and message in err
+    assert not any(tmp_path.iterdir()), "no run folder may be created for a refused config"
+
+
+def test_set_requires_key_value(capsys):
+    code, _, err = run_cli(capsys, "train", "digits-mlp", "--set", "model.dropout")
+    assert code == 2 and "--set expects key=value" in err
+
+
+def test_resolved_config_spells_out_every_default():
+    config = recipes.resolve("mnist-cnn", seed=3, overrides=["model.hidden=64", "schedule={\"name\": \"cosine\"}"])
+    assert config["seed"] == 3 and config["model"]["hidden"] == 64
+    assert config["model"]["kernel_size"] == 3 and config["model"]["batchnorm"] is True  # from build()'s defaults
+    assert config["schedule"] == {"name": "cosine"}
+
+
+def test_recipes_table_lists_every_recipe(capsys):
+    code, out, _ = run_cli(capsys, "recipes")
+    assert code == 0
+    for name in recipes.names():
+        assert name in out
+    assert "test_accuracy >= 0.98" in out
+
+
+def test_a_run_writes_the_whole_folder_and_eval_reproduces_it(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "train", "iris-mlp", "--epochs", "20", "--out", str(tmp_path), "--seed", "1", *QUICK)
+    assert code == 0 and "target test_accuracy >= 0.9" in out
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    for key in ("recipe", "engine", "device", "seed", "epochs", "wall_time_s", "metrics"):
+        assert key in summary
+    assert summary["seed"] == 1 and summary["epochs"] == 20
+    assert 0.0 <= summary["metrics"]["test_accuracy"] <= 1.0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["optimizer"]["betas"] == [0.9, 0.999] and config["optimizer"]["eps"] == 1e-8
+    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [row["epoch"] for row in lines if row["split"] == "train"] == list(range(1, 21))
+    for name in ("curves", "confusion", "misclassified"):
+        assert (run_dir / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("best", "last"):
+        assert (run_dir / "checkpoints" / f"{name}.safetensors").exists()
+    code, out, _ = run_cli(capsys, "eval", str(run_dir), "--checkpoint", "last", "--json")
+    assert code == 0
+    evaluated = json.loads(out)
+    assert evaluated["test_accuracy"] == summary["metrics"]["test_accuracy"]
+    assert evaluated["test_loss"] == pytest.approx(summary["metrics"]["test_loss"], rel=1e-6)
+
+
+def test_eval_of_a_missing_run_is_a_clear_error(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "eval", str(tmp_path / "nope"))
+    assert code == 2 and "nope" in err
+
+
+def _train_process(out: Path, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "neuralab", "train", "digits-mlp", "--epochs", "6", "--seed", "7",
+               "--out", str(out), "--set", "threads=1", "--set", "model.dropout=0.2", *extra]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def test_killed_mid_epoch_then_resumed_matches_an_uninterrupted_run(tmp_path):
+    """SIGKILL during epoch 3, `--resume RUN`, and the final metrics and weights equal a clean run's."""
+    clean = _train_process(tmp_path / "clean")
+    assert clean.wait(timeout=300) == 0, clean.stdout.read()
+
+    killed = _train_process(tmp_path / "killed")
+    for line in killed.stdout:  # epoch 1's checkpoint is on disk by the time epoch 2 reports
+        if line.startswith("epoch 2/6"):
+            killed.send_signal(signal.SIGKILL)
+            break
+    killed.wait(timeout=60)
+    assert killed.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    (run_dir,) = (tmp_path / "killed").iterdir()
+    saved_epoch = json.loads((run_dir / "checkpoints" / "last.json").read_text())["state"]["epoch"]
+    assert 1 <= saved_epoch < 6, "the kill must leave an unfinished run behind"
+
+    resumed = subprocess.run([sys.executable, "-m", "neuralab", "train", "--resume", str(run_dir), "--quiet"],
+                             capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    (clean_dir,) = (tmp_path / "clean").iterdir()
+    clean_summary = json.loads((clean_dir / "summary.json").read_text())
+    resumed_summary = json.loads((run_dir / "summary.json").read_text())
+    assert resumed_summary["metrics"]["test_accuracy"] == clean_summary["metrics"]["test_accuracy"]
+    assert resumed_summary["metrics"]["test_loss"] == clean_summary["metrics"]["test_loss"]
+    clean_weights = load_file(clean_dir / "checkpoints" / "last.safetensors")
+    resumed_weights = load_file(run_dir / "checkpoints" / "last.safetensors")
+    for key in (k for k in clean_weights if k.startswith("model.")):
+        np.testing.assert_array_equal(clean_weights[key], resumed_weights[key])
