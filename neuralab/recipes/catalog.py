@@ -71,11 +71,11 @@ RECIPES: dict[str, Recipe] = {
         ),
         Recipe(
             name="fashion-cnn",
-            summary="Fashion-MNIST CNN: 2 x [2 x Conv3x3-BN-ReLU, MaxPool] (32, 64) -> 256 -> 10",
+            summary="Fashion-MNIST CNN: 2 x [Conv3x3-BN-ReLU-MaxPool] (32, 64) -> 256 -> 10",
             task="classify",
             config={
-                "data": {"name": "fashion-mnist", "augment": {"shift": 2, "hflip": 0.5}},
-                "model": {"name": "cnn", "channels": [32, 64], "convs_per_block": 2, "hidden": 256, "dropout": 0.3},
+                "data": {"name": "fashion-mnist", "augment": {"shift": 1, "hflip": 0.5}},
+                "model": {"name": "cnn", "channels": [32, 64], "hidden": 256, "dropout": 0.3},
                 "optimizer": {"name": "adam", "lr": 0.003},
                 "schedule": {"name": "onecycle", "pct_start": 0.25},
                 "train": {"epochs": 12, "batch_size": 128},

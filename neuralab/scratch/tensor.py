@@ -618,10 +618,12 @@ def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None)
         if grads is None:
             grads = (None,) * len(parents)
         elif type(grads) is not tuple:
-            grads = (grads,) if isinstance(grads, np.ndarray) else tuple(grads)
+            grads = (grads,) if isinstance(grads, (np.ndarray, np.generic)) else tuple(grads)
         for p, gi in zip(parents, grads):
             if p is None:
                 continue
+            if gi is not None and type(gi) is not np.ndarray:
+                gi = np.asarray(gi)  # NumPy returns scalars from ops on 0-dim arrays
             c = p._ctx
             if c is None:
                 if gi is not None:

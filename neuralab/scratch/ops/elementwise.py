@@ -150,24 +150,48 @@ def _trunc_int_div(a, b):
 
 
 def floor_divide(input, other):
-    """Floor division (no gradient, like torch)."""
-    return div(input, other, rounding_mode="floor")
+    """Floor division; its gradient is zero (like torch)."""
+    a, b = promote(input, other)
+    if isinstance(a, Tensor) and a._rg and a._data.dtype.kind == "f":
+        bd = b._data if isinstance(b, Tensor) else b
+        return ZeroGrad.apply(a, lambda x: np.floor_divide(x, bd))
+    return div(a, b, rounding_mode="floor")
+
+
+class Remainder(Function):
+    """a - b * floor(a / b) (Python's %), or a - b * trunc(a / b) for fmod."""
+
+    @staticmethod
+    def forward(ctx, a, b, c_style):
+        ctx.save_for_backward(a, b)
+        ctx.meta = (shape_of(a), shape_of(b), c_style)
+        return np.fmod(a, b) if c_style else np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved
+        sa, sb, c_style = ctx.meta
+        need = ctx.needs_input_grad
+        ga = sum_to(grad, sa) if need[0] else None
+        gb = None
+        if need[1]:
+            q = np.trunc(a / b) if c_style else np.floor(a / b)
+            gb = sum_to(-grad * q, sb)
+        return ga, gb, None
 
 
 def remainder(input, other):
-    """Python-style modulus (sign of the divisor); no gradient."""
+    """Python-style modulus (sign of the divisor)."""
     a, b = promote(input, other)
-    ad = a._data if isinstance(a, Tensor) else a
-    bd = b._data if isinstance(b, Tensor) else b
-    return _wrap(np.asarray(np.remainder(ad, bd)))
+    if not isinstance(a, Tensor):
+        a = as_tensor_operand(np.asarray(a))
+    return Remainder.apply(a, b, False)
 
 
 def fmod(input, other):
-    """C-style modulus (sign of the dividend); no gradient."""
+    """C-style modulus (sign of the dividend)."""
     a, b = promote(input, other)
-    ad = a._data if isinstance(a, Tensor) else a
-    bd = b._data if isinstance(b, Tensor) else b
-    return _wrap(np.asarray(np.fmod(ad, bd)))
+    return Remainder.apply(a, b, True)
 
 
 def neg(input):

@@ -48,6 +48,8 @@ class MatMul(Function):
         need = ctx.needs_input_grad
         if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
             return (grad @ b.T if need[0] else None, a.T @ grad if need[1] else None)
+        if a.ndim == 1 and b.ndim == 1:  # dot product: grad is 0-dim
+            return (grad * b if need[0] else None, grad * a if need[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad

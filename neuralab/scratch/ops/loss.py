@@ -330,8 +330,11 @@ class CrossEntropy(Function):
         rows, c = logp.shape
         if reduction == "none":
             coef = grad.reshape(-1)[:, None]
+        elif reduction == "mean":
+            # every target ignored: torch leaves the gradient at zero (the loss itself is nan)
+            coef = grad / denom if denom or smoothing else np.zeros_like(grad)
         else:
-            coef = grad / denom if reduction == "mean" else grad
+            coef = grad
         keep = 1 - smoothing
         ar = np.arange(rows)
         if from_logits:

@@ -12,8 +12,6 @@ Shapes: ``x: (N, C, H, W)`` or unbatched ``(C, H, W)``; 1-D pools run with H = 1
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..function import Function
@@ -221,14 +219,13 @@ class AdaptiveAvgPool(Function):
         oh, ow = h if oh is None else oh, w if ow is None else ow
         a_h, a_w = adaptive_matrix(h, oh, x.dtype), adaptive_matrix(w, ow, x.dtype)
         out = np.matmul(a_h, np.matmul(x4, a_w.T))
-        ctx.meta = (x.shape, a_h, a_w)
+        ctx.meta = (x.shape, out.shape, a_h, a_w)
         return _restore(out, x.shape, spatial)
 
     @staticmethod
     def backward(ctx, grad):
-        x_shape, a_h, a_w = ctx.meta
-        g = grad.reshape(x_shape[:-2] + (a_h.shape[0], a_w.shape[0])) if len(x_shape) >= 3 else grad
-        g = g.reshape((-1, a_h.shape[0], a_w.shape[0]))
+        x_shape, out_shape, a_h, a_w = ctx.meta
+        g = grad.reshape(out_shape)
         return np.matmul(a_h.T, np.matmul(g, a_w)).reshape(x_shape)
 
 
@@ -253,5 +250,5 @@ def adaptive_avg_pool1d(input, output_size):
 
 __all__ = [
     "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "pool_out_size", "math",
+    "pool_out_size",
 ]

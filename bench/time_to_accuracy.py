@@ -1,0 +1,99 @@
+"""Time-to-accuracy on this machine: seconds of training until MNIST test accuracy first reaches a target.
+
+    python bench/time_to_accuracy.py [--engine torch] [--threads N] [--seed S] [--only mlp|cnn]
+
+Test accuracy is measured after every epoch; evaluation time is not counted, only the
+optimizer steps (including augmentation and batch assembly). Targets on 2 CPU cores:
+MLP to 98.0% in <= 30 s, CNN to 99.0% in <= 60 s. A benchmark, not a test: it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from neuralab import recipes  # noqa: E402
+from neuralab.cli.table import format_table  # noqa: E402
+from neuralab.recipes.classify import build, load_splits, schedule_spec  # noqa: E402
+from neuralab.data.augment import ImageAugment  # noqa: E402
+from neuralab.train import Callback, Trainer  # noqa: E402
+
+# name -> (recipe, overrides, target test accuracy, budget in seconds)
+CASES = {
+    "mlp": ("mnist-mlp", ["train.epochs=12"], 0.98, 30.0),
+    "cnn": ("mnist-cnn", ["model.channels=[16, 32]", "model.hidden=64", "train.epochs=3", "optimizer.lr=0.005",
+                          "data.augment.shift=1"], 0.99, 60.0),
+}
+
+
+class StopAtAccuracy(Callback):
+    """Measure test accuracy after each epoch; stop once it reaches ``target``."""
+
+    order = 100
+
+    def __init__(self, x, y, target):
+        self.x, self.y, self.target = x, y, target
+        self.reached_at_s = None
+        self.reached_epoch = None
+        self.train_s = 0.0
+        self.curve = []
+
+    def on_epoch_start(self, trainer, epoch):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        self.train_s += time.perf_counter() - self._started  # fit() gets no val set: pure training
+        accuracy = trainer.evaluate((self.x, self.y), split=None)["accuracy"]
+        self.curve.append((epoch, self.train_s, accuracy))
+        if accuracy >= self.target and self.reached_at_s is None:
+            self.reached_at_s, self.reached_epoch = self.train_s, epoch
+            trainer.stop_training = True
+
+
+def measure(case: str, engine: str, seed: int, threads: int | None) -> dict:
+    name, overrides, target, budget = CASES[case]
+    config = recipes.resolve(name, engine=engine, seed=seed, overrides=[*overrides, "data.augment.hflip=0.0"])
+    config["threads"] = threads
+    splits = load_splits(config)
+    T, model, optimizer = build(config)
+    stopper = StopAtAccuracy(splits.test.x, splits.test.y, target)
+    augment = ImageAugment(**config["data"]["augment"])
+    trainer = Trainer(model, optimizer, T.nn.functional.cross_entropy, engine=T, schedule=schedule_spec(config),
+                      callbacks=[stopper], seed=seed, progress=False, threads=threads,
+                      augment=augment if augment.active else None)
+    trainer.fit(train=(splits.train.x, splits.train.y), epochs=config["train"]["epochs"],
+                batch_size=config["train"]["batch_size"])
+    return {"case": case, "recipe": name, "target": target, "budget": budget, "stopper": stopper}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", default="torch", choices=("torch", "scratch"))
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=tuple(CASES))
+    args = parser.parse_args()
+    rows = []
+    for case in [args.only] if args.only else CASES:
+        result = measure(case, args.engine, args.seed, args.threads)
+        stopper = result["stopper"]
+        reached = stopper.reached_at_s
+        best = max(acc for _, _, acc in stopper.curve)
+        rows.append((result["recipe"], case, f"{result['target']:.1%}",
+                     f"{reached:.1f}" if reached is not None else f"not reached (best {best:.2%})",
+                     stopper.reached_epoch or "-", f"<= {result['budget']:.0f}",
+                     "yes" if reached is not None and reached <= result["budget"] else "no"))
+    print(f"time to accuracy ({args.engine} engine, {args.threads} threads, seed {args.seed}) on "
+          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(format_table(("recipe", "case", "target", "train seconds", "epoch", "budget s", "within"), rows, align="lllrrll"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

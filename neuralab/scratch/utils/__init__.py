@@ -1,0 +1,3 @@
+"""``scratch.utils``: ``data`` (Dataset, DataLoader, ...)."""
+
+from . import data  # noqa: F401

@@ -1,0 +1,203 @@
+"""The parity harness: run the same lambda on PyTorch and on the scratch engine.
+
+    from tests.scratch.harness import check
+    check(lambda T, x, w: T.nn.functional.linear(x, w).relu(), x_array, w_array)
+
+``check`` builds tensors from the *same* NumPy arrays on both engines (float arrays
+require grad unless told otherwise), runs ``fn(T, *tensors)``, and compares
+
+* every output: shape, dtype name and values (integers exactly, floats within the
+  tolerance of their dtype: float64 ~1e-10, float32 ~1e-5 relative);
+* the gradient w.r.t. every input that requires grad, after one backward pass with the
+  same random ``grad_tensors`` for every floating output.
+
+Outputs may be a Tensor, a (named) tuple / list of Tensors, or Python numbers.
+Module parity uses :func:`copy_state` (torch -> scratch or back) and :func:`module_pair`.
+The worst relative error seen per dtype is kept in :data:`STATS` (printed at the end of
+the test session by ``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+import neuralab.scratch as S
+
+# |scratch - torch| <= atol + rtol * |torch| + scale * max|torch|: elementwise relative, with an
+# absolute floor tied to the tensor's magnitude (float32 cancellation near zero crossings of a
+# gradient is rounding, not a bug; float64 keeps that floor negligible).
+TOLERANCE = {
+    "float64": {"rtol": 1e-10, "atol": 1e-12, "scale": 1e-12},
+    "float32": {"rtol": 1e-5, "atol": 1e-6, "scale": 1e-5},
+}
+
+# worst observed relative error per dtype: |a - b| / (|b| + floor / rtol), floor = atol + scale * max|b|
+STATS: dict[str, dict] = {}
+
+
+def _record(dtype: str, rel: float, label: str) -> None:
+    entry = STATS.setdefault(dtype, {"max_rel": 0.0, "where": "", "checks": 0})
+    entry["checks"] += 1
+    if rel > entry["max_rel"]:
+        entry["max_rel"] = rel
+        entry["where"] = label
+
+
+def engine_tensor(T, array, requires_grad: bool = False):
+    """A tensor of engine ``T`` holding a private copy of ``array``."""
+    array = np.array(array, copy=True)
+    t = torch.from_numpy(array) if T is torch else S.from_numpy(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def to_numpy(t) -> np.ndarray:
+    """NumPy copy of a tensor of either engine."""
+    return np.array(t.detach().cpu().numpy(), copy=True)
+
+
+def dtype_name(t) -> str:
+    return str(t.dtype).split(".")[-1]
+
+
+def _flatten(out) -> list:
+    if out is None:
+        return []
+    if isinstance(out, (torch.Tensor, S.Tensor)):
+        return [out]
+    if isinstance(out, (tuple, list)):
+        items = []
+        for o in out:
+            items.extend(_flatten(o))
+        return items
+    if isinstance(out, (int, float, bool, np.number, np.bool_)):
+        return [out]
+    raise TypeError(f"harness: unsupported output type {type(out).__name__}")
+
+
+def assert_close(expected, actual, label: str = "", rtol=None, atol=None) -> None:
+    """Compare one torch value with one scratch value: shape, dtype and numbers."""
+    if not isinstance(expected, torch.Tensor):
+        assert not isinstance(actual, S.Tensor) or actual.numel() == 1, f"{label}: expected a Python number"
+        a = float(actual) if not isinstance(actual, bool) else actual
+        if isinstance(expected, bool):
+            assert a == expected, f"{label}: {a} != {expected}"
+        else:
+            assert np.isclose(a, float(expected), rtol=1e-10, atol=1e-12), f"{label}: {a} != {expected}"
+        return
+    assert isinstance(actual, S.Tensor), f"{label}: scratch returned {type(actual).__name__}, torch a Tensor"
+    assert tuple(expected.shape) == tuple(actual.shape), (
+        f"{label}: shape {tuple(actual.shape)} != torch {tuple(expected.shape)}"
+    )
+    dt = dtype_name(expected)
+    assert dtype_name(actual) == dt, f"{label}: dtype {dtype_name(actual)} != torch {dt}"
+    e, a = to_numpy(expected), to_numpy(actual)
+    if dt not in TOLERANCE:
+        np.testing.assert_array_equal(a, e, err_msg=label)
+        return
+    tol = TOLERANCE[dt]
+    rtol = tol["rtol"] if rtol is None else rtol
+    atol = tol["atol"] if atol is None else atol
+    finite = np.isfinite(e)
+    np.testing.assert_array_equal(np.isfinite(a), finite, err_msg=f"{label}: non-finite pattern differs")
+    np.testing.assert_array_equal(a[~finite], e[~finite], err_msg=f"{label}: inf/nan differ")
+    if finite.any():
+        ref = np.abs(e[finite]).astype(np.float64)
+        diff = np.abs(a[finite].astype(np.float64) - e[finite])
+        floor = tol["atol"] + tol["scale"] * float(ref.max())
+        rel = float(np.max(diff / (ref + floor / tol["rtol"])))
+        _record(dt, rel, label)
+        allowed = atol + rtol * ref + tol["scale"] * float(ref.max())
+        bad = diff > allowed
+        if bad.any():
+            i = int(np.argmax(diff - allowed))
+            raise AssertionError(
+                f"{label}: {int(bad.sum())}/{bad.size} values differ beyond rtol={rtol}, atol={atol}; "
+                f"worst: scratch {a[finite][i]!r} vs torch {e[finite][i]!r}"
+            )
+
+
+def check(fn, *arrays, grad=None, rtol=None, atol=None, grad_rtol=None, grad_atol=None,
+          backward=True, seed=0, label=None, kwargs=None):
+    """Run ``fn(T, *inputs, **kwargs)`` on torch and scratch; compare outputs and gradients.
+
+    arrays   -- NumPy arrays (or numbers) used as inputs on both engines
+    grad     -- per-input flags for requires_grad (default: floating arrays)
+    backward -- set False for ops without gradients (comparisons, argmax...)
+    Returns (torch_outputs, scratch_outputs) as flat lists.
+    """
+    label = label or getattr(fn, "__name__", "fn")
+    kwargs = kwargs or {}
+    arrays = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in arrays]
+    if grad is None:
+        grad = [a.dtype.kind == "f" and backward for a in arrays]
+    elif isinstance(grad, bool):
+        grad = [grad and a.dtype.kind == "f" for a in arrays]
+    t_inputs = [engine_tensor(torch, a, g) for a, g in zip(arrays, grad)]
+    s_inputs = [engine_tensor(S, a, g) for a, g in zip(arrays, grad)]
+    t_out = _flatten(fn(torch, *t_inputs, **kwargs))
+    s_out = _flatten(fn(S, *s_inputs, **kwargs))
+    assert len(t_out) == len(s_out), f"{label}: {len(s_out)} outputs vs torch {len(t_out)}"
+    for i, (e, a) in enumerate(zip(t_out, s_out)):
+        assert_close(e, a, f"{label} output {i}", rtol, atol)
+    if not backward or not any(grad):
+        return t_out, s_out
+    rng = np.random.default_rng(seed)
+    roots_t, roots_s, seeds_t, seeds_s = [], [], [], []
+    for e, a in zip(t_out, s_out):
+        if isinstance(e, torch.Tensor) and e.requires_grad:
+            assert a.requires_grad, f"{label}: scratch output does not require grad"
+            w = rng.standard_normal(tuple(e.shape)).astype(to_numpy(e).dtype)
+            roots_t.append(e)
+            roots_s.append(a)
+            seeds_t.append(torch.from_numpy(w.copy()))
+            seeds_s.append(S.from_numpy(w.copy()))
+    if not roots_t:
+        return t_out, s_out
+    torch.autograd.backward(roots_t, seeds_t)
+    S.autograd.backward(roots_s, seeds_s)
+    for i, (tt, st, g) in enumerate(zip(t_inputs, s_inputs, grad)):
+        if not g:
+            continue
+        if tt.grad is None:
+            assert st.grad is None or not np.any(to_numpy(st.grad)), f"{label}: grad of input {i} should be None"
+            continue
+        assert st.grad is not None, f"{label}: scratch gave no grad for input {i}"
+        assert_close(tt.grad, st.grad, f"{label} grad input {i}", grad_rtol or rtol, grad_atol or atol)
+    return t_out, s_out
+
+
+# ---------------------------------------------------------------- modules
+
+def copy_state(src, dst, strict: bool = True):
+    """Copy ``src``'s state_dict into ``dst`` (either direction between torch and scratch)."""
+    values = {k: to_numpy(v) for k, v in src.state_dict().items()}
+    if isinstance(dst, torch.nn.Module):
+        values = {k: torch.from_numpy(v) for k, v in values.items()}
+    return dst.load_state_dict(values, strict=strict)
+
+
+def module_pair(build, *, dtype="float64", **hparams):
+    """Build ``build(T, **hparams)`` on both engines with torch's weights copied into scratch."""
+    tm = build(torch, **hparams).to(getattr(torch, dtype))
+    sm = build(S, **hparams).to(getattr(S, dtype))
+    copy_state(tm, sm)
+    return tm, sm
+
+
+def check_module(build, *arrays, dtype="float64", train=True, rtol=None, atol=None, label=None, **hparams):
+    """Forward both copies of a module on the same inputs; compare outputs and every parameter's grad."""
+    label = label or getattr(build, "__name__", "module")
+    tm, sm = module_pair(build, dtype=dtype, **hparams)
+    tm.train(train)
+    sm.train(train)
+    t_out, s_out = check(lambda T, *xs: (tm if T is torch else sm)(*xs), *arrays, label=label, rtol=rtol, atol=atol)
+    for (name, tp), (sname, sp) in zip(tm.named_parameters(), sm.named_parameters()):
+        assert name == sname, f"{label}: parameter order {sname} != torch {name}"
+        if tp.grad is None:
+            assert sp.grad is None, f"{label}: {name} should have no grad"
+        else:
+            assert_close(tp.grad, sp.grad, f"{label} grad {name}", rtol, atol)
+    return tm, sm
