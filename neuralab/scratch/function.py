@@ -33,6 +33,7 @@ import numpy as np
 Tensor = None  # bound by tensor.py once the Tensor class exists (avoids an import cycle)
 
 _grad_enabled = True
+_new = object.__new__
 
 _FREED = ("freed",)
 _FREED_MESSAGE = (
@@ -47,12 +48,13 @@ _FREED_MESSAGE = (
 class Node:
     """One recorded op in the graph: the ``ctx`` handed to ``forward``/``backward``.
 
-    ``parents`` holds, per positional argument, the input Tensor if it requires grad
-    (else ``None``); ``buf`` accumulates the incoming gradient during a backward pass.
-    Functions may set any other attribute (shapes, axes) on it.
+    ``parents`` holds one edge per positional argument: the producing Node (or
+    ``(node, output_index)`` for multi-output ops), the leaf Tensor itself, or ``None``
+    when that argument needs no gradient.  ``buf`` accumulates the incoming gradient
+    during a backward pass.  Functions may set any other attribute (shapes, axes) on it.
     """
 
-    __slots__ = ("fn", "parents", "saved", "needs_input_grad", "buf", "__dict__", "__weakref__")
+    __slots__ = ("fn", "parents", "saved", "needs_input_grad", "buf", "deps", "mark", "__dict__", "__weakref__")
     nout = 1          # number of outputs (class default; multi-output ops override per node)
     retained = None   # Tensor whose .grad was requested with retain_grad()
     extras = False    # True once hooks / retain_grad / autograd.grad capture apply to this node
@@ -77,10 +79,12 @@ class Node:
         for p in self.parents:
             if p is None:
                 out.append((None, 0))
-            elif p._ctx is None:
-                out.append((AccumulateGrad(p), 0))
+            elif type(p) is Node:
+                out.append((p, 0))
+            elif type(p) is tuple:
+                out.append(p)
             else:
-                out.append((p._ctx, getattr(p, "_oidx", 0)))
+                out.append((AccumulateGrad(p), 0))
         return tuple(out)
 
     def __repr__(self) -> str:
@@ -118,34 +122,40 @@ class Function:
         T = Tensor
         ctx = Node()
         ctx.saved = None
+        track = False
         if _grad_enabled:
             parents = []
+            needs = []
             arrays = []
-            track = False
             for a in args:
                 if isinstance(a, T):
                     arrays.append(a._data)
                     if a._rg:
                         track = True
-                        parents.append(a)
+                        c = a._ctx
+                        # edges point at the producing node (or the leaf itself), not at the
+                        # Tensor object, so later in-place rebinding cannot rewrite history
+                        parents.append(a if c is None else (c if c.nout == 1 else (c, a._oidx)))
+                        needs.append(True)
                         continue
                 else:
                     arrays.append(a)
                 parents.append(None)
+                needs.append(False)
             if track:
                 ctx.fn = cls
                 ctx.parents = parents
-                ctx.needs_input_grad = [p is not None for p in parents]
+                ctx.needs_input_grad = needs
                 ctx.buf = None
+                ctx.mark = 0
         else:
             arrays = [a._data if isinstance(a, T) else a for a in args]
-            track = False
         out = cls.forward(ctx, *arrays, **kwargs)
-        if type(out) is tuple:
-            return _wrap_outputs(ctx, out, track)
         if type(out) is not np.ndarray:
+            if type(out) is tuple:
+                return _wrap_outputs(ctx, out, track)
             out = np.asarray(out)
-        t = T.__new__(T)
+        t = _new(T)
         t._data = out
         t._grad = None
         if track:

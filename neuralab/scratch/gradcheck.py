@@ -72,14 +72,15 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     numerical = [[np.zeros((inputs[i]._data.size, o._data.size)) for i in diff] for o in outputs]
     with no_grad():
         for k, i in enumerate(diff):
-            flat = inputs[i]._data.reshape(-1)  # a view: perturbs the input in place
-            for e in range(flat.size):
-                orig = flat[e]
-                flat[e] = orig + eps
+            arr = inputs[i]._data  # perturbed in place, element by element (any memory order)
+            for e in range(arr.size):
+                idx = np.unravel_index(e, arr.shape)
+                orig = arr[idx]
+                arr[idx] = orig + eps
                 plus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                flat[e] = orig - eps
+                arr[idx] = orig - eps
                 minus = [o._data.astype(np.float64).reshape(-1) for o in _float_outputs(func(*inputs))]
-                flat[e] = orig
+                arr[idx] = orig
                 for oi in range(len(outputs)):
                     numerical[oi][k][e, :] = (plus[oi] - minus[oi]) / (2 * eps)
 

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import builtins
 import weakref
+from sys import getrefcount
 
 import numpy as np
 
 from . import dtypes as _dt
 from . import function as _fn
 from .errors import not_in_subset
-from .function import _FREED, _FREED_MESSAGE
+from .function import _FREED, _FREED_MESSAGE, Node
 
 _new = object.__new__
-_FLOATS = ("f",)
 
 
 class Size(tuple):
@@ -112,7 +112,9 @@ class Tensor:
     def __init__(self, *args, dtype=None, device=None, requires_grad=False):
         _check_device(device)
         np_dtype = _dt.to_np(dtype) if dtype is not None else _dt.default_np()
-        if len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)):
+        if not args:
+            arr = np.zeros((0,), dtype=np_dtype)
+        elif len(args) == 1 and not isinstance(args[0], (builtins.int, np.integer)):
             data = args[0]
             data = data._data if isinstance(data, Tensor) else data
             arr = np.array(data, dtype=np_dtype)
@@ -286,7 +288,11 @@ class Tensor:
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self._ctx is None:
-            hooks = _LEAF_HOOKS.setdefault(self, [])
+            entry = _LEAF_HOOKS.get(id(self))
+            if entry is None:
+                key = id(self)
+                entry = _LEAF_HOOKS[key] = (weakref.ref(self, lambda _ref, k=key: _LEAF_HOOKS.pop(k, None)), [])
+            hooks = entry[1]
         else:
             node = self._ctx
             if node.__dict__.get("hooks") is None:
@@ -305,7 +311,9 @@ class Tensor:
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones_like(self._data)
+            g = np.array(1, dtype=self._data.dtype)
+            if self._data.ndim:
+                g = g.reshape(self._data.shape)
         else:
             g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self._data.dtype)
             if g.shape != self._data.shape:
@@ -382,9 +390,9 @@ class Tensor:
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
             )
         t = _new(type(self))
-        t._data = self._data.copy()
+        t._data = self._data.copy(order="K")  # keep the memory order (nn.Linear weights are column-major)
         t._rg = self._rg
-        t._grad = None if self._grad is None else self._grad.copy()
+        t._grad = None if self._grad is None else self._grad.copy(order="K")
         t._ctx = None
         memo[id(self)] = t
         return t
@@ -510,7 +518,8 @@ class _HookHandle:
             self._hooks.remove(self._hook)
 
 
-_LEAF_HOOKS: "weakref.WeakKeyDictionary[Tensor, list]" = weakref.WeakKeyDictionary()
+# id(leaf) -> (weakref to the leaf, hooks); keyed by id because Tensor.__eq__ is elementwise
+_LEAF_HOOKS: dict = {}
 
 
 def _format(t: Tensor, prefix: str) -> str:
@@ -561,6 +570,9 @@ def _cast(t: Tensor, np_dtype) -> Tensor:
 
 # ---------------------------------------------------------------- the graph walk
 
+_PASS = 0  # backward-pass counter used to mark visited nodes
+
+
 def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None):
     """Propagate ``root_grads`` from ``roots`` to the leaves, iteratively (no recursion).
 
@@ -569,25 +581,38 @@ def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None)
     gradients accumulate into ``leaf._grad``; with ``capture`` (a dict id(tensor) -> slot
     list, used by ``autograd.grad``) they are collected there instead.
     """
-    deps = {}
+    global _PASS
+    _PASS += 1
+    mark = _PASS
+    # pass 1: count, for every node reachable from the roots, how many of its consumers
+    # take part in this backward (stored on the node: deps), marking visited nodes
     stack = []
+    visited = []
     for t in roots:
         c = t._ctx
-        if c is not None and c not in deps:
-            deps[c] = 0
+        if c is not None and c.mark != mark:
+            c.mark = mark
+            c.deps = 0
             stack.append(c)
     while stack:
         node = stack.pop()
+        visited.append(node)
         for p in node.parents:
-            if p is not None:
-                c = p._ctx
-                if c is not None:
-                    n = deps.get(c)
-                    if n is None:
-                        deps[c] = 1
-                        stack.append(c)
-                    else:
-                        deps[c] = n + 1
+            if p is None:
+                continue
+            tp = type(p)
+            if tp is Node:
+                c = p
+            elif tp is tuple:
+                c = p[0]
+            else:
+                continue  # a leaf
+            if c.mark != mark:
+                c.mark = mark
+                c.deps = 1
+                stack.append(c)
+            else:
+                c.deps += 1
 
     handed = set()  # ids of arrays already owned by some leaf's .grad
     leaf_hooks = _LEAF_HOOKS if len(_LEAF_HOOKS) else None
@@ -598,18 +623,23 @@ def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None)
             _accumulate_leaf(t, g, handed, leaf_hooks, only, capture)
         else:
             _add_to_node(c, t, g)
-    ready = [c for c, n in deps.items() if n == 0]
+    ready = [c for c in visited if c.deps == 0]
+    needed = None if capture is None else _nodes_leading_to(visited, capture)
+    slow_leaves = leaf_hooks is not None or only is not None or capture is not None
+    ndarray = np.ndarray
 
     while ready:
         node = ready.pop()
         g = node.buf
         node.buf = None
-        if node.saved is _FREED:
-            raise RuntimeError(_FREED_MESSAGE)
         parents = node.parents
+        if node.extras and g is not None and node.nout == 1:
+            g = _node_extras(node, g, capture)  # hooks, retain_grad, autograd.grad capture
+        if needed is not None and node not in needed:
+            g = None  # autograd.grad: nothing below this node was asked for
+        elif node.saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
         if node.nout == 1:
-            if node.extras:
-                g = _node_extras(node, g, capture)
             grads = None if g is None else node.fn.backward(node, g)
         else:
             gs = g if g is not None else [None] * node.nout
@@ -622,25 +652,88 @@ def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None)
         for p, gi in zip(parents, grads):
             if p is None:
                 continue
-            if gi is not None and type(gi) is not np.ndarray:
+            if gi is not None and type(gi) is not ndarray:
                 gi = np.asarray(gi)  # NumPy returns scalars from ops on 0-dim arrays
-            c = p._ctx
-            if c is None:
+            tp = type(p)
+            if tp is Node:
+                c = p
                 if gi is not None:
-                    _accumulate_leaf(p, gi, handed, leaf_hooks, only, capture)
+                    b = c.buf
+                    c.buf = gi if b is None else b + gi
+            elif tp is tuple:
+                c, i = p
+                if gi is not None:
+                    bufs = c.buf
+                    if bufs is None:
+                        bufs = c.buf = [None] * c.nout
+                    bufs[i] = gi if bufs[i] is None else bufs[i] + gi
             else:
-                if gi is not None:
-                    if c.nout == 1:
-                        b = c.buf
-                        c.buf = gi if b is None else b + gi
-                    else:
-                        _add_to_node(c, p, gi)
-                n = deps[c] - 1
-                deps[c] = n
-                if n == 0:
-                    ready.append(c)
+                if gi is None:
+                    continue
+                if slow_leaves:
+                    _accumulate_leaf(p, gi, handed, leaf_hooks, only, capture)
+                    continue
+                old = p._grad
+                if old is None:
+                    # the leaf must own its gradient: no read-only broadcasts, no array that some
+                    # other leaf or node also holds; a view is fine only of a temporary that
+                    # nothing else references (e.g. the transpose of a fresh GEMM result)
+                    if gi.dtype != p._data.dtype:
+                        gi = gi.astype(p._data.dtype)
+                    elif (id(gi) in handed or not gi.flags.writeable
+                          or (gi.base is not None and (gi.base.base is not None or getrefcount(gi.base) != 2))):
+                        gi = gi.copy(order="K")
+                    handed.add(id(gi))
+                    p._grad = gi
+                else:
+                    np.add(old, gi, out=old, casting="unsafe")
+                continue
+            n = c.deps - 1
+            c.deps = n
+            if n == 0:
+                ready.append(c)
         if not retain_graph and node.saved is not None:
             node.saved = _FREED
+
+
+def _edge_node(p):
+    tp = type(p)
+    if tp is Node:
+        return p
+    if tp is tuple:
+        return p[0]
+    return None
+
+
+def _nodes_leading_to(visited: list, capture: dict) -> set:
+    """Nodes whose backward must run to reach the tensors captured by ``autograd.grad``."""
+    remaining = {c: c.deps for c in visited}
+    ready = [c for c, n in remaining.items() if n == 0]
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in node.parents:
+            c = _edge_node(p)
+            if c is not None:
+                remaining[c] -= 1
+                if remaining[c] == 0:
+                    ready.append(c)
+    wanted, runs = set(), set()
+    for node in reversed(order):  # producers before consumers
+        go = False
+        for p in node.parents:
+            if p is None:
+                continue
+            c = _edge_node(p)
+            if (c is not None and c in wanted) or (c is None and id(p) in capture):
+                go = True
+                break
+        if go:
+            runs.add(node)
+        if go or id(node) in capture:
+            wanted.add(node)
+    return runs
 
 
 def _add_to_node(c, t, g) -> None:
@@ -656,8 +749,6 @@ def _add_to_node(c, t, g) -> None:
 
 def _node_extras(node, g, capture):
     """Rare per-node features: tensor hooks, retain_grad, autograd.grad capture."""
-    if g is None:
-        return g
     hooks = node.__dict__.get("hooks")
     if hooks:
         for hook in list(hooks):
@@ -677,8 +768,8 @@ def _node_extras(node, g, capture):
 
 
 def _accumulate_leaf(p, g, handed, leaf_hooks, only, capture) -> None:
-    if leaf_hooks is not None and p in leaf_hooks:
-        for hook in list(leaf_hooks[p]):
+    if leaf_hooks is not None and id(p) in leaf_hooks:
+        for hook in list(leaf_hooks[id(p)][1]):
             out = hook(_wrap(g))
             if out is not None:
                 g = out._data if isinstance(out, Tensor) else np.asarray(out)
@@ -691,17 +782,17 @@ def _accumulate_leaf(p, g, handed, leaf_hooks, only, capture) -> None:
     if only is not None and id(p) not in only:
         return
     data = p._data
-    if g.dtype != data.dtype:
-        g = g.astype(data.dtype)
     old = p._grad
     if old is None:
-        # the leaf must own its gradient: no views, no read-only broadcasts, no sharing
-        if g.base is not None or not g.flags.writeable or id(g) in handed:
-            g = g.copy()
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
+        elif (id(g) in handed or not g.flags.writeable
+              or (g.base is not None and (g.base.base is not None or getrefcount(g.base) != 2))):
+            g = g.copy(order="K")
         handed.add(id(g))
         p._grad = g
     else:
-        np.add(old, g, out=old)
+        np.add(old, g, out=old, casting="unsafe")
 
 
 _fn.Tensor = Tensor

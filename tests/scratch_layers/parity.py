@@ -117,7 +117,7 @@ def assert_close(family, dtype, got, want, what, tol=None):
     atol = None
     if want.dtype == torch.float32 and want.numel():
         finite = want[torch.isfinite(want)]
-        scale = float(finite.abs().max()) if finite.numel() else 0.0
+        scale = float(finite.detach().abs().max()) if finite.numel() else 0.0
         atol = max(harness.TOLERANCE["float32"]["atol"], (tol or harness.TOLERANCE["float32"]["rtol"]) * scale)
     harness.assert_close(want, got, label, rtol=tol, atol=atol)
     if want.dtype.is_floating_point:
@@ -232,3 +232,22 @@ def check_modules(family, torch_module, scratch_module, *arrays, dtype="float64"
         assert name == tname
         assert_close(family, dtype, b, tb, f"buffer {name}", tol)
     return tout, sout
+
+
+LAYER_MODULES = ("conv", "pooling", "normalization", "sparse", "dropout_nd", "upsampling", "rnn", "attention",
+                 "transformer")
+
+
+class _LayersNN:
+    """Our module files first (so these tests exercise them directly), then ``T.nn``."""
+
+    def __getattr__(self, name):
+        import importlib
+        for mod in LAYER_MODULES:
+            m = importlib.import_module(f"neuralab.scratch.nn.modules.{mod}")
+            if isinstance(getattr(m, name, None), type):
+                return getattr(m, name)
+        return getattr(T.nn, name)
+
+
+SNN = _LayersNN()

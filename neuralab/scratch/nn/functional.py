@@ -19,7 +19,6 @@ from ..ops.loss import (  # noqa: F401
     huber_loss, kl_div, l1_loss, mse_loss, nll_loss, normalize, poisson_nll_loss, smooth_l1_loss,
 )
 from ..random import rng
-from ..tensor import Tensor, _wrap
 
 
 class Dropout(Function):

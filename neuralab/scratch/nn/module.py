@@ -8,15 +8,13 @@ that ``self.weight`` in a forward pass is a plain attribute read.
 
 from __future__ import annotations
 
-import itertools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from .. import dtypes as _dt
 from ..errors import not_in_subset
-from ..function import no_grad
-from ..tensor import Size, Tensor, _check_device, _wrap
+from ..tensor import Size, Tensor, _check_device
 from .parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])

@@ -49,7 +49,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
 
 def _vector_norm(x: np.ndarray, p: float):
     if p == 2.0:
-        return np.sqrt(np.dot(x.reshape(-1), x.reshape(-1)))
+        flat = x.ravel(order="K")  # a view for C- and F-ordered arrays alike
+        return np.sqrt(np.dot(flat, flat))
     if p == 1.0:
         return np.abs(x).sum()
     return (np.abs(x) ** p).sum() ** (1.0 / p)
@@ -86,3 +87,10 @@ def vector_to_parameters(vec, parameters) -> None:
         n = p._data.size
         p._data[...] = data[offset:offset + n].reshape(p._data.shape)
         offset += n
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from ..errors import not_in_subset
+    raise not_in_subset(f"torch.nn.utils.{name}")

@@ -120,7 +120,7 @@ def _clone(self, *, memory_format=None):
 class _Clone(_fn.Function):
     @staticmethod
     def forward(ctx, x):
-        return x.copy()
+        return x.copy(order="K")
 
     @staticmethod
     def backward(ctx, grad):
@@ -204,12 +204,12 @@ def _bernoulli(self, p=None, *, generator=None):
     return bernoulli(self, p, generator=generator)
 
 
-def _max_method(self, dim=None, keepdim=False):
-    return _R.max(self, dim, keepdim)
+def _max_method(self, dim=None, keepdim=False, *, axis=None):
+    return _R.max(self, dim, keepdim, axis=axis)
 
 
-def _min_method(self, dim=None, keepdim=False):
-    return _R.min(self, dim, keepdim)
+def _min_method(self, dim=None, keepdim=False, *, axis=None):
+    return _R.min(self, dim, keepdim, axis=axis)
 
 
 def _view(self, *shape):
@@ -230,12 +230,12 @@ def _expand(self, *sizes):
     return _S.expand(self, *sizes)
 
 
-def _sum(self, dim=None, keepdim=False, *, dtype=None):
-    return _R.sum(self, dim, keepdim, dtype=dtype)
+def _sum(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+    return _R.sum(self, dim, keepdim, dtype=dtype, axis=axis)
 
 
-def _mean(self, dim=None, keepdim=False, *, dtype=None):
-    return _R.mean(self, dim, keepdim, dtype=dtype)
+def _mean(self, dim=None, keepdim=False, *, dtype=None, axis=None):
+    return _R.mean(self, dim, keepdim, dtype=dtype, axis=axis)
 
 
 METHODS = {

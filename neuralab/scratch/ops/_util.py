@@ -104,18 +104,6 @@ def is_tracked(*tensors) -> bool:
     return _fn._grad_enabled and any(isinstance(t, Tensor) and t._rg for t in tensors)
 
 
-def snapshot(t: Tensor) -> Tensor:
-    """A new Tensor object standing for ``t`` as it is now (used by graph-tracked in-place ops)."""
-    s = object.__new__(Tensor)
-    s._data = t._data
-    s._rg = t._rg
-    s._grad = None
-    s._ctx = t._ctx
-    if t._ctx is not None and t._ctx.nout != 1:
-        s._oidx = getattr(t, "_oidx", 0)
-    return s
-
-
 def check_leaf_inplace(t: Tensor) -> None:
     if t._rg and t._ctx is None and _fn._grad_enabled:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -156,7 +144,7 @@ def inplace(t: Tensor, compute, *others) -> Tensor:
     """
     if is_tracked(t, *others):
         check_leaf_inplace(t)
-        return rebind(t, compute(snapshot(t), *others))
+        return rebind(t, compute(t, *others))
     with _fn.no_grad():
         result = compute(_wrap(t._data), *others)
     check_cast(result._data.dtype, t._data.dtype)
@@ -173,7 +161,7 @@ def inplace_ufunc(t: Tensor, ufunc, other, compute) -> Tensor:
     """Fast in-place binary op with a NumPy ufunc (``+=``, ``add_`` ...)."""
     if _fn._grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         check_leaf_inplace(t)
-        return rebind(t, compute(snapshot(t), other))
+        return rebind(t, compute(t, other))
     o = other._data if isinstance(other, Tensor) else other
     if isinstance(o, (list, tuple)):
         o = np.asarray(o)

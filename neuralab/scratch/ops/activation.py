@@ -9,7 +9,7 @@ import numpy as np
 from numpy.polynomial import chebyshev as _cheb
 
 from ..function import Function
-from ..tensor import Tensor, _wrap
+from ..tensor import _wrap
 from ._util import inplace as _inplace_op, norm_dim, to_float
 from .elementwise import Sigmoid, clamp, sigmoid_array
 

@@ -6,8 +6,9 @@ Both directions share two array helpers:
   copied once into the im2col matrix ``(G, Cg*KH*KW, N*OH*OW)``; the forward pass is
   then ONE batched GEMM ``(G, Og, Cg*KH*KW) @ cols``.
 * :func:`scatter_windows`: the adjoint of ``columns``, a loop over the KH*KW kernel
-  positions, each adding one strided slab ``(C, N, OH, OW)`` into the padded buffer
-  (never a loop over pixels, never ``np.add.at``).
+  positions, each adding one strided slab ``(C, OH, OW, N)`` into the padded buffer
+  (never a loop over pixels, never ``np.add.at``); the batch is innermost there so each
+  add moves long contiguous runs.
 
 ``conv2d``'s input gradient is ``scatter_windows(W^T @ dY)``; ``conv_transpose2d``'s
 forward is that same computation and its input gradient is a ``conv2d`` forward.
@@ -79,12 +80,42 @@ def columns(xp: np.ndarray, groups: int, kernel, stride, dilation, out_hw) -> np
 
 
 def scatter_windows(cols: np.ndarray, buffer: np.ndarray, stride, dilation, out_hw) -> np.ndarray:
-    """Adjoint of :func:`columns`: add ``cols (C, KH, KW, N, OH, OW)`` into ``buffer (C, N, Hp, Wp)``."""
+    """Adjoint of :func:`columns`: add ``cols (C, KH, KW, OH, OW, N)`` into ``buffer (C, Hp, Wp, N)``.
+
+    The batch is the innermost axis here, so each of the KH*KW strided adds moves runs of
+    ``OW * N`` contiguous numbers (stride 1) instead of rows of ``OW``.
+    """
     _, kh, kw = cols.shape[:3]
+    (sh, sw), (dh, dw), (oh, ow) = stride, dilation, out_hw
     for i in range(kh):
+        rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
         for j in range(kw):
-            buffer[window_slice(i, j, stride, dilation, out_hw)] += cols[:, i, j]
+            buffer[:, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += cols[:, i, j]
     return buffer
+
+
+def batch_last(a: np.ndarray, groups: int) -> np.ndarray:
+    """``(N, C, H, W) -> (G, C/G, H*W*N)``: the layout :func:`scatter_windows` consumes."""
+    n, c, h, w = a.shape
+    return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(groups, c // groups, h * w * n)
+
+
+def batch_first(a: np.ndarray, groups: int) -> np.ndarray:
+    """``(N, C, H, W) -> (G, C/G, N*H*W)``: the layout of :func:`columns`' matrix."""
+    n, c, h, w = a.shape
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
+
+
+def grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` over a leading groups axis; plain 2-D GEMM when there is one group."""
+    if a.shape[0] == 1:
+        return np.matmul(a[0], b[0])[None]
+    return np.matmul(a, b)
+
+
+def weight_grad(gmat: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``gmat (G, O, M) @ cols (G, K, M)^T`` computed as ``(cols @ gmat^T)^T`` (faster BLAS path)."""
+    return np.swapaxes(grouped_matmul(cols, np.swapaxes(gmat, 1, 2)), 1, 2)
 
 
 def _check_float(x, w, b) -> None:
@@ -142,7 +173,7 @@ class ConvNd(Function):
         xp = pad_zeros(x4, pads)
         cols = columns(xp, groups, (kh, kw), stride, dilation, (oh, ow))
         wmat = w4.reshape(groups, o // groups, cg * kh * kw)
-        out = np.matmul(wmat, cols).reshape(o, n * oh * ow)       # the one GEMM
+        out = grouped_matmul(wmat, cols).reshape(o, n * oh * ow)  # the one GEMM
         if b is not None:
             out += b[:, None]
         out = np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
@@ -160,18 +191,17 @@ class ConvNd(Function):
         n, c, hp, wp = xp_shape
         o = wmat.shape[0] * wmat.shape[1]
         g = grad.reshape(n, o, oh, ow)
-        gmat = np.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, n * oh * ow)
         gx = gw = gb = None
         if need[0]:
-            gcols = np.matmul(wmat.transpose(0, 2, 1), gmat)
+            gcols = grouped_matmul(wmat.transpose(0, 2, 1), batch_last(g, groups))
             kh, kw = w_shape[-2:] if len(w_shape) == 4 else (1, w_shape[-1])
-            buffer = np.zeros((c, n, hp, wp), dtype=grad.dtype)
-            scatter_windows(gcols.reshape(c, kh, kw, n, oh, ow), buffer, stride, dilation, (oh, ow))
+            buffer = np.zeros((c, hp, wp, n), dtype=grad.dtype)
+            scatter_windows(gcols.reshape(c, kh, kw, oh, ow, n), buffer, stride, dilation, (oh, ow))
             top, left = pads[0][0], pads[1][0]
-            gx = np.ascontiguousarray(buffer[:, :, top:top + h, left:left + wd].transpose(1, 0, 2, 3))
+            gx = np.ascontiguousarray(buffer[:, top:top + h, left:left + wd].transpose(3, 0, 1, 2))
             gx = gx.reshape(x_shape)
         if need[1]:
-            gw = np.matmul(gmat, cols.transpose(0, 2, 1)).reshape(w_shape)
+            gw = weight_grad(batch_first(g, groups), cols).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -253,16 +283,15 @@ class ConvTransposeNd(Function):
         if oh < 1 or ow < 1:
             raise RuntimeError(f"conv_transpose{spatial}d: output size ({oh} x {ow}) is too small")
         hf, wf = oh + 2 * padding[0], ow + 2 * padding[1]
-        xmat = np.ascontiguousarray(x4.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * wd)
         wmat = w4.reshape(groups, c // groups, og * kh * kw)
-        cols = np.matmul(wmat.transpose(0, 2, 1), xmat).reshape(o, kh, kw, n, h, wd)
-        full = np.zeros((o, n, hf, wf), dtype=x.dtype)
+        cols = grouped_matmul(wmat.transpose(0, 2, 1), batch_last(x4, groups)).reshape(o, kh, kw, h, wd, n)
+        full = np.zeros((o, hf, wf, n), dtype=x.dtype)
         scatter_windows(cols, full, stride, dilation, (h, wd))
-        out = full[:, :, padding[0]:padding[0] + oh, padding[1]:padding[1] + ow]
+        out = full[:, padding[0]:padding[0] + oh, padding[1]:padding[1] + ow]
         if b is not None:
             out = out + b[:, None, None, None]
-        out = np.ascontiguousarray(out.transpose(1, 0, 2, 3))
-        ctx.save_for_backward(xmat, wmat)
+        out = np.ascontiguousarray(out.transpose(3, 0, 1, 2))
+        ctx.save_for_backward(x4, wmat)
         ctx.meta = (x_shape, w_shape, (n, c, h, wd), (n, o, oh, ow), (kh, kw), stride, padding, dilation, groups)
         if spatial == 1:
             out = out[:, :, 0, :]
@@ -270,7 +299,7 @@ class ConvTransposeNd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        xmat, wmat = ctx.saved
+        x4, wmat = ctx.saved
         x_shape, w_shape, (n, c, h, wd), out4, kernel, stride, padding, dilation, groups = ctx.meta
         need = ctx.needs_input_grad
         g = grad.reshape(out4)
@@ -278,10 +307,10 @@ class ConvTransposeNd(Function):
         gcols = columns(gfull, groups, kernel, stride, dilation, (h, wd))   # (G, Og*KH*KW, N*H*W)
         gx = gw = gb = None
         if need[0]:
-            gx = np.matmul(wmat, gcols).reshape(c, n, h, wd)
+            gx = grouped_matmul(wmat, gcols).reshape(c, n, h, wd)
             gx = np.ascontiguousarray(gx.transpose(1, 0, 2, 3)).reshape(x_shape)
         if need[1]:
-            gw = np.matmul(xmat, gcols.transpose(0, 2, 1)).reshape(w_shape)
+            gw = weight_grad(batch_first(x4, groups), gcols).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb

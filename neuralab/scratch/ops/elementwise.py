@@ -12,7 +12,6 @@ import math
 
 import numpy as np
 
-from .. import dtypes as _dt
 from ..function import Function, sum_to
 from ..tensor import Tensor, _wrap
 from ._util import as_tensor_operand, inplace, inplace_ufunc, promote, shape_of, to_float
@@ -150,12 +149,24 @@ def _trunc_int_div(a, b):
 
 
 def floor_divide(input, other):
-    """Floor division; its gradient is zero (like torch)."""
+    """Floor division (backward through it raises, as in torch)."""
     a, b = promote(input, other)
     if isinstance(a, Tensor) and a._rg and a._data.dtype.kind == "f":
         bd = b._data if isinstance(b, Tensor) else b
-        return ZeroGrad.apply(a, lambda x: np.floor_divide(x, bd))
+        return FloorDivide.apply(a, bd)
     return div(a, b, rounding_mode="floor")
+
+
+class FloorDivide(Function):
+    """Recorded so that backward fails as in torch (the derivative is not defined)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.floor_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
 class Remainder(Function):
@@ -219,7 +230,8 @@ class PowScalar(Function):
         ctx.p = p
         if p == 2:
             return x * x
-        return np.power(x, p)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(x, p)
 
     @staticmethod
     def backward(ctx, grad):
@@ -237,7 +249,8 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.power(a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -321,7 +334,8 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log(x)
+        with np.errstate(divide="ignore", invalid="ignore"):  # torch returns nan/-inf silently
+            return np.log(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -332,7 +346,8 @@ class Log2(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log2(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log2(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -343,7 +358,8 @@ class Log10(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log10(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -354,7 +370,8 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return np.log1p(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(x)
 
     @staticmethod
     def backward(ctx, grad):
@@ -376,7 +393,8 @@ class Expm1(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.sqrt(x)
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(x)
         ctx.save_for_backward(out)
         return out
 
@@ -388,7 +406,8 @@ class Sqrt(Function):
 class Rsqrt(Function):
     @staticmethod
     def forward(ctx, x):
-        out = 1 / np.sqrt(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = 1 / np.sqrt(x)
         ctx.save_for_backward(out)
         return out
 

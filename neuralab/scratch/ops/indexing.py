@@ -12,7 +12,7 @@ import numpy as np
 from .. import function as _fn
 from ..function import Function, sum_to
 from ..tensor import Tensor, _wrap
-from ._util import check_leaf_inplace, inplace, is_tracked, norm_dim, promote, rebind, snapshot, to_float
+from ._util import check_leaf_inplace, inplace, is_tracked, norm_dim, promote, rebind
 
 
 def _convert_key(key):
@@ -64,7 +64,7 @@ def _index_message(error, shape) -> str:
         # NumPy: "index 5 is out of bounds for axis 0 with size 3"
         parts = text.split()
         try:
-            idx, axis, size = parts[1], parts[7], parts[-1]
+            idx, axis, size = parts[1], parts[8], parts[-1]
             return f"index {idx} is out of bounds for dimension {axis} with size {size}"
         except IndexError:
             return text
@@ -116,7 +116,7 @@ def setitem(self, key, value):
         check_leaf_inplace(self)
         if isinstance(value, Tensor) and value._data.dtype != self._data.dtype:
             value = value.to(self._data.dtype)
-        rebind(self, IndexPut.apply(snapshot(self), value, key))
+        rebind(self, IndexPut.apply(self, value, key))
         return
     v = value._data if isinstance(value, Tensor) else value
     self._data[key] = v

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, sum_to
-from ..tensor import Tensor, _wrap
 from ._util import promote
 
 
@@ -134,9 +133,10 @@ class Linear(Function):
             g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
             if need[1]:
                 x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
-                gw = g2.T @ x2
+                # produce the weight gradient in the weight's memory order (see nn.Linear)
+                gw = (x2.T @ g2).T if weight.flags.f_contiguous and weight.ndim == 2 and not weight.flags.c_contiguous else g2.T @ x2
             if need[2]:
-                gb = g2.sum(axis=0)
+                gb = np.add.reduce(g2, axis=0)
         return gx, gw, gb
 
 

@@ -26,9 +26,10 @@ def _reduction(reduction, size_average=None, reduce=None) -> str:
 
 def _reduce(loss: np.ndarray, reduction: str):
     if reduction == "mean":
-        return loss.mean()
+        # what np.mean computes (pairwise sum / count), minus its Python layer
+        return np.add.reduce(loss, axis=None) / loss.dtype.type(loss.size)
     if reduction == "sum":
-        return loss.sum()
+        return np.add.reduce(loss, axis=None)
     return loss
 
 
@@ -40,6 +41,8 @@ def _grad_scale(grad: np.ndarray, reduction: str, n: int):
 
 
 def _same_shape_operands(input, target):
+    if type(input) is type(target) is Tensor and input._data.dtype is target._data.dtype:
+        return input, target
     a, b = promote(input, target)
     if not isinstance(b, Tensor):
         b = _wrap(np.asarray(b, dtype=a._data.dtype))
@@ -68,7 +71,9 @@ class MSELoss(Function):
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     """Mean squared error."""
     a, b = _same_shape_operands(input, target)
-    return MSELoss.apply(a, b, _reduction(reduction, size_average, reduce))
+    if size_average is not None or reduce is not None or reduction != "mean":
+        reduction = _reduction(reduction, size_average, reduce)
+    return MSELoss.apply(a, b, reduction)
 
 
 class L1Loss(Function):
@@ -427,6 +432,14 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
         red = "batchmean"
     else:
         red = _reduction(reduction, size_average, reduce)
+        if red == "mean":
+            import warnings
+            warnings.warn(
+                "reduction: 'mean' divides the total loss by both the batch size and the support size."
+                "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                stacklevel=2,
+            )
     a, b = _same_shape_operands(input, target)
     if log_target:
         loss = exp(b) * (b - a)

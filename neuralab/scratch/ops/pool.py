@@ -67,7 +67,13 @@ def _restore(out4: np.ndarray, shape: tuple, spatial: int) -> np.ndarray:
 # ---------------------------------------------------------------- max pooling
 
 class MaxPoolNd(Function):
-    """Max over each window; backward routes the gradient to the first maximal tap."""
+    """Max over each window; backward routes the gradient to the first maximal tap.
+
+    Forward is a running ``np.maximum`` over the tap slabs (NaN propagates, as in torch).
+    The argmax is not materialized: backward walks the taps in order and gives each
+    output's gradient to the first tap equal to the maximum (``taken`` marks outputs
+    already served), which is exactly torch's first-argmax rule.
+    """
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, return_indices, spatial):
@@ -77,40 +83,55 @@ class MaxPoolNd(Function):
         xp = pad_zeros(x4, pads, value=fill)
         taps = [(i, j) for i in range(kernel[0]) for j in range(kernel[1])]
         best = xp[window_slice(0, 0, stride, dilation, out_hw)].copy()
-        arg = np.zeros(best.shape, dtype=np.uint8 if len(taps) < 256 else np.int32)
-        for k, (i, j) in enumerate(taps[1:], start=1):
-            v = xp[window_slice(i, j, stride, dilation, out_hw)]
-            take = v > best
-            if x4.dtype.kind == "f":
-                take |= v != v                     # NaN propagates, like torch
-            np.copyto(best, v, where=take)
-            np.copyto(arg, k, where=take)
-        ctx.save_for_backward(arg)
-        ctx.meta = (x.shape, xp.shape, pads, taps, stride, dilation, out_hw, spatial)
+        for i, j in taps[1:]:
+            np.maximum(best, xp[window_slice(i, j, stride, dilation, out_hw)], out=best)
+        ctx.save_for_backward(xp, best)
+        ctx.meta = (x.shape, pads, taps, stride, dilation, out_hw, spatial)
         out = _restore(best, x.shape, spatial)
         if not return_indices:
             return out
-        i_tap, j_tap = np.divmod(arg.astype(np.int64), kernel[1])
+        arg = np.zeros(best.shape, dtype=np.int64)
+        for k, hit in _first_hits(xp, best, taps, stride, dilation, out_hw):
+            arg[hit] = k
+        i_tap, j_tap = np.divmod(arg, kernel[1])
         rows = np.arange(out_hw[0])[:, None] * stride[0] - padding[0] + i_tap * dilation[0]
         cols = np.arange(out_hw[1]) * stride[1] - padding[1] + j_tap * dilation[1]
-        flat = rows * x4.shape[3] + cols
-        return out, _restore(flat, x.shape, spatial)
+        return out, _restore(rows * x4.shape[3] + cols, x.shape, spatial)
 
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
-        (arg,) = ctx.saved
-        x_shape, xp_shape, pads, taps, stride, dilation, out_hw, spatial = ctx.meta
-        g = grad.reshape(arg.shape)
-        buffer = np.zeros(xp_shape, dtype=grad.dtype)
-        hit = np.empty(arg.shape, dtype=bool)
-        routed = np.empty(g.shape, dtype=g.dtype)
-        for k, (i, j) in enumerate(taps):
-            np.equal(arg, k, out=hit)
-            np.multiply(g, hit, out=routed)
-            buffer[window_slice(i, j, stride, dilation, out_hw)] += routed
+        xp, best = ctx.saved
+        x_shape, pads, taps, stride, dilation, out_hw, spatial = ctx.meta
+        g = grad.reshape(best.shape)
+        buffer = np.zeros(xp.shape, dtype=grad.dtype)
+        # windows that do not overlap own their inputs: write each tap's share in place
+        disjoint = all(s >= d * (k - 1) + 1 for s, d, k in
+                       zip(stride, dilation, (taps[-1][0] + 1, taps[-1][1] + 1)))
+        routed = None if disjoint else np.empty(g.shape, dtype=g.dtype)
+        for k, hit in _first_hits(xp, best, taps, stride, dilation, out_hw):
+            target = buffer[window_slice(*taps[k], stride, dilation, out_hw)]
+            if disjoint:
+                np.multiply(g, hit, out=target)
+            else:
+                np.multiply(g, hit, out=routed)
+                target += routed
         (top, _), (left, _) = pads
         h, w = (1, x_shape[-1]) if spatial == 1 else x_shape[-2:]
         return buffer[:, :, top:top + h, left:left + w].reshape(x_shape)
+
+
+def _first_hits(xp, best, taps, stride, dilation, out_hw):
+    """Yield (tap index, bool mask of the outputs whose first maximum is at that tap)."""
+    taken = np.zeros(best.shape, dtype=bool)
+    hit = np.empty(best.shape, dtype=bool)
+    last = len(taps) - 1
+    for k, (i, j) in enumerate(taps):
+        np.equal(xp[window_slice(i, j, stride, dilation, out_hw)], best, out=hit)
+        if k:
+            np.greater(hit, taken, out=hit)        # hit and not taken yet
+        if k < last:
+            taken |= hit
+        yield k, hit
 
 
 def _pool_args(kernel_size, stride, padding, dilation, n: int):

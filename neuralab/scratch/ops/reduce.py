@@ -57,7 +57,8 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.meta = (x.shape, axis, keepdims)
-        return x.mean(axis=axis, keepdims=keepdims)
+        # sum / count is exactly what np.mean does for floats, without its Python layer
+        return x.sum(axis=axis, keepdims=keepdims) / x.dtype.type(_count(x.shape, axis))
 
     @staticmethod
     def backward(ctx, grad):
@@ -66,8 +67,9 @@ class Mean(Function):
         return _expand(grad / n, shape, axis, keepdims), None, None
 
 
-def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - torch.sum
+def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001 - torch.sum
     """Sum over ``dim`` (all dims by default). Integer and bool inputs sum to int64."""
+    dim = axis if dim is None else dim
     axis = norm_dim(dim, input._data.ndim)
     np_dtype = _dt.to_np(dtype) if dtype is not None else None
     if np_dtype is None and input._data.dtype.kind in "biu":
@@ -77,8 +79,9 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - torch.su
     return Sum.apply(input, axis, keepdim, np_dtype)
 
 
-def mean(input, dim=None, keepdim=False, *, dtype=None):
+def mean(input, dim=None, keepdim=False, *, dtype=None, axis=None):
     """Arithmetic mean over ``dim``; floating dtypes only, like torch."""
+    dim = axis if dim is None else dim
     if dtype is not None:
         input = input.to(dtype)
     if input._data.dtype.kind != "f":
@@ -189,13 +192,15 @@ def _extremum(input, dim, keepdim, largest, name):
     return _return_type(name)(values, indices)
 
 
-def max(input, dim=None, keepdim=False):  # noqa: A001 - torch.max
+def max(input, dim=None, keepdim=False, *, axis=None):  # noqa: A001 - torch.max
     """Max of all elements, or ``(values, indices)`` along ``dim``, or elementwise with a tensor."""
+    dim = axis if dim is None else dim
     return _extremum(input, dim, keepdim, True, "max")
 
 
-def min(input, dim=None, keepdim=False):  # noqa: A001 - torch.min
+def min(input, dim=None, keepdim=False, *, axis=None):  # noqa: A001 - torch.min
     """Min of all elements, or ``(values, indices)`` along ``dim``."""
+    dim = axis if dim is None else dim
     return _extremum(input, dim, keepdim, False, "min")
 
 
@@ -218,8 +223,9 @@ def aminmax(input, *, dim=None, keepdim=False):
     return cls(amin(input, dim if dim is not None else (), keepdim), amax(input, dim if dim is not None else (), keepdim))
 
 
-def argmax(input, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False, *, axis=None):
     """Index of the maximum (first occurrence), flattened when ``dim`` is None."""
+    dim = axis if dim is None else dim
     x = input._data
     if dim is None:
         idx = np.asarray(np.argmax(x))

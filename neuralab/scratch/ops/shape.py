@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from ..function import Function, sum_to
-from ..tensor import Size, Tensor, _size, _wrap
+from ..tensor import Size, Tensor, _wrap
 from ._util import norm_dim, promote_many
 
 
@@ -302,8 +302,9 @@ class Cat(Function):
         return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
 
 
-def cat(tensors, dim=0, *, out=None):
+def cat(tensors, dim=0, *, out=None, axis=None):
     """Concatenate tensors along an existing dim."""
+    dim = axis if axis is not None else dim
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
@@ -338,8 +339,9 @@ class Stack(Function):
         return tuple(np.moveaxis(grad, ctx.axis, 0))
 
 
-def stack(tensors, dim=0, *, out=None):
+def stack(tensors, dim=0, *, out=None, axis=None):
     """Stack equally-shaped tensors along a new dim."""
+    dim = axis if axis is not None else dim
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")

@@ -52,16 +52,17 @@ class Adagrad(Optimizer):
                 step_t = st["step"]._data
                 step_t += 1
                 step = float(step_t)
+                w1, w2, w3 = self._workspace(data, 3)
                 if maximize:
-                    g = -g
+                    g = np.negative(g, out=w3)
                 if weight_decay != 0:
-                    g = g + weight_decay * data
+                    g = np.add(g, np.multiply(data, weight_decay, out=w1), out=w3)
                 clr = lr / (1 + (step - 1) * lr_decay)
                 s = st["sum"]._data
-                s += g * g
-                std = np.sqrt(s)
+                s += np.multiply(g, g, out=w1)
+                std = np.sqrt(s, out=w1)
                 std += eps
-                update = g * -clr
+                update = np.multiply(g, -clr, out=w2)
                 update /= std
                 data += update
         return loss

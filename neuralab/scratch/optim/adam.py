@@ -14,9 +14,9 @@ from ..tensor import _wrap
 from .optimizer import Optimizer, scalar_step
 
 
-def lerp_(target: np.ndarray, end: np.ndarray, weight: float) -> None:
+def lerp_(target: np.ndarray, end: np.ndarray, weight: float, work: np.ndarray) -> None:
     """In-place ``target = lerp(target, end, weight)`` with torch's two-branch formula."""
-    diff = end - target
+    diff = np.subtract(end, target, out=work)
     if weight < 0.5:
         diff *= weight
         target += diff
@@ -70,20 +70,21 @@ class Adam(Optimizer):
                     st["exp_avg_sq"] = _wrap(np.zeros_like(data))
                     if amsgrad:
                         st["max_exp_avg_sq"] = _wrap(np.zeros_like(data))
+                w1, w2, w3 = self._workspace(data, 3)
                 if maximize:
-                    g = -g
+                    g = np.negative(g, out=w3)
                 step_t = st["step"]._data
                 step_t += 1
                 if weight_decay != 0:
                     if decoupled:
                         data *= 1 - lr * weight_decay
                     else:
-                        g = g + weight_decay * data
+                        g = np.add(g, np.multiply(data, weight_decay, out=w1), out=w3)
                 m = st["exp_avg"]._data
                 v = st["exp_avg_sq"]._data
-                lerp_(m, g, 1 - beta1)
+                lerp_(m, g, 1 - beta1, w1)
                 v *= beta2
-                sq = g * (1 - beta2)
+                sq = np.multiply(g, 1 - beta2, out=w1)
                 sq *= g
                 v += sq
                 step = float(step_t)
@@ -94,12 +95,12 @@ class Adam(Optimizer):
                 if amsgrad:
                     vmax = st["max_exp_avg_sq"]._data
                     np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax)
+                    denom = np.sqrt(vmax, out=w1)
                 else:
-                    denom = np.sqrt(v)
+                    denom = np.sqrt(v, out=w1)
                 denom /= bias_correction2_sqrt
                 denom += eps
-                update = m * -step_size
+                update = np.multiply(m, -step_size, out=w2)
                 update /= denom
                 data += update
         return loss

@@ -24,6 +24,7 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+_NO_WORKSPACE = [None, None, None, None]
 
 
 def scalar_step() -> Tensor:
@@ -57,9 +58,6 @@ class Optimizer:
             groups = [{"params": groups}]
         for group in groups:
             self.add_param_group(group)
-
-    def __getstate__(self):
-        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -111,6 +109,27 @@ class Optimizer:
                     p._grad = None
                 elif p._grad is not None:
                     p._grad.fill(0)
+
+    def _workspace(self, like: np.ndarray, count: int) -> list:
+        """``count`` scratch arrays shaped like ``like``, kept between steps.
+
+        Optimizers write every temporary into these (``out=``) instead of allocating:
+        on large parameters, fresh multi-megabyte temporaries each step cost more in
+        page faults than the arithmetic itself.
+        """
+        if like.size < 4096:
+            return _NO_WORKSPACE[:count]  # small: NumPy's own small-array allocation is cheaper
+        cache = self.__dict__.setdefault("_buffers", {})
+        key = (like.shape, like.dtype.str, like.flags.c_contiguous)
+        bufs = cache.get(key)
+        if bufs is None or len(bufs) < count:
+            bufs = cache[key] = [np.empty_like(like) for _ in range(count)]  # same memory order
+        return bufs
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_buffers", None)
+        return state
 
     def _closure(self, closure):
         if closure is None:
@@ -178,6 +197,10 @@ class Optimizer:
             from ..nn.module import _array_of
             arr = _array_of(value)
             dtype = param._data.dtype if arr.dtype.kind == "f" else arr.dtype
+            if arr.shape == param._data.shape:
+                out = np.empty_like(param._data, dtype=dtype)  # the parameter's memory order
+                np.copyto(out, arr, casting="unsafe")
+                return _wrap(out)
             return _wrap(np.array(arr, dtype=dtype, copy=True))
         if isinstance(value, list):
             return _wrap(np.array(value, dtype=param._data.dtype))

@@ -54,33 +54,34 @@ class RMSprop(Optimizer):
                         st["momentum_buffer"] = _wrap(np.zeros_like(data))
                     if centered:
                         st["grad_avg"] = _wrap(np.zeros_like(data))
+                w1, w2, w3 = self._workspace(data, 3)
                 if maximize:
-                    g = -g
+                    g = np.negative(g, out=w3)
                 st["step"]._data += 1
                 if weight_decay != 0:
-                    g = g + weight_decay * data
+                    g = np.add(g, np.multiply(data, weight_decay, out=w1), out=w3)
                 v = st["square_avg"]._data
                 v *= alpha
-                sq = g * (1 - alpha)
+                sq = np.multiply(g, 1 - alpha, out=w1)
                 sq *= g
                 v += sq
                 if centered:
                     ga = st["grad_avg"]._data
-                    lerp_(ga, g, 1 - alpha)
-                    avg = ga * -1.0
+                    lerp_(ga, g, 1 - alpha, w1)
+                    avg = np.multiply(ga, -1.0, out=w1)
                     avg *= ga
                     avg += v
                     np.sqrt(avg, out=avg)
                 else:
-                    avg = np.sqrt(v)
+                    avg = np.sqrt(v, out=w1)
                 avg += eps
                 if momentum > 0:
                     buf = st["momentum_buffer"]._data
                     buf *= momentum
-                    buf += g / avg
-                    data -= lr * buf
+                    buf += np.divide(g, avg, out=w2)
+                    data += np.multiply(buf, -lr, out=w2)
                 else:
-                    update = g * -lr
+                    update = np.multiply(g, -lr, out=w2)
                     update /= avg
                     data += update
         return loss

@@ -2,7 +2,7 @@
 
 Same update, in the same order, as torch's single-tensor SGD:
     g = grad (+ weight_decay * p);  buf = momentum * buf + (1 - dampening) * g
-    g = g + momentum * buf (nesterov) or buf;  p -= lr * g
+    g = g + momentum * buf (nesterov) or buf;  p += -lr * g
 """
 
 from __future__ import annotations
@@ -47,10 +47,11 @@ class SGD(Optimizer):
                 if g is None:
                     continue
                 data = p._data
+                w_step, w_grad = self._workspace(data, 2)
                 if maximize:
-                    g = -g
+                    g = np.negative(g, out=w_grad)
                 if weight_decay != 0:
-                    g = g + weight_decay * data
+                    g = np.add(g, np.multiply(data, weight_decay, out=w_step), out=w_grad)
                 if momentum != 0:
                     st = state[p]
                     buf = st.get("momentum_buffer")
@@ -60,7 +61,13 @@ class SGD(Optimizer):
                     else:
                         b = buf._data
                         b *= momentum
-                        b += g if dampening == 0 else (1 - dampening) * g
-                    g = g + momentum * b if nesterov else b
-                data -= lr * g
+                        if dampening == 0:
+                            b += g
+                        else:
+                            b += np.multiply(g, 1 - dampening, out=w_step)
+                    if nesterov:
+                        g = np.add(g, np.multiply(b, momentum, out=w_step), out=w_grad)
+                    else:
+                        g = b
+                data += np.multiply(g, -lr, out=w_step)
         return loss

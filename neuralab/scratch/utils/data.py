@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import bisect
 import math
-import numbers
-import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -310,11 +308,18 @@ class DataLoader:
             for idx in self.sampler:
                 yield self.collate_fn(self.dataset[idx])
             return
-        fast = isinstance(self.dataset, TensorDataset) and self.collate_fn is default_collate
+        # TensorDataset (or a Subset of one) with the default collate: index each tensor once
+        # per batch instead of stacking rows (same batches, far fewer Python calls)
+        source, mapping = self.dataset, None
+        if isinstance(source, Subset) and isinstance(source.dataset, TensorDataset):
+            source, mapping = source.dataset, np.asarray(source.indices, dtype=np.int64)
+        fast = isinstance(source, TensorDataset) and self.collate_fn is default_collate
         for indices in self.batch_sampler:
             if fast:
                 key = np.asarray(indices, dtype=np.int64)
-                yield [_wrap(t._data[key]) for t in self.dataset.tensors]
+                if mapping is not None:
+                    key = mapping[key]
+                yield [_wrap(t._data[key]) for t in source.tensors]
             else:
                 yield self.collate_fn([self.dataset[i] for i in indices])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 
-from ..module import Module
+from ..module import Module, _addindent
 from ..parameter import Parameter
 
 
@@ -125,6 +125,23 @@ class ModuleList(Module):
 
     def __iter__(self):
         return iter(self._modules.values())
+
+    def __repr__(self) -> str:
+        """Like torch: runs of identical children are shown once as ``(i-j): n x Module(...)``."""
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs = [[0, 0, reprs[0]]]
+        for i, r in enumerate(reprs[1:], 1):
+            if r == runs[-1][2]:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = []
+        for start, end, r in runs:
+            head = f"({start})" if start == end else f"({start}-{end}): {end - start + 1} x"
+            lines.append(_addindent(f"{head}: {r}" if start == end else f"{head} {r}", 2))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def __iadd__(self, modules) -> "ModuleList":
         return self.extend(modules)

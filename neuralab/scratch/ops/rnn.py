@@ -1,0 +1,341 @@
+"""Recurrent layers as fused Functions: one node per (layer, direction) for a whole sequence.
+
+For a sequence ``x: (T, B, I)`` and hidden size H, with G gate blocks (1 for RNN, 4 for
+LSTM in torch's order i, f, g, o, 3 for GRU in order r, z, n):
+
+* forward: ONE GEMM for every input projection of the sequence,
+  ``xp = x @ W_ih^T + b  -> (T, B, G*H)``, then per step only ``h @ W_hh^T`` and the
+  gate nonlinearities (in-place ufuncs on preallocated buffers);
+* backward through time: one reverse loop that carries ``dh`` (and ``dc``) and stores the
+  pre-activation gradients of every step; the weight gradients are then two GEMMs over
+  the whole sequence, ``dW_ih = dA^T x`` and ``dW_hh = dA_h^T h_prev``.
+
+Cell equations (torch's):
+
+    RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)          (or relu)
+    LSTM: i, f, g, o = sigma, sigma, tanh, sigma of (W_ih x + b_ih + W_hh h + b_hh)
+          c' = f * c + i * g,   h' = o * tanh(c')
+    GRU:  r, z = sigma(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z})
+          n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),   h' = (1 - z) * n + z * h
+
+Sigmoids are evaluated as ``0.5 * tanh(0.5 a) + 0.5`` (stable, one tanh for all gates):
+the sigmoid rows of the weights are scaled by 0.5 (exact in binary floating point), one
+``tanh`` runs over the whole gate block, then a per-column affine map turns the sigmoid
+columns into ``0.5 u + 0.5`` and leaves the tanh columns as they are.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Function
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _gate_columns(mode: str, hidden: int, dtype):
+    """(scale, mul, add) per gate column: pre-activation scale, then act = mul * tanh(.) + add."""
+    if mode == "LSTM":
+        sig = [True, True, False, True]
+    elif mode == "GRU":
+        sig = [True, True, False]
+    else:
+        sig = [False]
+    scale = np.concatenate([np.full(hidden, 0.5 if s else 1.0) for s in sig]).astype(dtype)
+    add = np.concatenate([np.full(hidden, 0.5 if s else 0.0) for s in sig]).astype(dtype)
+    return scale, scale, add   # mul equals scale: 0.5 for sigmoid columns, 1 for tanh ones
+
+
+def activation_slopes(acts: np.ndarray, mode: str, hidden: int) -> np.ndarray:
+    """d(activation)/d(pre-activation) for every gate column, from the activations alone.
+
+    With ``act = m * tanh(m * pre) + add`` (m = 0.5, add = 0.5 for sigmoid columns; m = 1,
+    add = 0 for tanh ones) the slope is ``m^2 - (act - add)^2``: s (1 - s) or 1 - g^2.
+    """
+    _, mul, add = _gate_columns(mode, hidden, acts.dtype)
+    slopes = np.subtract(acts, add)
+    np.square(slopes, out=slopes)
+    np.subtract(np.square(mul), slopes, out=slopes)
+    return slopes
+
+
+SMALL_GEMM = 1 << 19   # M*N*K below which OpenBLAS multiplies without repacking (measured: SkylakeX)
+
+
+class StepProduct:
+    """``x @ M`` for one fixed matrix ``M (K, N)`` and many small ``x (B, K)``: the per-step GEMM.
+
+    A recurrent step multiplies the same weight matrix by a small batch.  One BLAS call
+    repacks all of M every step; split into column blocks of at least 16 whose products
+    stay under ``SMALL_GEMM``, the library runs them without repacking (about 25 % faster
+    per step here).  Without a useful split, ``M^T @ x^T`` is the faster call.
+    """
+
+    def __init__(self, m: np.ndarray, batch: int):
+        k, n = m.shape
+        blocks = 1
+        while batch * k * (n // blocks) > SMALL_GEMM and n % (2 * blocks) == 0 and n // (2 * blocks) >= 16:
+            blocks *= 2
+        if batch * k * (n // blocks) > SMALL_GEMM:
+            blocks = 1
+        self.blocks, self.batch, self.n = blocks, batch, n
+        if blocks == 1:
+            self.m_t = np.ascontiguousarray(m.T)                   # (N, K)
+            self.buf = np.empty((n, batch), dtype=m.dtype)
+        else:
+            self.parts = np.ascontiguousarray(m.reshape(k, blocks, n // blocks).transpose(1, 0, 2))
+            self.buf = np.empty((blocks, batch, n // blocks), dtype=m.dtype)
+            self.out = np.empty((batch, n), dtype=m.dtype)
+
+    def _blocks_of(self, x: np.ndarray) -> np.ndarray:
+        """(blocks, B, N/blocks) products; seen as (B, N) through ``transpose(1, 0, 2)``."""
+        return np.matmul(x, self.parts, out=self.buf).transpose(1, 0, 2)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """``x @ M`` as a (B, N) array owned by this object (valid until the next call)."""
+        if self.blocks == 1:
+            np.matmul(self.m_t, x.T, out=self.buf)
+            return self.buf.T
+        np.copyto(self.out.reshape(self.batch, self.blocks, -1), self._blocks_of(x))
+        return self.out
+
+    def add_into(self, x: np.ndarray, target: np.ndarray) -> None:
+        """``target += x @ M`` (target: a C-contiguous (B, N) array)."""
+        if self.blocks == 1:
+            np.matmul(self.m_t, x.T, out=self.buf)
+            target += self.buf.T
+            return
+        view = target.reshape(self.batch, self.blocks, -1)
+        np.add(view, self._blocks_of(x), out=view)
+
+    def write_into(self, x: np.ndarray, target: np.ndarray) -> None:
+        """``target[...] = x @ M``."""
+        if self.blocks == 1:
+            np.matmul(x, self.m_t.T, out=target)
+            return
+        np.copyto(target.reshape(self.batch, self.blocks, -1), self._blocks_of(x))
+
+
+def _with_ones(a: np.ndarray) -> np.ndarray:
+    """``a`` with a column of ones appended on the last axis (bias through a GEMM)."""
+    out = np.empty(a.shape[:-1] + (a.shape[-1] + 1,), dtype=a.dtype)
+    out[..., :-1] = a
+    out[..., -1] = 1
+    return out
+
+
+def _previous_states(out: np.ndarray, h0: np.ndarray, reverse: bool, into=None) -> np.ndarray:
+    """``h_prev[t]``: the state each step started from, for the whole sequence."""
+    prev = np.empty_like(out) if into is None else into
+    if reverse:
+        prev[-1] = h0
+        prev[:-1] = out[1:]
+    else:
+        prev[0] = h0
+        prev[1:] = out[:-1]
+    return prev
+
+
+class RecurrentLayer(Function):
+    """One layer, one direction, whole sequence: returns ``(output, h_T)`` (+ ``c_T`` for LSTM).
+
+    Inputs: ``x (T, B, I)``, ``h0 (B, H)``, ``c0 (B, H)`` (LSTM; else None), ``w_ih (G*H, I)``,
+    ``w_hh (G*H, H)``, ``b_ih``, ``b_hh`` (``(G*H,)`` or None).  ``reverse`` runs t = T-1 .. 0
+    (the backward direction of a bidirectional layer) and still writes ``output[t]`` in place.
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode, reverse):
+        steps, batch, _ = x.shape
+        hidden = w_hh.shape[1]
+        dtype = x.dtype
+        if h0 is None:
+            h0 = np.zeros((batch, hidden), dtype=dtype)
+        if mode == "LSTM" and c0 is None:
+            c0 = np.zeros((batch, hidden), dtype=dtype)
+        scale, mul, add = _gate_columns(mode, hidden, dtype)
+        scaled = mode in ("LSTM", "GRU")
+        w_ih_s = w_ih * scale[:, None] if scaled else w_ih
+        w_hh_s = w_hh * scale[:, None] if scaled else w_hh                 # (G*H, H), C-contiguous
+        b_hh_s = None if b_hh is None else (b_hh * scale if scaled else b_hh)
+        bias = None if b_ih is None else (b_ih * scale if scaled else b_ih)
+        if b_hh_s is not None and mode != "GRU":   # GRU keeps b_hn inside r * (W_hn h + b_hn)
+            bias = b_hh_s if bias is None else bias + b_hh_s
+        # the one GEMM over the whole sequence; a ones column carries the bias: [x | 1] @ [W^T ; b]
+        size = x.shape[2]
+        w_in = np.empty((size + (bias is not None), w_ih.shape[0]), dtype=dtype)
+        w_in[:size] = w_ih_s.T
+        if bias is not None:
+            w_in[size] = bias
+        inputs = _with_ones(x) if bias is not None else x
+        acts = np.matmul(inputs.reshape(steps * batch, -1), w_in).reshape(steps, batch, -1)
+        out = np.empty((steps, batch, hidden), dtype=dtype)
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        h = h0
+        hidden_product = StepProduct(w_hh_s.T, batch)                     # h -> h @ W_hh^T
+        extra = ()
+        if mode in ("RNN_TANH", "RNN_RELU"):
+            for t in order:
+                a = acts[t]
+                hidden_product.add_into(h, a)
+                h = out[t]
+                if mode == "RNN_TANH":
+                    np.tanh(a, out=h)
+                else:
+                    np.maximum(a, 0, out=h)
+        elif mode == "LSTM":
+            cs = np.empty_like(out)
+            tcs = np.empty_like(out)
+            c = c0
+            tmp = np.empty((batch, hidden), dtype=dtype)
+            H = hidden
+            for t in order:
+                a = acts[t]
+                hidden_product.add_into(h, a)
+                np.tanh(a, out=a)
+                a *= mul
+                a += add                                    # a = [i, f, g, o]
+                c_new = cs[t]
+                np.multiply(a[:, H:2 * H], c, out=c_new)    # f * c
+                np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=tmp)
+                c_new += tmp                                # + i * g
+                np.tanh(c_new, out=tcs[t])
+                h = out[t]
+                np.multiply(a[:, 3 * H:], tcs[t], out=h)    # h = o * tanh(c)
+                c = c_new
+            extra = (cs, tcs, c0)
+        else:  # GRU
+            H = hidden
+            ghn = np.empty_like(out)                        # W_hn h + b_hn, needed by backward
+            tmp = np.empty((batch, hidden), dtype=dtype)
+            for t in order:
+                a = acts[t]
+                hh = hidden_product(h)
+                if b_hh_s is not None:
+                    hh += b_hh_s
+                rz = a[:, :2 * H]
+                rz += hh[:, :2 * H]
+                np.tanh(rz, out=rz)
+                rz *= 0.5
+                rz += 0.5                                   # r, z
+                ghn[t] = hh[:, 2 * H:]
+                n = a[:, 2 * H:]
+                np.multiply(rz[:, :H], hh[:, 2 * H:], out=tmp)
+                n += tmp
+                np.tanh(n, out=n)                           # n
+                h_new = out[t]
+                np.subtract(h, n, out=h_new)
+                h_new *= rz[:, H:]
+                h_new += n                                  # h' = n + z * (h - n)
+                h = h_new
+            extra = (ghn,)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, acts, out, *extra)
+        ctx.meta = (mode, reverse, b_ih is not None, b_hh is not None)
+        h_last = out[0 if reverse else -1].copy()
+        if mode == "LSTM":
+            return out, h_last, cs[0 if reverse else -1].copy()
+        return out, h_last
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_h, grad_c=None):
+        x, h0, w_ih, w_hh, acts, out, *extra = ctx.saved
+        mode, reverse, has_b_ih, has_b_hh = ctx.meta
+        steps, batch, hidden = out.shape
+        H = hidden
+        need = ctx.needs_input_grad
+        order = range(steps) if reverse else range(steps - 1, -1, -1)   # reverse of the forward order
+        dh = grad_h.copy()
+        back_product = StepProduct(w_hh, batch)                             # d -> d @ W_hh
+        d_pre = np.empty_like(acts)          # dL/d(pre-activations) of the input projections
+        d_hid = d_pre                        # ... of the hidden projections (differs for GRU)
+        # operands of the weight-gradient GEMMs: [x | h_prev | 1] (one GEMM gives dW_ih, dW_hh and
+        # the bias gradient) or, for GRU whose two projections get different gradients, [x | 1]
+        # and [h_prev | 1]
+        size = x.shape[2]
+        ones = int(has_b_ih or has_b_hh)
+        fused = mode != "GRU"
+        operand = np.empty((steps, batch, size + hidden + ones), dtype=x.dtype)
+        operand[..., :size] = x
+        if ones:
+            operand[..., -1] = 1
+        h_prev = operand[..., size:size + hidden]
+        _previous_states(out, h0, reverse, into=h_prev)
+        dc0 = None
+        if mode in ("RNN_TANH", "RNN_RELU"):
+            deriv = 1 - np.square(out) if mode == "RNN_TANH" else (out > 0).astype(out.dtype)
+            for t in order:
+                dh += grad_out[t]
+                np.multiply(dh, deriv[t], out=d_pre[t])
+                back_product.write_into(d_pre[t], dh)
+        elif mode == "LSTM":
+            cs, tcs, c0 = extra
+            c_prev = _previous_states(cs, c0, reverse)
+            _, mul, add = _gate_columns(mode, hidden, out.dtype)
+            mul_sq = np.square(mul)
+            slope = np.empty((batch, 4 * H), dtype=out.dtype)
+            dc = grad_c.copy()
+            tmp = np.empty((batch, H), dtype=out.dtype)
+            # per-step work stays on cache-resident (B, 4H) blocks: whole-sequence passes
+            # over the (T, B, 4H) arrays measured slower than these in-loop ufuncs
+            for t in order:
+                a, d = acts[t], d_pre[t]
+                dh += grad_out[t]
+                np.multiply(dh, tcs[t], out=d[:, 3 * H:])          # d o (before the slope)
+                np.square(tcs[t], out=tmp)
+                np.subtract(1, tmp, out=tmp)
+                tmp *= a[:, 3 * H:]
+                tmp *= dh
+                dc += tmp                                          # dc += dh * o * (1 - tanh(c)^2)
+                np.multiply(dc, a[:, 2 * H:3 * H], out=d[:, :H])   # d i = dc * g
+                np.multiply(dc, c_prev[t], out=d[:, H:2 * H])      # d f = dc * c_prev
+                np.multiply(dc, a[:, :H], out=d[:, 2 * H:3 * H])   # d g = dc * i
+                dc *= a[:, H:2 * H]                                # dc_prev = dc * f
+                np.subtract(a, add, out=slope)                     # gate slopes (see activation_slopes)
+                np.square(slope, out=slope)
+                np.subtract(mul_sq, slope, out=slope)
+                d *= slope
+                back_product.write_into(d, dh)
+            dc0 = dc
+        else:  # GRU
+            (ghn,) = extra
+            r, z, n = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:]
+            slopes = activation_slopes(acts, mode, hidden)
+            d_rz, d_n = slopes[..., :2 * H], slopes[..., 2 * H:]
+            hp_minus_n = h_prev - n
+            d_hid = np.empty_like(acts)
+            tmp = np.empty((batch, H), dtype=out.dtype)
+            for t in order:
+                d, dg = d_pre[t], d_hid[t]
+                dh += grad_out[t]
+                dn = d[:, 2 * H:]
+                np.subtract(dh, np.multiply(dh, z[t], out=tmp), out=dn)    # dh * (1 - z)
+                dn *= d_n[t]                                       # through tanh
+                np.multiply(dh, hp_minus_n[t], out=d[:, H:2 * H])  # d z
+                np.multiply(dn, ghn[t], out=d[:, :H])              # d r
+                d[:, :2 * H] *= d_rz[t]
+                dg[:, :2 * H] = d[:, :2 * H]
+                np.multiply(dn, r[t], out=dg[:, 2 * H:])           # d (W_hn h + b_hn)
+                dh *= z[t]                                         # direct path h -> h'
+                dh += back_product(dg)
+        rows = steps * batch
+        flat = d_pre.reshape(rows, -1)
+        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
+        if fused:
+            grads = np.matmul(flat.T, operand.reshape(rows, -1))        # (G*H, I + H + 1)
+            gw_ih, gw_hh = grads[:, :size], grads[:, size:size + hidden]
+            gb_ih = gb_hh = grads[:, -1] if ones else None
+        else:
+            with_ones = np.delete(operand, np.s_[size:size + hidden], axis=2).reshape(rows, -1)
+            grads_i = np.matmul(flat.T, with_ones)                           # (3H, I + 1)
+            grads_h = np.matmul(d_hid.reshape(rows, -1).T, operand[..., size:].reshape(rows, -1))
+            gw_ih, gw_hh = grads_i[:, :size], grads_h[:, :hidden]
+            gb_ih, gb_hh = (grads_i[:, -1], grads_h[:, -1]) if ones else (None, None)
+        return (gx, dh if need[1] else None, dc0 if need[2] else None,
+                gw_ih if need[3] else None, gw_hh if need[4] else None,
+                gb_ih if has_b_ih and need[5] else None,
+                None if not (has_b_hh and need[6]) else (gb_hh.copy() if gb_hh is gb_ih else gb_hh))
+
+
+def recurrent_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode: str, reverse: bool = False):
+    """Run one recurrent layer in one direction over ``x (T, B, I)``; see :class:`RecurrentLayer`."""
+    return RecurrentLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=bool(reverse))

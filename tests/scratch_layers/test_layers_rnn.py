@@ -1,0 +1,139 @@
+"""Recurrent layers parity: RNN / LSTM / GRU (multi-layer, bidirectional, batch_first, initial
+states, unbatched) and the cells, against torch with the same state_dict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import neuralab.scratch as T
+from neuralab.scratch.nn.modules import rnn as RN
+from parity import check_modules, load_scratch_state, to_scratch
+
+R = np.random.default_rng(5)
+
+
+def rn(*shape):
+    return R.standard_normal(shape)
+
+
+class _NN:
+    def __getattr__(self, name):
+        return getattr(RN, name)
+
+
+SNN = _NN()
+
+
+def _states(kind, layers_dirs, batch, hidden):
+    h = rn(layers_dirs, batch, hidden) * 0.5
+    return (h, rn(layers_dirs, batch, hidden) * 0.5) if kind == "LSTM" else (h,)
+
+
+def _call(kind, with_state):
+    def call(m, x, *states):
+        if not with_state:
+            return m(x)
+        return m(x, (states[0], states[1])) if kind == "LSTM" else m(x, states[0])
+    return call
+
+
+CONFIGS = [
+    dict(num_layers=1),
+    dict(num_layers=2, bidirectional=True),
+    dict(num_layers=3, batch_first=True),
+    dict(num_layers=2, bias=False, bidirectional=True, batch_first=True),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU", "RNN_relu"])
+@pytest.mark.parametrize("cfg", CONFIGS)
+@pytest.mark.parametrize("with_state", [False, True])
+def test_recurrent_parity(kind, cfg, with_state, dtype):
+    name, extra = (kind, {}) if kind != "RNN_relu" else ("RNN", {"nonlinearity": "relu"})
+    input_size, hidden, steps, batch = 5, 7, 6, 3
+    torch.manual_seed(0)
+    tm = getattr(torch.nn, name)(input_size, hidden, **cfg, **extra)
+    sm = getattr(SNN, name)(input_size, hidden, **cfg, **extra)
+    dirs = 2 if cfg.get("bidirectional") else 1
+    x = rn(batch, steps, input_size) if cfg.get("batch_first") else rn(steps, batch, input_size)
+    states = _states(name, cfg["num_layers"] * dirs, batch, hidden) if with_state else ()
+    check_modules("rnn", tm, sm, x, *states, dtype=dtype, call=_call(name, with_state))
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_recurrent_unbatched_and_long(kind):
+    torch.manual_seed(1)
+    tm, sm = getattr(torch.nn, kind)(4, 6, num_layers=2, bidirectional=True), getattr(SNN, kind)(4, 6, num_layers=2,
+                                                                                              bidirectional=True)
+    check_modules("rnn", tm, sm, rn(5, 4), call=_call(kind, False))
+    tm, sm = getattr(torch.nn, kind)(3, 8), getattr(SNN, kind)(3, 8)
+    check_modules("rnn", tm, sm, rn(40, 2, 3), *_states(kind, 1, 2, 8), call=_call(kind, True))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_cells(kind, batched, dtype):
+    torch.manual_seed(2)
+    tm, sm = getattr(torch.nn, kind)(5, 4), getattr(SNN, kind)(5, 4)
+    shape = (3,) if batched else ()
+    x, h, c = rn(*shape, 5), rn(*shape, 4), rn(*shape, 4)
+
+    def call(m, x, h, c=None):
+        return m(x, (h, c)) if kind == "LSTMCell" else m(x, h)
+    check_modules("rnn", tm, sm, x, h, *([c] if kind == "LSTMCell" else []), dtype=dtype, call=call)
+    check_modules("rnn", tm, sm, x, dtype=dtype)     # default zero state
+
+
+def test_parameter_names_shapes_and_init():
+    for kind in ("RNN", "LSTM", "GRU"):
+        tm = getattr(torch.nn, kind)(3, 5, num_layers=2, bidirectional=True)
+        sm = getattr(SNN, kind)(3, 5, num_layers=2, bidirectional=True)
+        assert [(k, tuple(v.shape)) for k, v in sm.state_dict().items()] == \
+               [(k, tuple(v.shape)) for k, v in tm.state_dict().items()]
+        assert repr(sm) == repr(tm)
+        for p in sm.parameters():
+            assert np.abs(p._data).max() <= 1 / np.sqrt(5) and p._data.dtype == np.float32
+    assert repr(SNN.RNN(2, 3, nonlinearity="relu", batch_first=True)) == \
+        repr(torch.nn.RNN(2, 3, nonlinearity="relu", batch_first=True))
+    assert repr(SNN.LSTMCell(2, 3)) == repr(torch.nn.LSTMCell(2, 3))
+
+
+def test_state_dict_round_trip_scratch_to_torch():
+    T.manual_seed(3)
+    sm = SNN.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True).to(T.float64)
+    tm = torch.nn.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True).double()
+    load_scratch_state(tm, sm)
+    check_modules("rnn", tm, sm, rn(3, 5, 4), copy_state=False)
+
+
+def test_dropout_between_layers_only_in_training():
+    T.manual_seed(0)
+    m = SNN.GRU(3, 4, num_layers=2, dropout=0.5).to(T.float64)
+    x = to_scratch(rn(5, 2, 3))
+    m.eval()
+    a, _ = m(x)
+    b, _ = m(x)
+    np.testing.assert_array_equal(a._data, b._data)
+    m.train()
+    c, _ = m(x)
+    assert not np.allclose(c._data, a._data)
+
+
+def test_errors():
+    with pytest.raises(RuntimeError, match="input.size\\(-1\\) must be equal to input_size"):
+        SNN.LSTM(3, 4)(T.zeros(5, 2, 7))
+    with pytest.raises(RuntimeError, match="Expected hidden size"):
+        SNN.GRU(3, 4)(T.zeros(5, 2, 3), T.zeros(2, 2, 4))
+
+
+def test_float32_stays_float32():
+    m = SNN.LSTM(3, 4, num_layers=2)
+    x = T.randn(5, 2, 3, requires_grad=True)
+    out, (h, c) = m(x)
+    (out.sum() + h.sum() + c.sum()).backward()
+    assert out.dtype == T.float32 and x.grad.dtype == T.float32
+    assert all(p.grad._data.dtype == np.float32 for p in m.parameters())
