@@ -18,7 +18,8 @@ from neuralab import engines, models
 from neuralab.recipes.catalog import RECIPES, Recipe
 from neuralab.recipes.config import apply_overrides, require, set_key
 
-# Task -> module with ``run(config, run, resume, progress) -> summary``.
+# Task -> module exposing ``DEFAULTS`` (its own config keys), ``validate(config)`` and
+# ``run(config, runs_root, resume, progress) -> summary``.
 TASKS = {"classify": "neuralab.recipes.classify"}
 
 BASE_CONFIG: dict[str, Any] = {
@@ -36,7 +37,6 @@ BASE_CONFIG: dict[str, Any] = {
         "epochs": 10,
         "batch_size": 128,
         "clip_grad_norm": None,
-        "label_smoothing": 0.0,
         "early_stopping": {"patience": None, "min_delta": 0.0, "monitor": "val_loss"},
     },
     "eval": {"batch_size": 1000},
@@ -88,7 +88,8 @@ def resolve(
 ) -> dict[str, Any]:
     """The recipe's config with every default spelled out and the user's changes applied."""
     recipe = get(name)
-    config = _merge(BASE_CONFIG, {"recipe": recipe.name, "task": recipe.task, "targets": recipe.targets})
+    config = _merge(BASE_CONFIG, task_module(recipe.task).DEFAULTS)
+    config = _merge(config, {"recipe": recipe.name, "task": recipe.task, "targets": recipe.targets})
     config = _merge(config, recipe.config)
     config["model"] = {"name": config["model"]["name"], **_merge(model_defaults(config["model"]["name"]), config["model"])}
     flags = {"engine": engine, "device": device, "seed": seed, "train.epochs": epochs,
@@ -99,6 +100,12 @@ def resolve(
     config = apply_overrides(config, overrides)
     validate(config)
     return config
+
+
+def task_module(task: str):
+    """The module that runs recipes of ``task``."""
+    require(task in TASKS, f"task must be one of {sorted(TASKS)}; got {task!r}")
+    return importlib.import_module(TASKS[task])
 
 
 def validate(config: dict[str, Any]) -> None:
@@ -115,15 +122,13 @@ def validate(config: dict[str, Any]) -> None:
     require(isinstance(lr, (int, float)) and not isinstance(lr, bool) and lr > 0, f"learning rate must be a positive number; got {lr!r}")
     clip = train["clip_grad_norm"]
     require(clip is None or (isinstance(clip, (int, float)) and clip > 0), f"clip_grad_norm must be positive or null; got {clip!r}")
-    require(0.0 <= train["label_smoothing"] < 1.0, f"label_smoothing must be in [0, 1); got {train['label_smoothing']!r}")
     threads = config["threads"]
     require(threads is None or (isinstance(threads, int) and threads >= 1), f"threads must be an integer >= 1 or null; got {threads!r}")
     data.entry(config["data"]["name"])  # unknown dataset -> error with a suggestion
-    require(config["task"] in TASKS, f"task must be one of {sorted(TASKS)}; got {config['task']!r}")
+    task_module(config["task"]).validate(config)
 
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate ``config``; returns the run's summary (also in ``summary.json``)."""
     validate(config)
-    task = importlib.import_module(TASKS[config["task"]])
-    return task.run(config, runs_root=runs_root, resume=resume, progress=progress)
+    return task_module(config["task"]).run(config, runs_root=runs_root, resume=resume, progress=progress)

@@ -19,7 +19,17 @@ from neuralab.data.transforms import standardize
 from neuralab.train import EarlyStopping, RunRecord, Trainer, metrics
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
+from neuralab.recipes.config import require
 from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified
+
+# Config keys only classification recipes have (merged over recipes.BASE_CONFIG).
+DEFAULTS: dict[str, Any] = {"train": {"label_smoothing": 0.0}}
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Classification-only checks (the shared ones live in ``recipes.validate``)."""
+    smoothing = config["train"]["label_smoothing"]
+    require(isinstance(smoothing, (int, float)) and 0.0 <= smoothing < 1.0, f"label_smoothing must be in [0, 1); got {smoothing!r}")
 
 
 def load_splits(config: dict[str, Any]):

@@ -9,6 +9,13 @@ from .modules import (  # noqa: F401
     ModuleList, MSELoss, NLLLoss, ParameterDict, ParameterList, ReLU, ReLU6, Sequential, Sigmoid,
     SiLU, SmoothL1Loss, Softmax, Softmin, Softplus, Softsign, Tanh, Unflatten,
 )
+from .modules import (  # noqa: F401
+    GRU, LSTM, RNN, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d,
+    BatchNorm3d, Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Dropout1d, Dropout2d, Dropout3d, Embedding,
+    GroupNorm, GRUCell, LayerNorm, LSTMCell, MaxPool1d, MaxPool2d, MultiheadAttention, RNNBase, RNNCell,
+    RNNCellBase, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
+    TransformerEncoderLayer, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
+)
 from .parameter import Parameter  # noqa: F401
 
 

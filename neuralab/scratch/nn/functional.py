@@ -56,33 +56,16 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     raise not_in_subset("F.alpha_dropout in training mode")
 
 
-class Pad(Function):
-    @staticmethod
-    def forward(ctx, x, widths, value):
-        ctx.widths = widths
-        return np.pad(x, widths, mode="constant", constant_values=value)
-
-    @staticmethod
-    def backward(ctx, grad):
-        key = tuple(slice(lo, grad.shape[i] - hi) for i, (lo, hi) in enumerate(ctx.widths))
-        return grad[key], None, None
-
-
-def pad(input, pad, mode: str = "constant", value=None):
-    """Pad the last dims: ``pad=(left, right, top, bottom, ...)`` (constant mode)."""
-    if mode != "constant":
-        raise not_in_subset(f"F.pad(mode={mode!r})", "only mode='constant' is available")
-    if len(pad) % 2:
-        raise RuntimeError("Padding length must be divisible by 2")
-    nd = input._data.ndim
-    if len(pad) // 2 > nd:
-        raise RuntimeError("Padding length should be less than or equal to two times the input dimension")
-    widths = [(0, 0)] * nd
-    for i in range(len(pad) // 2):
-        widths[nd - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
-    if any(lo < 0 or hi < 0 for lo, hi in widths):
-        raise not_in_subset("F.pad with negative padding (cropping)")
-    return Pad.apply(input, tuple(widths), 0 if value is None else value)
+# ---------------------------------------------------------------- layers (ops/conv, pool, norm, ...)
+from ..ops.attention import scaled_dot_product_attention  # noqa: E402,F401
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from ..ops.dropout_nd import dropout1d, dropout2d, dropout3d, feature_dropout  # noqa: E402,F401
+from ..ops.embedding import embedding  # noqa: E402,F401
+from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ..ops.pool import (  # noqa: E402,F401
+    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+)
+from ..ops.resize import interpolate, pad, upsample  # noqa: E402,F401
 
 
 def __getattr__(name):
