@@ -16,10 +16,14 @@ Workloads and targets (scratch / torch time):
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 
 def lenet(nn):

@@ -6,6 +6,7 @@ import argparse
 
 from neuralab import recipes
 from neuralab.cli.table import format_table
+from neuralab.recipes.targets import comparison
 
 
 def register(subparsers) -> None:
@@ -25,7 +26,7 @@ def recipes_command(args: argparse.Namespace) -> int:
     rows = []
     for name in recipes.names():
         recipe = recipes.get(name)
-        target = ", ".join(f"{metric} >= {goal:g}" for metric, goal in recipe.targets.items())
+        target = ", ".join(f"{metric} {comparison(metric)} {goal:g}" for metric, goal in recipe.targets.items())
         config = recipe.config
         rows.append((name, config["data"]["name"], recipe.summary, target, config["train"]["epochs"]))
     print(format_table(("recipe", "dataset", "model", "target", "epochs"), rows, align="lllll"))

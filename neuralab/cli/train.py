@@ -52,7 +52,8 @@ def result_lines(summary: dict) -> str:
             lines.append(f"  {name:<22} {value:.4f}")
     for name, verdict in summary.get("targets", {}).items():
         mark = "met" if verdict["met"] else "MISSED"
-        lines.append(f"  target {name} >= {verdict['target']}: {mark} ({verdict['measured']:.4f})")
+        measured = "not measured" if verdict["measured"] is None else f"{verdict['measured']:.4f}"
+        lines.append(f"  target {name} {verdict.get('op', '>=')} {verdict['target']}: {mark} ({measured})")
     if summary.get("run_dir"):
         lines.append(f"  run folder: {summary['run_dir']}")
     return "\n".join(lines)

@@ -15,6 +15,9 @@ from typing import Any
 MODELS = {
     "mlp": "neuralab.models.mlp",
     "cnn": "neuralab.models.cnn",
+    "gan": "neuralab.models.gan",
+    "denoiser": "neuralab.models.diffusion",
+    "autoencoder": "neuralab.models.autoencoder",
 }
 
 

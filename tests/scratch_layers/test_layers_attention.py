@@ -201,16 +201,7 @@ def _enc(nn, layers=2, norm=True):
     return nn.TransformerEncoder(layer, layers, nn.LayerNorm(8) if norm else None)
 
 
-class _SNN:
-    def __getattr__(self, name):
-        for m in (TR, A):
-            if hasattr(m, name):
-                return getattr(m, name)
-        from neuralab.scratch.nn.modules import normalization
-        return getattr(normalization, name) if hasattr(normalization, name) else getattr(T.nn, name)
-
-
-SNN = _SNN()
+SNN = T.nn
 
 
 def test_encoder_stack_and_round_trip():

@@ -11,8 +11,8 @@ import torch
 
 import neuralab.scratch as T
 from neuralab.scratch.nn.modules import conv as C, dropout_nd as D, normalization as N, pooling as P
-from neuralab.scratch.nn.modules import sparse as SP, upsampling as U
-from parity import check_modules, load_scratch_state, load_torch_state, to_scratch
+from neuralab.scratch.nn.modules import sparse as SP
+from parity import check_modules, load_scratch_state, to_scratch
 
 R = np.random.default_rng(4)
 
@@ -52,19 +52,7 @@ CASES = [
     ("interpolate", lambda nn: nn.UpsamplingNearest2d(size=5), (1, 2, 3, 3)),
 ]
 
-SCRATCH = {}
-for _m in (C, D, N, P, SP, U):
-    SCRATCH.update({k: v for k, v in vars(_m).items() if isinstance(v, type)})
-
-
-class _ScratchNN:
-    """Our module files first, then T.nn (containers, Linear ...)."""
-
-    def __getattr__(self, name):
-        return SCRATCH[name] if name in SCRATCH else getattr(T.nn, name)
-
-
-SNN = _ScratchNN()
+SNN = T.nn
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from parity import check, to_scratch, to_torch, assert_close
+from parity import check, to_scratch, to_torch
 
 R = np.random.default_rng(2)
 

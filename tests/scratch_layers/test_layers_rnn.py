@@ -8,7 +8,6 @@ import pytest
 import torch
 
 import neuralab.scratch as T
-from neuralab.scratch.nn.modules import rnn as RN
 from parity import check_modules, load_scratch_state, to_scratch
 
 R = np.random.default_rng(5)
@@ -18,12 +17,7 @@ def rn(*shape):
     return R.standard_normal(shape)
 
 
-class _NN:
-    def __getattr__(self, name):
-        return getattr(RN, name)
-
-
-SNN = _NN()
+SNN = T.nn
 
 
 def _states(kind, layers_dirs, batch, hidden):

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 import neuralab.scratch as T
-from parity import SNN, load_torch_state, to_scratch, to_torch
+from parity import load_torch_state, to_scratch, to_torch
 
 STEPS = 50
 
@@ -42,7 +42,7 @@ def _transformer_model(nn):
 def _curves(build, batches, loss_fn):
     torch.manual_seed(0)
     tm = build(torch.nn).double()
-    sm = build(SNN).to(T.float64)
+    sm = build(T.nn).to(T.float64)
     load_torch_state(sm, tm)
     topt = torch.optim.Adam(tm.parameters(), lr=3e-3)
     sopt = T.optim.Adam(sm.parameters(), lr=3e-3)

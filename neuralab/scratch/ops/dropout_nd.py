@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from ..function import Function
 from ..random import rng
 from ._util import inplace as _inplace_op

@@ -3,9 +3,10 @@
 For a sequence ``x: (T, B, I)`` and hidden size H, with G gate blocks (1 for RNN, 4 for
 LSTM in torch's order i, f, g, o, 3 for GRU in order r, z, n):
 
-* forward: ONE GEMM for every input projection of the sequence,
+* forward: ONE GEMM call for every input projection of the sequence,
   ``xp = x @ W_ih^T + b  -> (T, B, G*H)``, then per step only ``h @ W_hh^T`` and the
-  gate nonlinearities (in-place ufuncs on preallocated buffers);
+  gate nonlinearities (in-place ufuncs on preallocated buffers); see :class:`StepProduct`
+  for how the per-step product is split into small BLAS calls;
 * backward through time: one reverse loop that carries ``dh`` (and ``dc``) and stores the
   pre-activation gradients of every step; the weight gradients are then two GEMMs over
   the whole sequence, ``dW_ih = dA^T x`` and ``dW_hh = dA_h^T h_prev``.
@@ -99,14 +100,27 @@ class StepProduct:
         np.copyto(self.out.reshape(self.batch, self.blocks, -1), self._blocks_of(x))
         return self.out
 
-    def add_into(self, x: np.ndarray, target: np.ndarray) -> None:
-        """``target += x @ M`` (target: a C-contiguous (B, N) array)."""
+    def project(self, inputs: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """``inputs (T, B, K') @ w (K', N)`` for the whole sequence in ONE (batched) GEMM call.
+
+        With column blocks the result is kept blocked, ``(T, blocks, B, N/blocks)``, the
+        layout :meth:`combine` adds without any transpose (and the small block products
+        run faster than one big GEMM, as the per-step ones do).
+        """
+        steps, batch, k = inputs.shape
+        if self.blocks == 1:
+            return np.matmul(inputs.reshape(steps * batch, k), w).reshape(steps, batch, -1)
+        parts = np.ascontiguousarray(w.reshape(k, self.blocks, -1).transpose(1, 0, 2))
+        return np.matmul(inputs[:, None], parts[None])
+
+    def combine(self, x: np.ndarray, addend: np.ndarray, target: np.ndarray) -> None:
+        """``target (B, N) = addend + x @ M`` with ``addend`` one step of :meth:`project`."""
         if self.blocks == 1:
             np.matmul(self.m_t, x.T, out=self.buf)
-            target += self.buf.T
+            np.add(addend, self.buf.T, out=target)
             return
-        view = target.reshape(self.batch, self.blocks, -1)
-        np.add(view, self._blocks_of(x), out=view)
+        np.matmul(x, self.parts, out=self.buf)
+        np.add(addend, self.buf, out=target.reshape(self.batch, self.blocks, -1).transpose(1, 0, 2))
 
     def write_into(self, x: np.ndarray, target: np.ndarray) -> None:
         """``target[...] = x @ M``."""
@@ -168,16 +182,20 @@ class RecurrentLayer(Function):
         if bias is not None:
             w_in[size] = bias
         inputs = _with_ones(x) if bias is not None else x
-        acts = np.matmul(inputs.reshape(steps * batch, -1), w_in).reshape(steps, batch, -1)
+        hidden_product = StepProduct(w_hh_s.T, batch)                     # h -> h @ W_hh^T
+        if mode == "GRU":   # the n gate needs the hidden product apart: plain layout
+            acts = np.matmul(inputs.reshape(steps * batch, -1), w_in).reshape(steps, batch, -1)
+        else:               # gates of step t = projected[t] + h @ W_hh^T, written into acts[t]
+            projected = hidden_product.project(inputs, w_in)
+            acts = np.empty((steps, batch, w_in.shape[1]), dtype=dtype)
         out = np.empty((steps, batch, hidden), dtype=dtype)
         order = range(steps - 1, -1, -1) if reverse else range(steps)
         h = h0
-        hidden_product = StepProduct(w_hh_s.T, batch)                     # h -> h @ W_hh^T
         extra = ()
         if mode in ("RNN_TANH", "RNN_RELU"):
             for t in order:
                 a = acts[t]
-                hidden_product.add_into(h, a)
+                hidden_product.combine(h, projected[t], a)
                 h = out[t]
                 if mode == "RNN_TANH":
                     np.tanh(a, out=h)
@@ -186,12 +204,13 @@ class RecurrentLayer(Function):
         elif mode == "LSTM":
             cs = np.empty_like(out)
             tcs = np.empty_like(out)
+            o_slopes = np.empty_like(out)           # o * (1 - tanh(c)^2) = o - h * tanh(c), for backward
             c = c0
             tmp = np.empty((batch, hidden), dtype=dtype)
             H = hidden
             for t in order:
                 a = acts[t]
-                hidden_product.add_into(h, a)
+                hidden_product.combine(h, projected[t], a)
                 np.tanh(a, out=a)
                 a *= mul
                 a += add                                    # a = [i, f, g, o]
@@ -202,8 +221,10 @@ class RecurrentLayer(Function):
                 np.tanh(c_new, out=tcs[t])
                 h = out[t]
                 np.multiply(a[:, 3 * H:], tcs[t], out=h)    # h = o * tanh(c)
+                np.multiply(h, tcs[t], out=o_slopes[t])
+                np.subtract(a[:, 3 * H:], o_slopes[t], out=o_slopes[t])
                 c = c_new
-            extra = (cs, tcs, c0)
+            extra = (cs, tcs, o_slopes, c0)
         else:  # GRU
             H = hidden
             ghn = np.empty_like(out)                        # W_hn h + b_hn, needed by backward
@@ -268,7 +289,7 @@ class RecurrentLayer(Function):
                 np.multiply(dh, deriv[t], out=d_pre[t])
                 back_product.write_into(d_pre[t], dh)
         elif mode == "LSTM":
-            cs, tcs, c0 = extra
+            cs, tcs, o_slopes, c0 = extra
             c_prev = _previous_states(cs, c0, reverse)
             _, mul, add = _gate_columns(mode, hidden, out.dtype)
             mul_sq = np.square(mul)
@@ -281,10 +302,7 @@ class RecurrentLayer(Function):
                 a, d = acts[t], d_pre[t]
                 dh += grad_out[t]
                 np.multiply(dh, tcs[t], out=d[:, 3 * H:])          # d o (before the slope)
-                np.square(tcs[t], out=tmp)
-                np.subtract(1, tmp, out=tmp)
-                tmp *= a[:, 3 * H:]
-                tmp *= dh
+                np.multiply(dh, o_slopes[t], out=tmp)
                 dc += tmp                                          # dc += dh * o * (1 - tanh(c)^2)
                 np.multiply(dc, a[:, 2 * H:3 * H], out=d[:, :H])   # d i = dc * g
                 np.multiply(dc, c_prev[t], out=d[:, H:2 * H])      # d f = dc * c_prev

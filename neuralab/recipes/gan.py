@@ -1,0 +1,184 @@
+"""Run a GAN recipe on a 2-D toy set: alternating D/G updates, then measure the samples.
+
+A GAN has two optimizers taking turns, which the single-optimizer ``Trainer`` does not
+model, so the loop lives here, short and explicit. One epoch is one pass over the real
+training points in batches; each batch makes ``gan.d_steps`` discriminator (critic) steps
+then one generator step. ``summary.json`` gets the sample measures of
+``neuralab.generative.metrics`` (mean radius and angular bins for the ring, modes covered
+for a Gaussian mixture) over ``eval.samples`` generated points, and the target verdicts.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuralab import data, engines, models
+from neuralab.engines import capabilities
+from neuralab.generative import gan_losses
+from neuralab.generative import metrics as sample_metrics
+from neuralab.recipes.config import require
+from neuralab.recipes.targets import verdicts
+from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
+from neuralab.train.checkpoint import to_numpy
+from neuralab.train.optimizers import build_optimizer
+from neuralab.viz.gan_curves import plot_gan_history
+from neuralab.viz.samples import plot_samples
+from neuralab.viz.score_surface import plot_score_surface
+
+LOSSES = ("standard", "wgan-gp")
+
+# Config keys only GAN recipes have (merged over recipes.BASE_CONFIG).
+DEFAULTS: dict[str, Any] = {
+    "data": {"options": {}},
+    "gan": {"loss": "standard", "d_steps": 1, "penalty": 10.0, "real_label": 1.0, "bins": 16},
+    "eval": {"samples": 10000},
+}
+
+
+def validate(config: dict[str, Any]) -> None:
+    """GAN-only checks (the shared ones live in ``recipes.validate``)."""
+    gan = config["gan"]
+    require(config["data"]["name"] in ("ring", "gaussians"), f"GAN recipes train on 'ring' or 'gaussians'; got {config['data']['name']!r}")
+    require(gan["loss"] in LOSSES, f"gan.loss must be one of {LOSSES}; got {gan['loss']!r}")
+    require(isinstance(gan["d_steps"], int) and gan["d_steps"] >= 1, f"gan.d_steps must be an integer >= 1; got {gan['d_steps']!r}")
+    require(isinstance(gan["penalty"], (int, float)) and gan["penalty"] >= 0, f"gan.penalty must be >= 0; got {gan['penalty']!r}")
+    require(0.5 < gan["real_label"] <= 1.0, f"gan.real_label must be in (0.5, 1]; got {gan['real_label']!r}")
+    require(isinstance(config["eval"]["samples"], int) and config["eval"]["samples"] >= 100,
+            f"eval.samples must be an integer >= 100; got {config['eval']['samples']!r}")
+    require(config["schedule"].get("name") is None, "GAN recipes use a constant learning rate (schedule.name must be null)")
+
+
+def load_points(config: dict[str, Any]) -> np.ndarray:
+    """The real training points of ``config`` (seeded by the run's seed)."""
+    return data.load(config["data"]["name"], seed=config["seed"], **config["data"]["options"]).train.x
+
+
+def generate(T, model, n: int, noise_dim: int, seed: int, device: str = "cpu", batch: int = 5000) -> np.ndarray:
+    """``n`` samples G(z), z ~ N(0, I) drawn from NumPy with ``seed``: the same weights and
+    seed give the same points on any engine."""
+    noise = np.random.default_rng(seed).standard_normal((n, noise_dim)).astype(np.float32)
+    model.eval()
+    with T.no_grad():
+        chunks = [to_numpy(model["generator"](T.from_numpy(noise[i:i + batch]).to(device))) for i in range(0, n, batch)]
+    return np.concatenate(chunks)
+
+
+def score(T, model, points: np.ndarray, standard: bool, device: str = "cpu") -> np.ndarray:
+    """D(x) as a probability (standard GAN) or the raw critic score (WGAN)."""
+    model.eval()
+    with T.no_grad():
+        raw = model["discriminator"](T.from_numpy(np.ascontiguousarray(points, dtype=np.float32)).to(device))
+        values = T.sigmoid(raw) if standard else raw
+    return to_numpy(values).ravel()
+
+
+def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any]) -> dict[str, float]:
+    """``d_steps`` discriminator updates, then one generator update, on one real batch."""
+    gan = config["gan"]
+    standard = gan["loss"] == "standard"
+    G, D = model["generator"], model["discriminator"]
+    n, noise_dim = real.shape[0], config["model"]["noise_dim"]
+    for _ in range(gan["d_steps"]):
+        fake = G(T.randn(n, noise_dim, device=real.device)).detach()
+        real_scores, fake_scores = D(real), D(fake)
+        if standard:
+            d_loss = gan_losses.discriminator_loss(T, real_scores, fake_scores, real_label=gan["real_label"])
+        else:
+            mix = T.rand(n, 1, device=real.device)
+            d_loss = gan_losses.critic_loss(real_scores, fake_scores) + gan["penalty"] * gan_losses.gradient_penalty(T, D, real, fake, mix)
+        d_opt.zero_grad()
+        d_loss.backward()
+        d_opt.step()
+    fake_scores = D(G(T.randn(n, noise_dim, device=real.device)))
+    g_loss = gan_losses.generator_loss(T, fake_scores) if standard else gan_losses.wasserstein_generator_loss(fake_scores)
+    g_opt.zero_grad()
+    g_loss.backward()
+    g_opt.step()
+    squash = T.sigmoid if standard else (lambda s: s)
+    return {"d_loss": float(d_loss.item()), "g_loss": float(g_loss.item()),
+            "d_real": float(squash(real_scores.detach()).mean().item()), "d_fake": float(squash(fake_scores.detach()).mean().item())}
+
+
+def measure(samples: np.ndarray, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(metrics, details)``: the sample measures for the dataset (see the module docstring)
+    and the per-bin or per-mode fractions behind them."""
+    options = config["data"]["options"]
+    if config["data"]["name"] == "ring":
+        radius = options.get("radius", 2.0)
+        mean_radius, std_radius = sample_metrics.radius_stats(samples)
+        bins = sample_metrics.angular_bin_fractions(samples, bins=config["gan"]["bins"])
+        within = sample_metrics.distance_to_circle(samples, radius) < 0.3
+        return {"mean_radius": mean_radius, "radius_std": std_radius, "radius_error": abs(mean_radius - radius),
+                "min_bin_fraction": float(bins.min()), "max_bin_fraction": float(bins.max()),
+                "manifold_fraction": float(within.mean())}, {"bin_fractions": [float(b) for b in bins]}
+    k, radius, std = options.get("k", 8), options.get("radius", 2.0), options.get("std", 0.1)
+    coverage = sample_metrics.mode_coverage(samples, sample_metrics.mixture_centers(k, radius), std)
+    return {"modes_covered": coverage["covered"], "modes_total": k, "near_mode_fraction": coverage["near_any"],
+            "min_mode_fraction": min(coverage["fractions"])}, {"mode_fractions": coverage["fractions"]}
+
+
+def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train and measure one GAN config; returns the summary dict."""
+    require(resume is None, "GAN runs cannot be resumed yet: start a new run (they take seconds)")
+    config = copy.deepcopy(config)
+    T = engines.get(config["engine"])
+    if config["threads"] and capabilities(T)["threads"]:
+        T.set_num_threads(int(config["threads"]))
+    device = engines.resolve_device(T, config["device"])
+    config["device"] = device
+    real_points = load_points(config)
+    T.manual_seed(config["seed"])
+    model = models.build("gan", T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
+    d_opt = build_optimizer(T, model["discriminator"].parameters(), config["optimizer"])
+    g_opt = build_optimizer(T, model["generator"].parameters(), config["optimizer"])
+    record = RunRecord.create(runs_root, name=config["recipe"])
+    record.write_config(config)
+
+    train = config["train"]
+    n, batch_size = len(real_points), train["batch_size"]
+    steps = math.ceil(n / batch_size)
+    started, rows = time.perf_counter(), []
+    record.update_summary(engine=config["engine"], device=device, seed=config["seed"], epochs=0, status="running")
+    for epoch in range(1, train["epochs"] + 1):
+        model.train()
+        order = epoch_permutation(config["seed"], epoch, n)
+        totals: dict[str, float] = {}
+        for step in range(steps):
+            real = T.from_numpy(real_points[order[step * batch_size:(step + 1) * batch_size]]).to(device)
+            for key, value in train_step(T, model, d_opt, g_opt, real, config).items():
+                totals[key] = totals.get(key, 0.0) + value / steps
+        if not all(math.isfinite(v) for v in totals.values()):
+            record.update_summary(status="diverged", epochs=epoch, message=f"non-finite losses at epoch {epoch}: {totals}")
+            raise FloatingPointError(f"{config['recipe']} diverged at epoch {epoch}: {totals}")
+        row = {"epoch": epoch, "split": "train", **totals, "time_s": time.perf_counter() - started}
+        rows.append(row)
+        record.log(**row)
+        if progress and (epoch % max(1, train["epochs"] // 10) == 0 or epoch == train["epochs"]):
+            print(f"epoch {epoch}/{train['epochs']}: D loss {totals['d_loss']:.4f}  G loss {totals['g_loss']:.4f}  "
+                  f"D(x) {totals['d_real']:.3f}  D(G(z)) {totals['d_fake']:.3f}  ({row['time_s']:.1f} s)", flush=True)
+    wall = time.perf_counter() - started
+    save_checkpoint(record.checkpoints_dir / "last", {
+        "engine": config["engine"], "epoch": train["epochs"], "model": model.state_dict(),
+        "optimizer_discriminator": d_opt.state_dict(), "optimizer_generator": g_opt.state_dict(),
+    })
+
+    samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1, device=device)
+    measured, details = measure(samples, config)
+    standard = config["gan"]["loss"] == "standard"
+    title = f"{config['recipe']} ({config['gan']['loss']} loss, seed {config['seed']})"
+    plot_samples(real_points, samples, record.figure_path("samples"), title=title)
+    plot_score_surface(lambda points: score(T, model, points, standard, device), real_points, samples,
+                       record.figure_path("discriminator"), label="D(x)" if standard else "critic score", title=title)
+    plot_gan_history(rows, record.figure_path("curves"), score_label="D" if standard else "C", title=title)
+    return record.update_summary(
+        metrics=measured, **details, targets=verdicts(config["targets"], measured), recipe=config["recipe"],
+        engine=config["engine"], device=device, seed=config["seed"], epochs=train["epochs"],
+        generator_steps=train["epochs"] * steps, wall_time_s=wall, status="completed",
+        parameters=models.count_parameters(model), run_dir=str(record.path),
+    )
