@@ -51,8 +51,8 @@ def resolve_device(T: ModuleType, requested: str = "auto") -> str:
     caps = capabilities(T)
     if requested == "auto":
         return "cuda" if caps["cuda"] else "cpu"
-    if requested.startswith("cuda") and not caps["cuda"]:
-        raise ValueError(f"device {requested!r} requested but {name_of(T)} engine has no CUDA here; use --device cpu")
     if requested != "cpu" and name_of(T) == "scratch":
         raise ValueError(f"the scratch engine runs on the cpu only; got device {requested!r}")
+    if requested.startswith("cuda") and not caps["cuda"]:
+        raise ValueError(f"device {requested!r} requested but the torch engine sees no CUDA device here; use --device cpu")
     return requested

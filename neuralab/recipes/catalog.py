@@ -172,3 +172,34 @@ RECIPES.update({
         ),
     )
 })
+
+
+def _ddpm(name, summary, data_options, notes):
+    return Recipe(
+        name=name, summary=summary, task="diffusion",
+        config={
+            "threads": 1,
+            "data": {"name": data_options.pop("dataset"), "options": data_options},
+            "model": {"name": "denoiser", "hidden": 128, "depth": 3, "time_dim": 32},
+            "diffusion": {"schedule": "linear", "steps": 100, "beta_start": 0.001, "beta_end": 0.2, "ddim_steps": 20},
+            "optimizer": {"name": "adam", "lr": 0.002},
+            "schedule": {"name": "cosine"},
+            "train": {"epochs": 300, "batch_size": 128},
+        },
+        targets={"manifold_fraction": 0.95},
+        curriculum="000:63, 004:4918 (diffusion named, no code: designed here, see seed-inventory 2.7)",
+        notes=notes, tags=("generative",),
+    )
+
+
+RECIPES.update({
+    recipe.name: recipe
+    for recipe in (
+        _ddpm("ring-ddpm", "DDPM on the 2-D ring: MLP noise predictor, linear betas, DDPM + DDIM sampling",
+              {"dataset": "ring", "n": 10000, "radius": 2.0, "noise": 0.1},
+              "manifold_fraction: share of 10,000 DDPM samples with | |x| - 2 | < 0.3."),
+        _ddpm("moons-ddpm", "DDPM on two moons: MLP noise predictor, linear betas, DDPM + DDIM sampling",
+              {"dataset": "moons", "n": 10000, "noise": 0.1},
+              "manifold_fraction: share of 10,000 DDPM samples within 0.3 of the noiseless moons."),
+    )
+})

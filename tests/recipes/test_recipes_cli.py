@@ -179,3 +179,19 @@ def test_demo_prints_the_results_table(tmp_path, capsys, monkeypatch):
     code, out, _ = run_cli(capsys, "demo", "--out", str(tmp_path), "--quiet")
     assert "neuralab tour" in out and "iris-mlp" in out and "test acc" in out
     assert code in (0, 1)  # 0 only when every target is met
+
+
+def test_a_recipe_trains_on_the_scratch_engine(tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "train", "digits-mlp", "--engine", "scratch", "--epochs", "5",
+                           "--out", str(tmp_path), "--quiet")
+    assert code == 0 and "digits-mlp (scratch, cpu, seed 0)" in out
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["engine"] == "scratch" and summary["metrics"]["test_accuracy"] > 0.9
+    code, out, _ = run_cli(capsys, "eval", str(run_dir), "--checkpoint", "last", "--json")
+    assert json.loads(out)["test_accuracy"] == summary["metrics"]["test_accuracy"]
+
+
+def test_scratch_engine_refuses_a_gpu(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "train", "digits-mlp", "--engine", "scratch", "--device", "cuda", "--out", str(tmp_path))
+    assert code == 2 and "scratch engine runs on the cpu only" in err

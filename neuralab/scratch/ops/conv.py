@@ -3,8 +3,10 @@
 Both directions share two array helpers:
 
 * :func:`columns`: the padded input seen through a read-only strided window view and
-  copied once into the im2col matrix ``(G, Cg*KH*KW, N*OH*OW)``; the forward pass is
-  then ONE batched GEMM ``(G, Og, Cg*KH*KW) @ cols``.
+  copied once into the im2col matrices ``(N, G, Cg*KH*KW, OH*OW)``; the forward pass is
+  then ONE (batched) GEMM call ``(G, Og, Cg*KH*KW) @ cols`` whose result is already in
+  ``(N, O, OH, OW)`` order, and the weight gradient one batched GEMM summed over N
+  (products per sample are small, which OpenBLAS runs without repacking).
 * :func:`scatter_windows`: the adjoint of ``columns``, a loop over the KH*KW kernel
   positions, each adding one strided slab ``(C, OH, OW, N)`` into the padded buffer
   (never a loop over pixels, never ``np.add.at``); the batch is innermost there so each
@@ -66,17 +68,17 @@ def window_slice(i: int, j: int, stride, dilation, out_hw) -> tuple:
 
 
 def columns(xp: np.ndarray, groups: int, kernel, stride, dilation, out_hw) -> np.ndarray:
-    """im2col of the padded input ``xp (N, C, Hp, Wp)``: ``(G, Cg*KH*KW, N*OH*OW)``, one copy."""
+    """im2col of the padded input ``xp (N, C, Hp, Wp)``: ``(N, G, Cg*KH*KW, OH*OW)``, one copy."""
     n, c, _, _ = xp.shape
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
     s_n, s_c, s_h, s_w = xp.strides
     view = as_strided(
-        xp, shape=(c, kh, kw, n, oh, ow),
-        strides=(s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw), writeable=False,
+        xp, shape=(n, c, kh, kw, oh, ow),
+        strides=(s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False,
     )
     cols = np.empty(view.shape, dtype=xp.dtype)
     np.copyto(cols, view)
-    return cols.reshape(groups, (c // groups) * kh * kw, n * oh * ow)
+    return cols.reshape(n, groups, (c // groups) * kh * kw, oh * ow)
 
 
 def scatter_windows(cols: np.ndarray, buffer: np.ndarray, stride, dilation, out_hw) -> np.ndarray:
@@ -100,12 +102,6 @@ def batch_last(a: np.ndarray, groups: int) -> np.ndarray:
     return np.ascontiguousarray(a.transpose(1, 2, 3, 0)).reshape(groups, c // groups, h * w * n)
 
 
-def batch_first(a: np.ndarray, groups: int) -> np.ndarray:
-    """``(N, C, H, W) -> (G, C/G, N*H*W)``: the layout of :func:`columns`' matrix."""
-    n, c, h, w = a.shape
-    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
-
-
 def grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``a @ b`` over a leading groups axis; plain 2-D GEMM when there is one group."""
     if a.shape[0] == 1:
@@ -113,9 +109,9 @@ def grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
-def weight_grad(gmat: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """``gmat (G, O, M) @ cols (G, K, M)^T`` computed as ``(cols @ gmat^T)^T`` (faster BLAS path)."""
-    return np.swapaxes(grouped_matmul(cols, np.swapaxes(gmat, 1, 2)), 1, 2)
+def summed_products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``sum_n a[n] @ b[n]^T`` for ``a (N, G, I, P)``, ``b (N, G, J, P)``: ``(G, I, J)``."""
+    return np.matmul(a, b.transpose(0, 1, 3, 2)).sum(axis=0)
 
 
 def _check_float(x, w, b) -> None:
@@ -173,10 +169,9 @@ class ConvNd(Function):
         xp = pad_zeros(x4, pads)
         cols = columns(xp, groups, (kh, kw), stride, dilation, (oh, ow))
         wmat = w4.reshape(groups, o // groups, cg * kh * kw)
-        out = grouped_matmul(wmat, cols).reshape(o, n * oh * ow)  # the one GEMM
+        out = np.matmul(wmat, cols).reshape(n, o, oh, ow)        # the one GEMM call
         if b is not None:
-            out += b[:, None]
-        out = np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
+            out += b[:, None, None]
         ctx.save_for_backward(cols, wmat)
         ctx.meta = (x_shape, w_shape, xp.shape, (h, wd), stride, pads, dilation, groups, (oh, ow))
         if spatial == 1:
@@ -201,7 +196,8 @@ class ConvNd(Function):
             gx = np.ascontiguousarray(buffer[:, top:top + h, left:left + wd].transpose(3, 0, 1, 2))
             gx = gx.reshape(x_shape)
         if need[1]:
-            gw = weight_grad(batch_first(g, groups), cols).reshape(w_shape)
+            g4 = g.reshape(n, groups, o // groups, oh * ow)
+            gw = summed_products(g4, cols).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -304,13 +300,12 @@ class ConvTransposeNd(Function):
         need = ctx.needs_input_grad
         g = grad.reshape(out4)
         gfull = pad_zeros(g, ((padding[0], padding[0]), (padding[1], padding[1])))
-        gcols = columns(gfull, groups, kernel, stride, dilation, (h, wd))   # (G, Og*KH*KW, N*H*W)
+        gcols = columns(gfull, groups, kernel, stride, dilation, (h, wd))   # (N, G, Og*KH*KW, H*W)
         gx = gw = gb = None
         if need[0]:
-            gx = grouped_matmul(wmat, gcols).reshape(c, n, h, wd)
-            gx = np.ascontiguousarray(gx.transpose(1, 0, 2, 3)).reshape(x_shape)
+            gx = np.matmul(wmat, gcols).reshape(x_shape)
         if need[1]:
-            gw = weight_grad(batch_first(x4, groups), gcols).reshape(w_shape)
+            gw = summed_products(x4.reshape(n, groups, c // groups, h * wd), gcols).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb

@@ -20,11 +20,35 @@ import numpy as np
 from ..function import Function
 
 
+def _reduce(per_row: np.ndarray, axes: tuple, ndim: int, keepdims: bool) -> np.ndarray:
+    """Finish a reduction whose last axis is already summed (``per_row``: shape without it)."""
+    rest = tuple(a for a in axes if a != ndim - 1)
+    if rest:
+        per_row = per_row.sum(axis=rest, keepdims=keepdims)
+    return per_row[..., None] if keepdims else per_row
+
+
+def axis_sum(a: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarray:
+    """``a.sum(axes)``; a reduced last axis goes through one BLAS matrix-vector product."""
+    if a.ndim - 1 not in axes:
+        return a.sum(axis=axes, keepdims=keepdims)
+    return _reduce(np.matmul(a, np.ones(a.shape[-1], dtype=a.dtype)), axes, a.ndim, keepdims)
+
+
+def axis_dot(a: np.ndarray, b: np.ndarray, axes: tuple, keepdims: bool = False) -> np.ndarray:
+    """``(a * b).sum(axes)`` without the product array when the last axis is reduced (row dots)."""
+    if a.ndim - 1 not in axes:
+        return np.multiply(a, b).sum(axis=axes, keepdims=keepdims)
+    dots = np.matmul(a[..., None, :], b[..., :, None])[..., 0, 0]
+    return _reduce(dots, axes, a.ndim, keepdims)
+
+
 def standardize(x: np.ndarray, axes: tuple, eps: float):
     """(x_hat, invstd, mean, var) with statistics over ``axes`` (kept as size-1 dims)."""
-    mean = x.mean(axis=axes, keepdims=True)
+    count = math.prod(x.shape[a] for a in axes)
+    mean = axis_sum(x, axes, keepdims=True) / count
     x_hat = x - mean
-    var = np.square(x_hat).mean(axis=axes, keepdims=True)   # two-pass: no cancellation
+    var = axis_dot(x_hat, x_hat, axes, keepdims=True) / count   # two-pass: no cancellation
     invstd = np.sqrt(var + eps)
     np.reciprocal(invstd, out=invstd)
     x_hat *= invstd
@@ -33,8 +57,9 @@ def standardize(x: np.ndarray, axes: tuple, eps: float):
 
 def standardize_backward(d_hat: np.ndarray, x_hat: np.ndarray, invstd: np.ndarray, axes: tuple) -> np.ndarray:
     """Gradient of :func:`standardize` w.r.t. x, given dL/dx_hat (``d_hat`` may be overwritten)."""
-    m1 = d_hat.mean(axis=axes, keepdims=True)
-    m2 = np.multiply(d_hat, x_hat).mean(axis=axes, keepdims=True)
+    count = math.prod(d_hat.shape[a] for a in axes)
+    m1 = axis_sum(d_hat, axes, keepdims=True) / count
+    m2 = axis_dot(d_hat, x_hat, axes, keepdims=True) / count
     d_hat -= m1
     d_hat -= x_hat * m2
     d_hat *= invstd
@@ -54,8 +79,8 @@ def _affine(x_hat, weight, bias, shape):
 
 def _affine_grads(grad, x_hat, axes, need):
     """Gradients of weight and bias (positional inputs 1 and 2) where they are needed."""
-    gw = np.multiply(grad, x_hat).sum(axis=axes) if need[1] else None
-    gb = grad.sum(axis=axes) if need[2] else None
+    gw = axis_dot(grad, x_hat, axes) if need[1] else None
+    gb = axis_sum(grad, axes) if need[2] else None
     return gw, gb
 
 
