@@ -13,6 +13,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
+COMMAND_MODULES += ("sample",)
 
 
 class SuggestingParser(argparse.ArgumentParser):

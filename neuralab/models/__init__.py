@@ -19,6 +19,10 @@ MODELS = {
     "denoiser": "neuralab.models.diffusion",
     "autoencoder": "neuralab.models.autoencoder",
 }
+MODELS["char_rnn"] = "neuralab.models.char_rnn"
+MODELS["gpt"] = "neuralab.models.gpt"
+MODELS["seq2seq_transformer"] = "neuralab.models.seq2seq_transformer"
+MODELS["forecaster"] = "neuralab.models.forecaster"
 
 
 def build(name: str, T: ModuleType, **hparams: Any):

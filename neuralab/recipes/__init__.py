@@ -24,6 +24,9 @@ TASKS = {"classify": "neuralab.recipes.classify"}
 TASKS["gan"] = "neuralab.recipes.gan"
 TASKS["diffusion"] = "neuralab.recipes.diffusion"
 TASKS["denoise"] = "neuralab.recipes.denoise"
+TASKS["language_model"] = "neuralab.recipes.language_model"
+TASKS["translate"] = "neuralab.recipes.translate"
+TASKS["forecast"] = "neuralab.recipes.forecast"
 
 BASE_CONFIG: dict[str, Any] = {
     "recipe": None,

@@ -161,14 +161,15 @@ RECIPES.update({
             dict(_MIXTURE), {"noise_dim": 10, "hidden": 64, "depth": 2, "activation": "leaky_relu"},
             {"loss": "standard"}, {"name": "adam", "lr": 0.001, "betas": [0.5, 0.999]},
             100, 64, {}, "004:4750-4813 (E38, simulated there; trained here)",
-            _MIXTURE_NOTE + " No target: this recipe shows the failure; see gaussians-wgan for the remedy.",
+            _MIXTURE_NOTE + " No target: this recipe shows the failure, see gaussians-wgan for the remedy. Measured "
+            "over seeds 0-4 (default settings): modes covered 3, 4, 4, 4, 2; collapse is frequent, not certain.",
         ),
         _gan(
             "gaussians-wgan", "WGAN-GP on the 4-mode Gaussian mixture: every mode covered",
             dict(_MIXTURE), {"noise_dim": 10, "hidden": 64, "depth": 2, "activation": "leaky_relu"},
             {"loss": "wgan-gp", "d_steps": 5, "penalty": 10.0}, {"name": "adam", "lr": 0.0005, "betas": [0.5, 0.9]},
             100, 64, {"modes_covered": 4}, "004:4732-4749, 4814-4898 (G6/G7: WGAN named as the mode-collapse fix)",
-            _MIXTURE_NOTE,
+            _MIXTURE_NOTE + " Measured: 4/4 modes for seeds 0-2, about 30 s each on one CPU thread.",
         ),
     )
 })
@@ -197,9 +198,114 @@ RECIPES.update({
     for recipe in (
         _ddpm("ring-ddpm", "DDPM on the 2-D ring: MLP noise predictor, linear betas, DDPM + DDIM sampling",
               {"dataset": "ring", "n": 10000, "radius": 2.0, "noise": 0.1},
-              "manifold_fraction: share of 10,000 DDPM samples with | |x| - 2 | < 0.3."),
+              "manifold_fraction: share of 10,000 DDPM samples with | |x| - 2 | < 0.3. Measured 0.991 "
+              "(DDIM 20 steps: 0.987) for seed 0."),
         _ddpm("moons-ddpm", "DDPM on two moons: MLP noise predictor, linear betas, DDPM + DDIM sampling",
               {"dataset": "moons", "n": 10000, "noise": 0.1},
-              "manifold_fraction: share of 10,000 DDPM samples within 0.3 of the noiseless moons."),
+              "manifold_fraction: share of 10,000 DDPM samples within 0.3 of the noiseless moons. Measured "
+              "0.967, 0.961, 0.959 for seeds 0-2 (DDIM 20 steps: 0.950, 0.956, 0.951): a thin margin; "
+              "fewer epochs miss (0.91 after 150)."),
+    )
+})
+
+RECIPES.update({
+    recipe.name: recipe
+    for recipe in (
+        Recipe(
+            name="patterns-dae", summary="Denoising autoencoder 256-128-32-128-256 on 16x16 patterns (noise std 0.3)",
+            task="denoise",
+            config={
+                "threads": 1,
+                "data": {"name": "patterns", "options": {"n": 200, "n_val": 50, "n_test": 200}},
+                "model": {"name": "autoencoder", "input_shape": [1, 16, 16], "hidden": [128], "latent": 32},
+                "denoise": {"noise": 0.3, "loss": "bce"},
+                "optimizer": {"name": "adam", "lr": 0.003},
+                "train": {"epochs": 150, "batch_size": 32},
+            },
+            targets={"mse_ratio": 0.5},
+            curriculum="004:3779-3925 (A5, V29; fixes D10)",
+            notes="The curriculum's DAE (linear output, MSE, plain SGD) makes images worse (D10). With a sigmoid "
+                  "output, BCE, Adam and fresh noise each epoch it removes most of the noise; mse_ratio is "
+                  "MSE(denoised, clean) / MSE(noisy, clean) on 200 fresh test images. The generator draws only 8 "
+                  "distinct clean images (stripes of width 2-4 both ways, checkerboard, gradient), so the model "
+                  "mostly recognises which one it sees: measured ratio ~0.0005 (seed 0).",
+            tags=("generative",),
+        ),
+    )
+})
+
+
+# Sequence models: character language models on the Shakespeare plays (task "language_model").
+def _char_lm(name, summary, model, optimizer, lm, train, targets, curriculum, notes):
+    return Recipe(
+        name=name, summary=summary, task="language_model",
+        config={
+            "threads": 2,  # the targets are stated for 2 CPU cores
+            "data": {"name": "shakespeare"},
+            "model": model,
+            "optimizer": optimizer,
+            "schedule": {"name": "onecycle", "pct_start": 0.05, "cycle_momentum": False,
+                         "div_factor": 10.0, "final_div_factor": 10.0},
+            "lm": lm,
+            "train": train,
+        },
+        targets=targets, curriculum=curriculum, notes=notes, tags=("sequence",),
+    )
+
+
+_LM_NOTE = ("Budget: about 10 minutes of training on 2 CPU cores, i.e. less than one pass over the 4.3M "
+            "training characters, so dropout is off (nothing is seen twice to overfit). val_loss is the "
+            "mean next-character cross-entropy (nats/char) over the last 10% of the corpus.")
+RECIPES.update({
+    recipe.name: recipe
+    for recipe in (
+        _char_lm("shakespeare-rnn", "Vanilla tanh RNN 2x512 on the Shakespeare plays, gradient clipping",
+                 {"name": "char_rnn", "cell": "rnn", "embed": 64, "hidden": 512, "layers": 2, "dropout": 0.0},
+                 {"name": "adam", "lr": 0.002}, {"context": 128, "steps_per_epoch": 100},
+                 {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
+                 {"nats_below_unigram": 0.5},
+                 "seed-inventory 2.3 (R3)",
+                 "Target: validation loss at least 0.5 nats/char below the unigram entropy (~3.1 nats). " + _LM_NOTE),
+        _char_lm("shakespeare-lstm", "LSTM 2x256 character model on the Shakespeare plays",
+                 {"name": "char_rnn", "cell": "lstm", "embed": 64, "hidden": 256, "layers": 2, "dropout": 0.0},
+                 {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 80},
+                 {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
+                 {"val_loss": 1.70}, "seed-inventory 2.3 (R4)", _LM_NOTE),
+        _char_lm("shakespeare-gru", "GRU 2x256 character model on the Shakespeare plays",
+                 {"name": "char_rnn", "cell": "gru", "embed": 64, "hidden": 256, "layers": 2, "dropout": 0.0},
+                 {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 80},
+                 {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
+                 {"val_loss": 1.70}, "seed-inventory 2.3 (R5)", _LM_NOTE),
+        _char_lm("shakespeare-gpt", "Decoder-only transformer: 4 pre-LN blocks, d=128, 4 heads, context 128, tied weights",
+                 {"name": "gpt", "context": 128, "d_model": 128, "layers": 4, "heads": 4, "dropout": 0.0},
+                 {"name": "adamw", "lr": 0.003, "weight_decay": 0.1, "betas": [0.9, 0.99]},
+                 {"context": 128, "steps_per_epoch": 100}, {"epochs": 8, "batch_size": 32, "clip_grad_norm": 1.0},
+                 {"val_loss": 1.55}, "seed-inventory 2.6 (nanoGPT-style, designed here)", _LM_NOTE),
+    )
+})
+
+RECIPES.update({
+    recipe.name: recipe
+    for recipe in (
+        Recipe(
+            name="dates-transformer",
+            summary="Encoder-decoder transformer (2+2 layers, d=128, 4 heads): human-written dates -> ISO 'YYYY-MM-DD'",
+            task="translate",
+            config={
+                "threads": 1,
+                "data": {"name": "dates"},
+                "model": {"name": "seq2seq_transformer", "d_model": 128, "heads": 4, "encoder_layers": 2,
+                          "decoder_layers": 2, "ff": 256, "dropout": 0.1},
+                "optimizer": {"name": "adamw", "lr": 0.001, "weight_decay": 0.01},
+                "schedule": {"name": "onecycle", "pct_start": 0.1, "cycle_momentum": False},
+                "train": {"epochs": 10, "batch_size": 128, "clip_grad_norm": 1.0},
+            },
+            targets={"test_exact_match": 0.99},
+            curriculum="seed-inventory 2.6 (attention, encoder-decoder: designed here)",
+            notes="18 formats ('21st of November 2026', '11/21/26', 'Saturday, Nov 21 2026', '2026.11.21', ...), "
+                  "days 1950-2049; the 2,000 test days never occur in the 20,000 training pairs. Greedy decoding, "
+                  "exact match of the whole ISO string.",
+            tags=("sequence",),
+        ),
     )
 })

@@ -18,13 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from neuralab import data, models
+from neuralab import data, engines, models
 from neuralab.generative import diffusion
 from neuralab.generative.metrics import manifold_distance
 from neuralab.recipes.classify import build, schedule_spec, spell_out
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import verdicts
-from neuralab import engines
+from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import RunRecord, Trainer
 from neuralab.train.checkpoint import to_numpy
 from neuralab.viz import plot_history
@@ -101,6 +100,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         "mean_manifold_distance": float(distance(samples).mean()),
         "test_loss": trainer.evaluate(splits.test.x, batch_size=config["eval"]["batch_size"], split="test")["loss"],
     }
+    if progress:
+        print(metrics_line(measured), flush=True)
     title = f"{config['recipe']} ({settings['schedule']} schedule, {schedule.steps} steps, seed {config['seed']})"
     plot_history(history, record.figure_path("curves"), title=f"{config['recipe']}: noise-prediction loss")
     plot_samples(splits.test.x, samples, record.figure_path("samples"), title=title + ", DDPM")

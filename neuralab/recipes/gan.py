@@ -23,7 +23,7 @@ from neuralab.engines import capabilities
 from neuralab.generative import gan_losses
 from neuralab.generative import metrics as sample_metrics
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import verdicts
+from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
 from neuralab.train.optimizers import build_optimizer
@@ -170,6 +170,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
 
     samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1, device=device)
     measured, details = measure(samples, config)
+    if progress:
+        print(metrics_line(measured), flush=True)
     standard = config["gan"]["loss"] == "standard"
     title = f"{config['recipe']} ({config['gan']['loss']} loss, seed {config['seed']})"
     plot_samples(real_points, samples, record.figure_path("samples"), title=title)

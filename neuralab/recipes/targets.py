@@ -27,3 +27,9 @@ def verdicts(goals: Mapping[str, float], measured: Mapping[str, Any]) -> dict[st
         met = value is not None and (value <= goal if op == "<=" else value >= goal)
         results[name] = {"target": goal, "measured": value, "met": bool(met), "op": op}
     return results
+
+
+def metrics_line(measured: Mapping[str, Any]) -> str:
+    """One line naming each measured number, for a runner's progress output."""
+    return "measured: " + ", ".join(f"{name} {value:.4g}" if isinstance(value, float) else f"{name} {value}"
+                                    for name, value in measured.items())

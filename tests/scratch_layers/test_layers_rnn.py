@@ -131,3 +131,32 @@ def test_float32_stays_float32():
     (out.sum() + h.sum() + c.sum()).backward()
     assert out.dtype == T.float32 and x.grad.dtype == T.float32
     assert all(p.grad._data.dtype == np.float32 for p in m.parameters())
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_sizes_that_split_the_step_product(kind, dtype):
+    """Hidden 96, batch 32: the per-step products run as several small BLAS calls (StepProduct)."""
+    from neuralab.scratch.ops.rnn import GATES, StepProduct
+    assert StepProduct(np.zeros((96, GATES["LSTM"] * 96)), 32).blocks > 1
+    torch.manual_seed(4)
+    tm, sm = getattr(torch.nn, kind)(16, 96, bidirectional=True), getattr(SNN, kind)(16, 96, bidirectional=True)
+    check_modules("rnn", tm, sm, rn(5, 32, 16), *_states(kind, 2, 32, 96), dtype=dtype, call=_call(kind, True))
+
+
+@pytest.mark.parametrize("shape, batch", [((256, 1024), 32), ((1024, 256), 32), ((96, 288), 32), ((7, 5), 3),
+                                          ((64, 256), 1)])
+def test_step_product_matches_matmul(shape, batch):
+    from neuralab.scratch.ops.rnn import StepProduct
+    m = R.standard_normal(shape)
+    x = R.standard_normal((batch, shape[0]))
+    addend_seq = R.standard_normal((2, batch, shape[0] + 1))
+    product = StepProduct(m, batch)
+    np.testing.assert_allclose(product(x), x @ m, rtol=1e-10, atol=1e-10)
+    target = np.empty((batch, shape[1]))
+    product.write_into(x, target)
+    np.testing.assert_allclose(target, x @ m, rtol=1e-10, atol=1e-10)
+    w = R.standard_normal((shape[0] + 1, shape[1]))
+    projected = product.project(addend_seq, w)
+    product.combine(x, projected[1], target)
+    np.testing.assert_allclose(target, addend_seq[1] @ w + x @ m, rtol=1e-10, atol=1e-10)

@@ -1,0 +1,240 @@
+"""Run a character language-model recipe: random text windows -> next-character loss.
+
+One "epoch" is ``lm.steps_per_epoch`` optimizer steps, each on ``train.batch_size``
+windows of ``lm.context + 1`` characters drawn at random offsets of the training text
+(``default_rng([seed, epoch])``, so a seed fixes the data order). The loss is the mean
+cross-entropy of predicting each next character, in nats per character.
+
+Validation reads the held-out text as consecutive, non-overlapping windows of
+``lm.context`` characters (every position counts, as in training): ``lm.eval_tokens``
+characters after each epoch, the whole validation text (``lm.final_eval_tokens: null``)
+at the end. ``summary.json`` gets ``val_loss`` (nats/char), ``val_bits_per_char``,
+``tokens_per_second`` (training), the corpus's ``unigram_entropy`` (the loss of a model
+that ignores context: the bar a recurrent net must clear) and a generated ``sample``.
+The run folder also holds ``tokenizer.json`` (the vocabulary) and the last weights,
+which ``neuralab sample RUN`` reads.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuralab import data, engines, models
+from neuralab.data.tokenizer import CharTokenizer
+from neuralab.engines import capabilities
+from neuralab.generative.text import sample_text
+from neuralab.recipes.config import require
+from neuralab.recipes.targets import verdicts
+from neuralab.train import RunRecord, save_checkpoint
+from neuralab.train.checkpoint import load_checkpoint, load_model_state
+from neuralab.train.optimizers import build_optimizer
+from neuralab.train.schedules import build_schedule, resolve_schedule
+from neuralab.viz import plot_history
+
+LM_MODELS = ("char_rnn", "gpt")
+TOKENIZER_FILE = "tokenizer.json"
+
+# Config keys only language-model recipes have (merged over recipes.BASE_CONFIG).
+DEFAULTS: dict[str, Any] = {
+    "data": {"path": None, "val_fraction": 0.1},
+    "lm": {
+        "context": 128,
+        "steps_per_epoch": 200,
+        "eval_tokens": 65536,
+        "final_eval_tokens": None,
+        "sample_tokens": 500,
+        "prompt": "ROMEO:\n",
+        "temperature": 0.8,
+        "top_k": None,
+    },
+}
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Language-model checks (the shared ones live in ``recipes.validate``)."""
+    lm = config["lm"]
+    require(config["model"]["name"] in LM_MODELS, f"language-model recipes use a model in {LM_MODELS}; got {config['model']['name']!r}")
+    for key in ("context", "steps_per_epoch", "eval_tokens", "sample_tokens"):
+        require(isinstance(lm[key], int) and lm[key] >= (0 if key == "sample_tokens" else 1),
+                f"lm.{key} must be a positive integer; got {lm[key]!r}")
+    require(lm["final_eval_tokens"] is None or (isinstance(lm["final_eval_tokens"], int) and lm["final_eval_tokens"] >= 1),
+            f"lm.final_eval_tokens must be a positive integer or null (whole validation text); got {lm['final_eval_tokens']!r}")
+    require(isinstance(lm["temperature"], (int, float)) and lm["temperature"] > 0, f"lm.temperature must be > 0; got {lm['temperature']!r}")
+    require(lm["top_k"] is None or (isinstance(lm["top_k"], int) and lm["top_k"] >= 1), f"lm.top_k must be >= 1 or null; got {lm['top_k']!r}")
+    if config["model"]["name"] == "gpt":
+        require(lm["context"] <= config["model"]["context"],
+                f"lm.context ({lm['context']}) exceeds the gpt's position table (model.context = {config['model']['context']})")
+    schedule = config["schedule"].get("name")
+    require(schedule in (None, "onecycle", "cosine", "step", "exponential"),
+            f"language-model recipes support schedules onecycle, cosine, step, exponential or null; got {schedule!r}")
+
+
+def load_corpus(config: dict[str, Any]):
+    """The train/val text of ``config`` (``data.path``: any UTF-8 file instead of the dataset)."""
+    options = {"val_fraction": config["data"]["val_fraction"]}
+    if config["data"]["path"]:
+        options["path"] = config["data"]["path"]
+    return data.load(config["data"]["name"], **options)
+
+
+def unigram_entropy(ids: np.ndarray, vocab_size: int) -> float:
+    """Entropy of the character frequencies, in nats: the loss of the best context-free model."""
+    counts = np.bincount(ids, minlength=vocab_size).astype(np.float64)
+    p = counts[counts > 0] / counts.sum()
+    return float(-(p * np.log(p)).sum())
+
+
+def random_windows(ids: np.ndarray, batch_size: int, context: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(inputs, targets)``, both ``(batch_size, context)``: targets are inputs shifted by one."""
+    starts = rng.integers(0, len(ids) - context - 1, size=batch_size)
+    windows = ids[starts[:, None] + np.arange(context + 1)]
+    return windows[:, :-1], windows[:, 1:]
+
+
+def evaluate_loss(T, model, ids: np.ndarray, context: int, max_tokens: int | None, device: str = "cpu",
+                  batch_size: int = 32) -> float:
+    """Mean next-character loss (nats) over consecutive windows of ``context`` from ``ids``."""
+    usable = len(ids) - 1 if max_tokens is None else min(len(ids) - 1, max_tokens)
+    windows = max(1, usable // context)
+    context = min(context, len(ids) - 1)
+    inputs = np.stack([ids[i * context:(i + 1) * context] for i in range(windows)])
+    targets = np.stack([ids[i * context + 1:(i + 1) * context + 1] for i in range(windows)])
+    model.eval()
+    total = 0.0
+    with T.no_grad():
+        for start in range(0, windows, batch_size):
+            x = T.from_numpy(inputs[start:start + batch_size]).to(device)
+            y = T.from_numpy(targets[start:start + batch_size]).to(device)
+            logits = model(x)
+            loss = T.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            total += float(loss.item()) * y.shape[0]
+    return total / windows
+
+
+def build_model(T, config: dict[str, Any]):
+    """The seeded model of ``config`` (its vocab_size already set)."""
+    T.manual_seed(config["seed"])
+    return models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
+
+
+def schedule_spec(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The schedule to build; a one-cycle peak defaults to the optimizer's lr."""
+    spec = dict(config["schedule"])
+    if not spec.get("name"):
+        return None
+    if spec["name"] == "onecycle" and spec.get("max_lr") is None:
+        spec["max_lr"] = config["optimizer"]["lr"]
+    spec.pop("total_steps", None)
+    if spec["name"] == "cosine":
+        spec.pop("T_max", None)
+    return spec
+
+
+def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train and measure one language-model config; returns the summary dict."""
+    require(resume is None, "language-model runs cannot be resumed yet: start a new run")
+    config = copy.deepcopy(config)
+    T = engines.get(config["engine"])
+    if config["threads"] and capabilities(T)["threads"]:
+        T.set_num_threads(int(config["threads"]))
+    device = engines.resolve_device(T, config["device"])
+    config["device"] = device
+    corpus = load_corpus(config)
+    tokenizer = CharTokenizer.from_text(corpus.train + corpus.val)
+    train_ids, val_ids = tokenizer.encode(corpus.train), tokenizer.encode(corpus.val)
+    lm, train = config["lm"], config["train"]
+    require(len(train_ids) > lm["context"] + 1 and len(val_ids) > 1,
+            f"the corpus is too short for lm.context = {lm['context']}: {len(train_ids)} train / {len(val_ids)} val chars")
+    config["model"]["vocab_size"] = tokenizer.vocab_size
+    model = build_model(T, config).to(device)
+    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
+    for key, value in optimizer.defaults.items():
+        if isinstance(value, (int, float, str, bool, type(None))):
+            config["optimizer"].setdefault(key, value)
+    spec = schedule_spec(config)
+    if spec is not None:
+        config["schedule"] = resolve_schedule(spec, steps_per_epoch=lm["steps_per_epoch"], epochs=train["epochs"])
+    schedule = build_schedule(spec, optimizer, engine=T, steps_per_epoch=lm["steps_per_epoch"], epochs=train["epochs"])
+    record = RunRecord.create(runs_root, name=config["recipe"])
+    record.write_config(config)
+    tokenizer.save(record.path / TOKENIZER_FILE)
+    entropy = unigram_entropy(train_ids, tokenizer.vocab_size)
+    record.update_summary(engine=config["engine"], device=device, seed=config["seed"], epochs=0, status="running",
+                          corpus={"name": corpus.name, "train_chars": len(train_ids), "val_chars": len(val_ids),
+                                  "vocab_size": tokenizer.vocab_size, "source": corpus.source, "sha256": corpus.sha256})
+
+    loss_fn = T.nn.functional.cross_entropy
+    history, train_time, tokens_seen = [], 0.0, 0
+    started = time.perf_counter()
+    for epoch in range(1, train["epochs"] + 1):
+        rng = np.random.default_rng([config["seed"], epoch])
+        model.train()
+        epoch_start, running = time.perf_counter(), 0.0
+        for _ in range(lm["steps_per_epoch"]):
+            xb, yb = random_windows(train_ids, train["batch_size"], lm["context"], rng)
+            x, y = T.from_numpy(xb).to(device), T.from_numpy(yb).to(device)
+            logits = model(x)
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            if train["clip_grad_norm"]:
+                T.nn.utils.clip_grad_norm_(model.parameters(), train["clip_grad_norm"])
+            optimizer.step()
+            if schedule is not None:
+                schedule.step_batch()
+            running += float(loss.item())
+        if schedule is not None:
+            schedule.step_epoch({})
+        train_time += time.perf_counter() - epoch_start
+        tokens_seen += lm["steps_per_epoch"] * train["batch_size"] * lm["context"]
+        train_loss = running / lm["steps_per_epoch"]
+        if not math.isfinite(train_loss):
+            record.update_summary(status="diverged", epochs=epoch, message=f"non-finite training loss at epoch {epoch}")
+            raise FloatingPointError(f"{config['recipe']} diverged at epoch {epoch}")
+        val_loss = evaluate_loss(T, model, val_ids, lm["context"], lm["eval_tokens"], device)
+        lr = optimizer.param_groups[0]["lr"]
+        row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
+               "tokens_per_second": tokens_seen / train_time, "time_s": time.perf_counter() - started}
+        history.append(row)
+        record.log(epoch=epoch, split="train", loss=train_loss, lr=lr, time_s=row["time_s"])
+        record.log(epoch=epoch, split="val", loss=val_loss, time_s=row["time_s"])
+        if progress:
+            print(f"epoch {epoch}/{train['epochs']}: train {train_loss:.4f}  val {val_loss:.4f} nats/char  "
+                  f"({row['tokens_per_second']:,.0f} tok/s, {row['time_s']:.0f} s)", flush=True)
+    save_checkpoint(record.checkpoints_dir / "last", {"engine": config["engine"], "epoch": train["epochs"],
+                                                      "model": model.state_dict()})
+    final_val = evaluate_loss(T, model, val_ids, lm["context"], lm["final_eval_tokens"], device)
+    sample = sample_text(T, model, tokenizer, lm["prompt"] if all(c in tokenizer.index for c in lm["prompt"]) else corpus.val[0],
+                         lm["sample_tokens"], context=lm["context"], temperature=lm["temperature"], top_k=lm["top_k"],
+                         seed=config["seed"], device=device) if lm["sample_tokens"] else ""
+    plot_history({key: [r[key] for r in history] for key in ("epoch", "train_loss", "val_loss")},
+                 record.figure_path("curves"), title=f"{config['recipe']} ({config['engine']})")
+    measured = {"val_loss": final_val, "val_bits_per_char": final_val / math.log(2), "train_loss": history[-1]["train_loss"],
+                "unigram_entropy": entropy, "nats_below_unigram": entropy - final_val,
+                "tokens_per_second": tokens_seen / train_time}
+    return record.update_summary(
+        metrics=measured, targets=verdicts(config["targets"], measured), recipe=config["recipe"], engine=config["engine"],
+        device=device, seed=config["seed"], epochs=train["epochs"], steps=train["epochs"] * lm["steps_per_epoch"],
+        train_time_s=train_time, wall_time_s=time.perf_counter() - started, status="completed",
+        parameters=models.count_parameters(model), sample=sample, run_dir=str(record.path),
+    )
+
+
+def load_trained(run_dir: str | Path, engine: str | None = None):
+    """``(T, model, tokenizer, config)`` of a finished language-model run, weights loaded."""
+    record = RunRecord.open(run_dir)
+    config = record.read_config()
+    require(config.get("task") == "language_model", f"{run_dir} is a {config.get('task')!r} run, not a language model")
+    T = engines.get(engine or config["engine"])
+    tokenizer = CharTokenizer.load(record.path / TOKENIZER_FILE)
+    model = build_model(T, config)
+    state = load_checkpoint(record.checkpoints_dir / "last")
+    load_model_state(model, state["model"], T, source=record.checkpoints_dir / "last")
+    model.eval()
+    return T, model, tokenizer, config

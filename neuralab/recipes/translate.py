@@ -1,0 +1,214 @@
+"""Run a sequence-to-sequence recipe: human-written dates -> ISO dates with a transformer.
+
+The data are generated from the run's seed (``neuralab.data.dates``); validation and
+test days never occur in training. Training is teacher-forced next-token cross-entropy
+on ``BOS + target``; evaluation decodes greedily (one token at a time, the argmax fed
+back) and counts an example correct only when the whole ISO string matches
+(``test_exact_match``). Figures: per-head encoder self-attention and decoder
+cross-attention for ``translate.example``, and the positional-encoding table.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import string
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuralab import engines, models
+from neuralab.data import dates
+from neuralab.engines import capabilities
+from neuralab.recipes.config import require
+from neuralab.recipes.targets import verdicts
+from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
+from neuralab.train.checkpoint import to_numpy
+from neuralab.train.optimizers import build_optimizer
+from neuralab.train.schedules import build_schedule, resolve_schedule
+from neuralab.viz import plot_history
+from neuralab.viz.attention import plot_attention_heads, plot_positional_encoding
+
+PAD, BOS, EOS = 0, 1, 2
+SOURCE_CHARS = " ,./-" + string.digits + string.ascii_letters
+TARGET_CHARS = string.digits + "-"
+
+DEFAULTS: dict[str, Any] = {
+    "data": {"options": {"n_train": 20000, "n_val": 1000, "n_test": 2000}},
+    "translate": {"max_source": 32, "max_target": 12, "example": "Saturday, Nov 21 2026"},
+}
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Seq2seq checks (the shared ones live in ``recipes.validate``)."""
+    require(config["data"]["name"] == "dates", f"translate recipes use the 'dates' data; got {config['data']['name']!r}")
+    require(config["model"]["name"] == "seq2seq_transformer", f"translate recipes use seq2seq_transformer; got {config['model']['name']!r}")
+    example = config["translate"]["example"]
+    require(all(c in SOURCE_CHARS for c in example), f"translate.example may only use {SOURCE_CHARS!r}; got {example!r}")
+
+
+def encode_sources(texts: list[str], length: int) -> np.ndarray:
+    """``(N, length)`` source ids (PAD = 0 after the text)."""
+    ids = np.full((len(texts), length), PAD, dtype=np.int64)
+    for row, text in enumerate(texts):
+        if len(text) > length:
+            raise ValueError(f"source {text!r} is longer than translate.max_source = {length}")
+        ids[row, :len(text)] = [3 + SOURCE_CHARS.index(c) for c in text]
+    return ids
+
+
+def encode_targets(texts: list[str], length: int) -> np.ndarray:
+    """``(N, length)`` ids ``BOS target EOS PAD...``."""
+    ids = np.full((len(texts), length), PAD, dtype=np.int64)
+    for row, text in enumerate(texts):
+        ids[row, :len(text) + 2] = [BOS] + [3 + TARGET_CHARS.index(c) for c in text] + [EOS]
+    return ids
+
+
+def decode_targets(ids: np.ndarray) -> list[str]:
+    """Greedy outputs back to text (stops at EOS, skips BOS/PAD)."""
+    texts = []
+    for row in ids:
+        chars = []
+        for i in row:
+            if i == EOS:
+                break
+            if i >= 3:
+                chars.append(TARGET_CHARS[i - 3])
+        texts.append("".join(chars))
+    return texts
+
+
+def greedy_decode(T, model, src: np.ndarray, max_target: int, device: str = "cpu", batch_size: int = 500) -> np.ndarray:
+    """``(N, max_target)`` ids, BOS first, from feeding back the argmax one step at a time."""
+    model.eval()
+    outputs = []
+    with T.no_grad():
+        for start in range(0, len(src), batch_size):
+            x = T.from_numpy(src[start:start + batch_size]).to(device)
+            memory, mask = model.encode(x)
+            ids = np.full((x.shape[0], 1), BOS, dtype=np.int64)
+            for _ in range(max_target - 1):
+                logits = model.decode(T.from_numpy(ids).to(device), memory, mask)
+                ids = np.concatenate([ids, to_numpy(logits[:, -1]).argmax(axis=1)[:, None].astype(np.int64)], axis=1)
+            outputs.append(ids)
+    return np.concatenate(outputs)
+
+
+def exact_match(T, model, pairs, config, device: str = "cpu") -> tuple[float, list[str]]:
+    """Share of ``pairs`` whose greedy output equals the ISO target, and the outputs."""
+    src = encode_sources(pairs.sources, config["translate"]["max_source"])
+    predicted = decode_targets(greedy_decode(T, model, src, config["translate"]["max_target"], device))
+    return float(np.mean([p == t for p, t in zip(predicted, pairs.targets)])), predicted
+
+
+def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train and measure one seq2seq config; returns the summary dict."""
+    require(resume is None, "translate runs cannot be resumed yet: start a new run")
+    config = copy.deepcopy(config)
+    T = engines.get(config["engine"])
+    if config["threads"] and capabilities(T)["threads"]:
+        T.set_num_threads(int(config["threads"]))
+    device = engines.resolve_device(T, config["device"])
+    config["device"] = device
+    tr = config["translate"]
+    splits = dates.make_splits(seed=config["seed"], **config["data"]["options"])
+    x_train = encode_sources(splits["train"].sources, tr["max_source"])
+    y_train = encode_targets(splits["train"].targets, tr["max_target"])
+    config["model"].update(src_vocab=3 + len(SOURCE_CHARS), tgt_vocab=3 + len(TARGET_CHARS), pad_id=PAD,
+                           max_len=max(config["model"]["max_len"], tr["max_source"], tr["max_target"]))
+    T.manual_seed(config["seed"])
+    model = models.build("seq2seq_transformer", T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
+    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
+    train = config["train"]
+    steps = math.ceil(len(x_train) / train["batch_size"])
+    spec = dict(config["schedule"]) if config["schedule"].get("name") else None
+    if spec and spec["name"] == "onecycle" and spec.get("max_lr") is None:
+        spec["max_lr"] = config["optimizer"]["lr"]
+    if spec:
+        spec.pop("total_steps", None)
+        config["schedule"] = resolve_schedule(spec, steps_per_epoch=steps, epochs=train["epochs"])
+    schedule = build_schedule(spec, optimizer, engine=T, steps_per_epoch=steps, epochs=train["epochs"])
+    record = RunRecord.create(runs_root, name=config["recipe"])
+    record.write_config(config)
+
+    started, history = time.perf_counter(), {"epoch": [], "train_loss": [], "val_loss": []}
+    val_src = T.from_numpy(encode_sources(splits["val"].sources, tr["max_source"])).to(device)
+    val_tgt = encode_targets(splits["val"].targets, tr["max_target"])
+    F = T.nn.functional
+    for epoch in range(1, train["epochs"] + 1):
+        model.train()
+        order = epoch_permutation(config["seed"], epoch, len(x_train))
+        total = 0.0
+        for step in range(steps):
+            rows = order[step * train["batch_size"]:(step + 1) * train["batch_size"]]
+            src, tgt = T.from_numpy(x_train[rows]).to(device), T.from_numpy(y_train[rows]).to(device)
+            logits = model(src, tgt[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD)
+            optimizer.zero_grad()
+            loss.backward()
+            if train["clip_grad_norm"]:
+                T.nn.utils.clip_grad_norm_(model.parameters(), train["clip_grad_norm"])
+            optimizer.step()
+            if schedule is not None:
+                schedule.step_batch()
+            total += float(loss.item())
+        if schedule is not None:
+            schedule.step_epoch({})
+        model.eval()
+        with T.no_grad():
+            tgt = T.from_numpy(val_tgt).to(device)
+            logits = model(val_src, tgt[:, :-1])
+            val_loss = float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD).item())
+        history["epoch"].append(epoch)
+        history["train_loss"].append(total / steps)
+        history["val_loss"].append(val_loss)
+        elapsed = time.perf_counter() - started
+        record.log(epoch=epoch, split="train", loss=total / steps, lr=optimizer.param_groups[0]["lr"], time_s=elapsed)
+        record.log(epoch=epoch, split="val", loss=val_loss, time_s=elapsed)
+        if progress:
+            print(f"epoch {epoch}/{train['epochs']}: train {total / steps:.4f}  val {val_loss:.4f}  ({elapsed:.0f} s)", flush=True)
+    train_time = time.perf_counter() - started
+    save_checkpoint(record.checkpoints_dir / "last", {"engine": config["engine"], "epoch": train["epochs"], "model": model.state_dict()})
+
+    val_match, _ = exact_match(T, model, splits["val"], config, device)
+    test_match, predicted = exact_match(T, model, splits["test"], config, device)
+    per_format = {}
+    for fmt, guess, target in zip(splits["test"].formats, predicted, splits["test"].targets):
+        per_format.setdefault(dates.FORMATS[fmt][0], []).append(guess == target)
+    errors = [{"source": s, "target": t, "predicted": p} for s, t, p in zip(splits["test"].sources, splits["test"].targets, predicted) if p != t]
+    figures(T, model, tr["example"], config, record, device)
+    plot_history(history, record.figure_path("curves"), title=f"{config['recipe']} ({config['engine']})")
+    measured = {"test_exact_match": test_match, "val_exact_match": val_match, "val_loss": history["val_loss"][-1],
+                "train_loss": history["train_loss"][-1]}
+    return record.update_summary(
+        metrics=measured, targets=verdicts(config["targets"], measured), recipe=config["recipe"], engine=config["engine"],
+        device=device, seed=config["seed"], epochs=train["epochs"], train_time_s=train_time,
+        wall_time_s=time.perf_counter() - started, status="completed", parameters=models.count_parameters(model),
+        per_format_exact_match={k: float(np.mean(v)) for k, v in per_format.items()}, test_errors=errors[:20],
+        example={"source": tr["example"], "predicted": decode_targets(greedy_decode(T, model, encode_sources([tr["example"]], tr["max_source"]), tr["max_target"], device))[0]},
+        run_dir=str(record.path),
+    )
+
+
+def figures(T, model, example: str, config: dict[str, Any], record: RunRecord, device: str = "cpu") -> None:
+    """Attention heatmaps of the last encoder and decoder layers for ``example``, and the PE table."""
+    tr = config["translate"]
+    src = encode_sources([example], len(example))
+    output = greedy_decode(T, model, src, tr["max_target"], device)[0]
+    text = decode_targets(output[None])[0]
+    tgt = output[:len(text) + 1]  # BOS + prediction: the decoder queries that produced each output character
+    model.keep_attention(True)
+    with T.no_grad():
+        model(T.from_numpy(src).to(device), T.from_numpy(tgt[None]).to(device))
+    maps = model.attention_maps()
+    model.keep_attention(False)
+    source_labels = list(example)
+    query_labels = ["<bos>"] + list(text)
+    plot_attention_heads(to_numpy(maps["encoder"][-1])[0], source_labels, source_labels, record.figure_path("encoder_self_attention"),
+                         title=f"encoder self-attention, last layer: {example!r}")
+    plot_attention_heads(to_numpy(maps["cross"][-1])[0], query_labels, source_labels, record.figure_path("cross_attention"),
+                         title=f"decoder cross-attention, last layer: {example!r} -> {text!r}")
+    plot_positional_encoding(to_numpy(model.positions), record.figure_path("positional_encoding"))
