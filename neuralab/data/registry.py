@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from neuralab.data import dates, fashion_mnist, mnist, patterns, shakespeare, sklearn_sets, toy
+from neuralab.data import dates, fashion_mnist, mnist, patterns, series, shakespeare, sklearn_sets, toy
 from neuralab.data.splits import FetchInfo, Splits
 
 
@@ -77,6 +77,10 @@ def _build() -> dict[str, Entry]:
                          shakespeare.load, shakespeare.fetch, _keywords(shakespeare.load)))
     entries.append(Entry("dates", "text", "dates in 18 human formats -> ISO 'YYYY-MM-DD', held-out days (generated)",
                          dates.make_splits, dates.fetch, _keywords(dates.make_splits)))
+    entries.append(Entry("stock", "series", "synthetic price: trend 100->150 + 10 sin(2 pi t/30) + N(0, 9), 150/50 days (generated)",
+                         series.stock, series.fetch_stock, _keywords(series.stock)))
+    entries.append(Entry("sunspots", "series", "yearly sunspot numbers 1700-2008 (statsmodels), last 30 years held out",
+                         series.sunspots, series.fetch_sunspots, _keywords(series.sunspots)))
     return {entry.name: entry for entry in entries}
 
 

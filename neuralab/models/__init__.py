@@ -23,6 +23,7 @@ MODELS["char_rnn"] = "neuralab.models.char_rnn"
 MODELS["gpt"] = "neuralab.models.gpt"
 MODELS["seq2seq_transformer"] = "neuralab.models.seq2seq_transformer"
 MODELS["forecaster"] = "neuralab.models.forecaster"
+MODELS["vae"] = "neuralab.models.vae"
 
 
 def build(name: str, T: ModuleType, **hparams: Any):

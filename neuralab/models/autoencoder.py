@@ -17,6 +17,15 @@ from neuralab.models.mlp import activation_module
 OUTPUTS = ("sigmoid", "linear")
 
 
+def dense_stack(T: ModuleType, sizes, activation: str = "relu") -> list:
+    """``[Linear -> act] * (len(sizes) - 2) -> Linear`` through ``sizes`` (no activation at the end)."""
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        layers += [T.nn.Linear(fan_in, fan_out), activation_module(T, activation)]
+    layers.append(T.nn.Linear(sizes[-2], sizes[-1]))
+    return layers
+
+
 def build(T: ModuleType, input_shape=(1, 16, 16), hidden=(128,), latent: int = 32, activation: str = "relu",
           output: str = "sigmoid"):
     """``model(x)`` reconstructs ``x``; ``model.encoder(x)`` gives the code, ``model.decoder(code)`` the image.
@@ -35,19 +44,12 @@ def build(T: ModuleType, input_shape=(1, 16, 16), hidden=(128,), latent: int = 3
         raise ValueError(f"autoencoder widths must be >= 1; got hidden={list(hidden)}, latent={latent}")
     widths = [math.prod(input_shape), *(int(h) for h in hidden), int(latent)]
 
-    def stack(sizes):
-        layers = []
-        for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
-            layers += [T.nn.Linear(fan_in, fan_out), activation_module(T, activation)]
-        layers.append(T.nn.Linear(sizes[-2], sizes[-1]))
-        return layers
-
     class Autoencoder(T.nn.Module):
         def __init__(self):
             super().__init__()
-            self.encoder = T.nn.Sequential(T.nn.Flatten(), *stack(widths))
+            self.encoder = T.nn.Sequential(T.nn.Flatten(), *dense_stack(T, widths, activation))
             tail = [T.nn.Sigmoid()] if output == "sigmoid" else []
-            self.decoder = T.nn.Sequential(*stack(widths[::-1]), *tail, T.nn.Unflatten(1, input_shape))
+            self.decoder = T.nn.Sequential(*dense_stack(T, widths[::-1], activation), *tail, T.nn.Unflatten(1, input_shape))
 
         def forward(self, x):
             return self.decoder(self.encoder(x))

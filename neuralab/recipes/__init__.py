@@ -27,6 +27,7 @@ TASKS["denoise"] = "neuralab.recipes.denoise"
 TASKS["language_model"] = "neuralab.recipes.language_model"
 TASKS["translate"] = "neuralab.recipes.translate"
 TASKS["forecast"] = "neuralab.recipes.forecast"
+TASKS["vae"] = "neuralab.recipes.vae"
 
 BASE_CONFIG: dict[str, Any] = {
     "recipe": None,

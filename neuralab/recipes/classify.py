@@ -20,6 +20,7 @@ from neuralab.train import EarlyStopping, RunRecord, Trainer, metrics
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
 from neuralab.recipes.config import require
+from neuralab.recipes.targets import verdicts
 from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified
 
 # Config keys only classification recipes have (merged over recipes.BASE_CONFIG).
@@ -129,7 +130,6 @@ def report(record: RunRecord, config, splits, history, logits: np.ndarray, test_
         "test_macro_recall": details["macro"]["recall"],
         "test_macro_f1": details["macro"]["f1"],
     }
-    targets = {name: {"target": goal, "measured": measured.get(name), "met": measured.get(name) is not None and measured[name] >= goal}
-               for name, goal in config["targets"].items()}
+    targets = verdicts(config["targets"], measured)
     return record.update_summary(metrics=measured, per_class=details["classes"], targets=targets,
                                  parameters=parameters, run_dir=str(record.path))

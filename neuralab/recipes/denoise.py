@@ -1,14 +1,18 @@
-"""Run a denoising recipe: train a model to map noisy images to clean ones, then measure.
+"""Run an autoencoder recipe: reconstruct images (``denoise.noise = 0``) or map noisy ones to clean ones.
 
 Training inputs get fresh noise every epoch (the Trainer's ``augment`` hook, seeded by
 ``(seed, epoch)``), clipped to [0, 1] like the curriculum's; the targets are the clean
 images. Validation and test inputs carry one fixed draw of noise. ``summary.json`` gets
-``test_mse_noisy`` (noisy vs clean), ``test_mse_denoised`` (output vs clean) and their
+``test_mse`` and ``test_bce`` (output vs clean, per pixel) and, with noise,
+``test_mse_noisy`` (noisy vs clean), ``test_mse_denoised`` (= ``test_mse``) and their
 ``mse_ratio``: below 1 the model removes noise, below 0.5 it halves the error.
+Figures: clean / noisy / output rows, and for a 2-D code the test set's codes by class.
+``data.subset`` keeps only the first N images of each split (quick checks).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +26,22 @@ from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import RunRecord, Trainer
 from neuralab.viz import plot_history
 from neuralab.viz.image_rows import plot_image_rows
+from neuralab.viz.latent import plot_latent_scatter
 
 LOSSES = ("bce", "mse")
 
 # Config keys only denoising recipes have (merged over recipes.BASE_CONFIG).
-DEFAULTS: dict[str, Any] = {"data": {"options": {}}, "denoise": {"noise": 0.3, "loss": "bce"}}
+DEFAULTS: dict[str, Any] = {"data": {"options": {}, "subset": None}, "denoise": {"noise": 0.3, "loss": "bce"}}
 
 
 def validate(config: dict[str, Any]) -> None:
     """Denoising-only checks (the shared ones live in ``recipes.validate``)."""
     settings = config["denoise"]
     require(settings["loss"] in LOSSES, f"denoise.loss must be one of {LOSSES}; got {settings['loss']!r}")
-    require(isinstance(settings["noise"], (int, float)) and settings["noise"] > 0, f"denoise.noise must be a positive std; got {settings['noise']!r}")
+    require(isinstance(settings["noise"], (int, float)) and settings["noise"] >= 0,
+            f"denoise.noise must be a std >= 0 (0: plain reconstruction); got {settings['noise']!r}")
+    subset = config["data"]["subset"]
+    require(subset is None or (isinstance(subset, int) and subset >= 1), f"data.subset must be an integer >= 1 or null; got {subset!r}")
     require(config["model"]["name"] == "autoencoder", f"denoising recipes use the autoencoder model; got {config['model']['name']!r}")
 
 
@@ -47,9 +55,22 @@ class NoiseAugment:
         return add_noise(x_batch, self.std, rng)
 
 
+def load_splits(config: dict[str, Any]) -> data.Splits:
+    """The config's dataset (seeded when its generator takes a seed), cut to ``data.subset`` images per split."""
+    name, options = config["data"]["name"], dict(config["data"]["options"])
+    if "seed" in data.entry(name).options:
+        options.setdefault("seed", config["seed"])
+    splits = data.load(name, **options)
+    n = config["data"].get("subset")
+    if n:
+        cut = {part: data.Split(getattr(splits, part).x[:n], getattr(splits, part).y[:n]) for part in ("train", "val", "test")}
+        splits = dataclasses.replace(splits, **cut)
+    return splits
+
+
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train and measure one denoising config; returns the summary dict."""
-    splits = data.load(config["data"]["name"], seed=config["seed"], **config["data"]["options"])
+    """Train and measure one autoencoder config; returns the summary dict."""
+    splits = load_splits(config)
     T, model, optimizer = build(config)
     device = engines.resolve_device(T, config["device"])
     config = spell_out(config, optimizer, len(splits.train))
@@ -59,22 +80,41 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     std, train = config["denoise"]["noise"], config["train"]
     loss_fn = T.nn.functional.binary_cross_entropy if config["denoise"]["loss"] == "bce" else T.nn.functional.mse_loss
     rng = np.random.default_rng([config["seed"], 7])
-    noisy_val, noisy_test = add_noise(splits.val.x, std, rng), add_noise(splits.test.x, std, rng)
+    clean_test = splits.test.x
+    if std > 0:
+        input_val, input_test = add_noise(splits.val.x, std, rng), add_noise(clean_test, std, rng)
+    else:
+        input_val, input_test = splits.val.x, clean_test
 
     trainer = Trainer(model, optimizer, loss_fn, engine=T, device=device, schedule=schedule_spec(config),
                       clip_grad_norm=train["clip_grad_norm"], metrics=(), seed=config["seed"], progress=progress,
-                      run=record, threads=config["threads"], augment=NoiseAugment(std))
-    history = trainer.fit(train=(splits.train.x, splits.train.x), val=(noisy_val, splits.val.x), epochs=train["epochs"],
+                      run=record, threads=config["threads"], augment=NoiseAugment(std) if std > 0 else None)
+    history = trainer.fit(train=(splits.train.x, splits.train.x), val=(input_val, splits.val.x), epochs=train["epochs"],
                           batch_size=train["batch_size"], eval_batch_size=config["eval"]["batch_size"], resume=True if resume else None)
-    trainer.evaluate((noisy_test, splits.test.x), batch_size=config["eval"]["batch_size"], split="test")
-    denoised = trainer.predict(noisy_test, batch_size=config["eval"]["batch_size"])
-    mse_noisy = float(np.mean((noisy_test - splits.test.x) ** 2))
-    mse_denoised = float(np.mean((denoised - splits.test.x) ** 2))
-    measured = {"test_mse_noisy": mse_noisy, "test_mse_denoised": mse_denoised, "mse_ratio": mse_denoised / mse_noisy}
+    trainer.evaluate((input_test, clean_test), batch_size=config["eval"]["batch_size"], split="test")
+    output = trainer.predict(input_test, batch_size=config["eval"]["batch_size"])
+    measured = {"test_mse": float(np.mean((output - clean_test) ** 2)), "test_bce": pixel_bce(output, clean_test)}
+    if std > 0:
+        mse_noisy = float(np.mean((input_test - clean_test) ** 2))
+        measured.update(test_mse_noisy=mse_noisy, test_mse_denoised=measured["test_mse"], mse_ratio=measured["test_mse"] / mse_noisy)
     if progress:
         print(metrics_line(measured), flush=True)
     plot_history(history, record.figure_path("curves"), title=f"{config['recipe']}: reconstruction loss")
-    plot_image_rows({"clean": splits.test.x, "noisy": noisy_test, "denoised": denoised}, record.figure_path("denoised"),
-                    title=f"{config['recipe']}: noise std {std}, test MSE {mse_noisy:.3g} -> {mse_denoised:.3g}")
+    if std > 0:
+        plot_image_rows({"clean": clean_test, "noisy": input_test, "denoised": output}, record.figure_path("denoised"),
+                        title=f"{config['recipe']}: noise std {std}, test MSE {measured['test_mse_noisy']:.3g} -> {measured['test_mse']:.3g}")
+    else:
+        plot_image_rows({"original": clean_test, "reconstructed": output}, record.figure_path("reconstructions"),
+                        title=f"{config['recipe']}: latent {config['model']['latent']}, test MSE {measured['test_mse']:.3g} per pixel")
+    if config["model"]["latent"] == 2:
+        codes = trainer.predict(clean_test, batch_size=config["eval"]["batch_size"], fn=lambda m, xb: m.encoder(xb))
+        plot_latent_scatter(codes, splits.test.y, record.figure_path("latent"), classes=splits.classes,
+                            title=f"{config['recipe']}: codes of {len(codes):,} test images")
     return record.update_summary(metrics=measured, targets=verdicts(config["targets"], measured),
                                  parameters=models.count_parameters(model), run_dir=str(record.path))
+
+
+def pixel_bce(output: np.ndarray, target: np.ndarray, eps: float = 1e-7) -> float:
+    """Mean binary cross-entropy per pixel (nats) of outputs in [0, 1] against targets in [0, 1]."""
+    output = np.clip(output.astype(np.float64), eps, 1.0 - eps)
+    return float(-np.mean(target * np.log(output) + (1.0 - target) * np.log(1.0 - output)))

@@ -248,15 +248,20 @@ class Trainer:
             self.run.update_summary(metrics={f"{split}_{k}": v for k, v in results.items()})
         return results
 
-    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray | tuple[np.ndarray, ...]:
-        """The model's outputs for ``x`` as NumPy (a tuple of arrays if the model returns a tuple)."""
+    def predict(self, x: np.ndarray, batch_size: int = 1000,
+                fn: Callable[[Any, Any], Any] | None = None) -> np.ndarray | tuple[np.ndarray, ...]:
+        """The model's outputs for ``x`` as NumPy (a tuple of arrays if the model returns a tuple).
+
+        ``fn(model, x_batch)`` replaces ``model(x_batch)``, e.g. ``lambda m, xb: m.encoder(xb)``
+        for an autoencoder's codes or ``lambda m, z: m.decode(z)`` to decode latents."""
         x = np.asarray(x)
         self._float_dtype = _float_dtype_of(self.model)
         self.model.eval()
         chunks: list[Any] = []
         with self.T.no_grad():
             for start in range(0, len(x), batch_size):
-                out = self.model(self._to_engine(x[start:start + batch_size]))
+                batch = self._to_engine(x[start:start + batch_size])
+                out = self.model(batch) if fn is None else fn(self.model, batch)
                 chunks.append(tuple(to_numpy(o) for o in out) if isinstance(out, (tuple, list)) else to_numpy(out))
         if not chunks:
             raise ValueError("predict got no samples")

@@ -107,3 +107,15 @@ def test_conv2d_keeps_float32():
     z.sum().backward()
     assert y.dtype == T.float32 and z.dtype == T.float32
     assert x.grad.dtype == T.float32 and w.grad.dtype == T.float32
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_large_products_use_one_matrix(dtype):
+    """Per-sample products above the small-GEMM size run as one big GEMM: same numbers."""
+    from neuralab.scratch.ops._blas import is_small
+    assert not is_small(64, 14 * 14, 32 * 9) and not is_small(32, 12 * 12, 16 * 9)
+    x, w, b = rn(2, 32, 14, 14), rn(64, 32, 3, 3), rn(64)
+    check("conv", lambda F, x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, dtype=dtype)
+    check("conv", lambda F, x, w: F.conv2d(x, w, None, padding=1, groups=2), x, rn(64, 16, 3, 3), dtype=dtype)
+    x, w = rn(2, 32, 12, 12), rn(32, 16, 3, 3)
+    check("conv", lambda F, x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1), x, w, rn(16), dtype=dtype)

@@ -3,10 +3,12 @@
 Both directions share two array helpers:
 
 * :func:`columns`: the padded input seen through a read-only strided window view and
-  copied once into the im2col matrices ``(N, G, Cg*KH*KW, OH*OW)``; the forward pass is
-  then ONE (batched) GEMM call ``(G, Og, Cg*KH*KW) @ cols`` whose result is already in
-  ``(N, O, OH, OW)`` order, and the weight gradient one batched GEMM summed over N
-  (products per sample are small, which OpenBLAS runs without repacking).
+  copied once into the im2col matrix; the forward pass is then ONE GEMM call
+  ``(G, Og, Cg*KH*KW) @ cols``.  When the product of one sample is small (see
+  ``_blas``) the matrix is kept per sample, ``(N, G, Cg*KH*KW, OH*OW)``: the batched GEMM
+  then yields ``(N, O, OH, OW)`` directly and the weight gradient is a batched GEMM
+  summed over N.  Otherwise it is one ``(G, Cg*KH*KW, N*OH*OW)`` matrix (one big GEMM,
+  whose result is transposed to ``(N, O, OH, OW)``).
 * :func:`scatter_windows`: the adjoint of ``columns``, a loop over the KH*KW kernel
   positions, each adding one strided slab ``(C, OH, OW, N)`` into the padded buffer
   (never a loop over pixels, never ``np.add.at``); the batch is innermost there so each
@@ -26,6 +28,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..function import Function
+from ._blas import is_small
 
 
 # ---------------------------------------------------------------- argument helpers
@@ -67,18 +70,23 @@ def window_slice(i: int, j: int, stride, dilation, out_hw) -> tuple:
     )
 
 
-def columns(xp: np.ndarray, groups: int, kernel, stride, dilation, out_hw) -> np.ndarray:
-    """im2col of the padded input ``xp (N, C, Hp, Wp)``: ``(N, G, Cg*KH*KW, OH*OW)``, one copy."""
+def columns(xp: np.ndarray, groups: int, kernel, stride, dilation, out_hw, per_sample: bool) -> np.ndarray:
+    """im2col of the padded input ``xp (N, C, Hp, Wp)``, one copy.
+
+    ``per_sample``: ``(N, G, Cg*KH*KW, OH*OW)``; else ``(G, Cg*KH*KW, N*OH*OW)``.
+    """
     n, c, _, _ = xp.shape
     (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel, stride, dilation, out_hw
     s_n, s_c, s_h, s_w = xp.strides
-    view = as_strided(
-        xp, shape=(n, c, kh, kw, oh, ow),
-        strides=(s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw), writeable=False,
-    )
+    if per_sample:
+        shape, strides = (n, c, kh, kw, oh, ow), (s_n, s_c, s_h * dh, s_w * dw, s_h * sh, s_w * sw)
+    else:
+        shape, strides = (c, kh, kw, n, oh, ow), (s_c, s_h * dh, s_w * dw, s_n, s_h * sh, s_w * sw)
+    view = as_strided(xp, shape=shape, strides=strides, writeable=False)
     cols = np.empty(view.shape, dtype=xp.dtype)
     np.copyto(cols, view)
-    return cols.reshape(n, groups, (c // groups) * kh * kw, oh * ow)
+    k = (c // groups) * kh * kw
+    return cols.reshape(n, groups, k, oh * ow) if per_sample else cols.reshape(groups, k, n * oh * ow)
 
 
 def scatter_windows(cols: np.ndarray, buffer: np.ndarray, stride, dilation, out_hw) -> np.ndarray:
@@ -109,9 +117,25 @@ def grouped_matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a, b)
 
 
-def summed_products(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``sum_n a[n] @ b[n]^T`` for ``a (N, G, I, P)``, ``b (N, G, J, P)``: ``(G, I, J)``."""
-    return np.matmul(a, b.transpose(0, 1, 3, 2)).sum(axis=0)
+def batch_first(a: np.ndarray, groups: int) -> np.ndarray:
+    """``(N, C, H, W) -> (G, C/G, N*H*W)``: the layout of the one-matrix :func:`columns`."""
+    n, c, h, w = a.shape
+    return np.ascontiguousarray(a.transpose(1, 0, 2, 3)).reshape(groups, c // groups, n * h * w)
+
+
+def weight_product(a: np.ndarray, cols: np.ndarray, per_sample: bool) -> np.ndarray:
+    """``sum over samples and positions of a * cols``: ``(G, I, K)`` for ``a`` like ``cols``.
+
+    ``a`` is ``(N, C, H, W)`` in the spatial layout of ``cols``' positions.
+    """
+    n, c = a.shape[:2]
+    if per_sample:
+        groups = cols.shape[1]
+        a4 = a.reshape(n, groups, c // groups, -1)
+        return np.matmul(a4, cols.transpose(0, 1, 3, 2)).sum(axis=0)
+    groups = cols.shape[0]
+    # (cols @ a^T)^T is the faster BLAS orientation for this long inner dimension
+    return np.swapaxes(grouped_matmul(cols, np.swapaxes(batch_first(a, groups), 1, 2)), 1, 2)
 
 
 def _check_float(x, w, b) -> None:
@@ -167,13 +191,20 @@ class ConvNd(Function):
                 "than actual input size"
             )
         xp = pad_zeros(x4, pads)
-        cols = columns(xp, groups, (kh, kw), stride, dilation, (oh, ow))
+        per_sample = is_small(o // groups, oh * ow, cg * kh * kw)
+        cols = columns(xp, groups, (kh, kw), stride, dilation, (oh, ow), per_sample)
         wmat = w4.reshape(groups, o // groups, cg * kh * kw)
-        out = np.matmul(wmat, cols).reshape(n, o, oh, ow)        # the one GEMM call
-        if b is not None:
-            out += b[:, None, None]
+        if per_sample:
+            out = np.matmul(wmat, cols).reshape(n, o, oh, ow)    # the one GEMM call
+            if b is not None:
+                out += b[:, None, None]
+        else:
+            out = grouped_matmul(wmat, cols).reshape(o, n * oh * ow)
+            if b is not None:
+                out += b[:, None]
+            out = np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
         ctx.save_for_backward(cols, wmat)
-        ctx.meta = (x_shape, w_shape, xp.shape, (h, wd), stride, pads, dilation, groups, (oh, ow))
+        ctx.meta = (x_shape, w_shape, xp.shape, (h, wd), stride, pads, dilation, groups, (oh, ow), per_sample)
         if spatial == 1:
             out = out[:, :, 0, :]
         return out[0] if len(x_shape) == spatial + 1 else out
@@ -181,7 +212,7 @@ class ConvNd(Function):
     @staticmethod
     def backward(ctx, grad):
         cols, wmat = ctx.saved
-        x_shape, w_shape, xp_shape, (h, wd), stride, pads, dilation, groups, (oh, ow) = ctx.meta
+        x_shape, w_shape, xp_shape, (h, wd), stride, pads, dilation, groups, (oh, ow), per_sample = ctx.meta
         need = ctx.needs_input_grad
         n, c, hp, wp = xp_shape
         o = wmat.shape[0] * wmat.shape[1]
@@ -196,8 +227,7 @@ class ConvNd(Function):
             gx = np.ascontiguousarray(buffer[:, top:top + h, left:left + wd].transpose(3, 0, 1, 2))
             gx = gx.reshape(x_shape)
         if need[1]:
-            g4 = g.reshape(n, groups, o // groups, oh * ow)
-            gw = summed_products(g4, cols).reshape(w_shape)
+            gw = weight_product(g, cols, per_sample).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -300,12 +330,17 @@ class ConvTransposeNd(Function):
         need = ctx.needs_input_grad
         g = grad.reshape(out4)
         gfull = pad_zeros(g, ((padding[0], padding[0]), (padding[1], padding[1])))
-        gcols = columns(gfull, groups, kernel, stride, dilation, (h, wd))   # (N, G, Og*KH*KW, H*W)
+        per_sample = is_small(c // groups, h * wd, wmat.shape[2])
+        gcols = columns(gfull, groups, kernel, stride, dilation, (h, wd), per_sample)
         gx = gw = gb = None
         if need[0]:
-            gx = np.matmul(wmat, gcols).reshape(x_shape)
+            if per_sample:
+                gx = np.matmul(wmat, gcols).reshape(x_shape)
+            else:
+                gx = grouped_matmul(wmat, gcols).reshape(c, n, h, wd)
+                gx = np.ascontiguousarray(gx.transpose(1, 0, 2, 3)).reshape(x_shape)
         if need[1]:
-            gw = summed_products(x4.reshape(n, groups, c // groups, h * wd), gcols).reshape(w_shape)
+            gw = weight_product(x4, gcols, per_sample).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb

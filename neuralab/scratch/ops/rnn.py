@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function
+from ._blas import SMALL_GEMM
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -58,9 +59,6 @@ def activation_slopes(acts: np.ndarray, mode: str, hidden: int) -> np.ndarray:
     np.square(slopes, out=slopes)
     np.subtract(np.square(mul), slopes, out=slopes)
     return slopes
-
-
-SMALL_GEMM = 1 << 19   # M*N*K below which OpenBLAS multiplies without repacking (measured: SkylakeX)
 
 
 class StepProduct:

@@ -1,0 +1,153 @@
+"""Run a forecasting recipe: one-step-ahead forecasts of a univariate series' held-out tail.
+
+For every held-out time t the model sees the actual ``forecast.lookback`` values before t
+(standardized with training statistics) and predicts y_t; so do the baselines:
+
+* naive: y_hat_t = y_{t-1}
+* seasonal naive: y_hat_t = y_{t-period} (30 days for the stock, 11 years for sunspots)
+
+``summary.json`` gets MAE, RMSE and MAPE of the model and of both baselines, and whether
+the model beat each; the figure shows history, forecasts and actual values.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuralab import data, engines, models
+from neuralab.engines import capabilities
+from neuralab.recipes.config import require
+from neuralab.recipes.targets import verdicts
+from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
+from neuralab.train.checkpoint import to_numpy
+from neuralab.train.optimizers import build_optimizer
+from neuralab.viz.style import new_figure, save_png
+
+# inputs: "level" feeds the standardized values; "relative" feeds each window minus its last
+# value, which a trending series needs (its test levels lie outside the training range).
+DEFAULTS: dict[str, Any] = {"data": {"options": {}}, "forecast": {"lookback": 20, "inputs": "level"}}
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Forecasting checks (the shared ones live in ``recipes.validate``)."""
+    require(config["model"]["name"] == "forecaster", f"forecast recipes use the forecaster model; got {config['model']['name']!r}")
+    lookback = config["forecast"]["lookback"]
+    require(isinstance(lookback, int) and lookback >= 1, f"forecast.lookback must be an integer >= 1; got {lookback!r}")
+    require(config["forecast"]["inputs"] in ("level", "relative"),
+            f"forecast.inputs must be 'level' or 'relative'; got {config['forecast']['inputs']!r}")
+
+
+def error_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """MAE, RMSE and MAPE (percent; actual values of zero are skipped) of ``predicted``."""
+    actual, predicted = np.asarray(actual, dtype=np.float64), np.asarray(predicted, dtype=np.float64)
+    error = predicted - actual
+    nonzero = actual != 0
+    return {"mae": float(np.abs(error).mean()), "rmse": float(np.sqrt((error ** 2).mean())),
+            "mape": float(100.0 * np.abs(error[nonzero] / actual[nonzero]).mean()) if nonzero.any() else float("nan")}
+
+
+def naive_forecast(values: np.ndarray, start: int) -> np.ndarray:
+    """One-step naive forecasts of ``values[start:]``: the previous value."""
+    return np.asarray(values, dtype=np.float64)[start - 1:-1]
+
+
+def seasonal_naive_forecast(values: np.ndarray, start: int, period: int) -> np.ndarray:
+    """One-step seasonal-naive forecasts of ``values[start:]``: the value one period earlier."""
+    if start < period:
+        raise ValueError(f"seasonal naive needs {period} values of history; the tail starts at {start}")
+    values = np.asarray(values, dtype=np.float64)
+    return values[start - period:len(values) - period]
+
+
+def windows(values: np.ndarray, targets: range, lookback: int) -> np.ndarray:
+    """``(len(targets), lookback)``: the ``lookback`` values before each target index."""
+    return np.stack([values[t - lookback:t] for t in targets])
+
+
+def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
+    """Train and measure one forecasting config; returns the summary dict."""
+    require(resume is None, "forecast runs cannot be resumed (they take seconds): start a new run")
+    config = copy.deepcopy(config)
+    T = engines.get(config["engine"])
+    if config["threads"] and capabilities(T)["threads"]:
+        T.set_num_threads(int(config["threads"]))
+    device = engines.resolve_device(T, config["device"])
+    config["device"] = device
+    series = data.load(config["data"]["name"], **config["data"]["options"])
+    lookback, start = config["forecast"]["lookback"], series.train_size
+    require(start > lookback + 1, f"forecast.lookback ({lookback}) needs more than {start} training values")
+    mean, scale = float(series.train.mean()), float(series.train.std())
+    normalized = ((series.values - mean) / scale).astype(np.float32)
+    train_targets = range(lookback, start)
+    x_train = windows(normalized, train_targets, lookback)[..., None]
+    y_train = (normalized[list(train_targets)] - x_train[:, -1, 0])[:, None]  # the change to the next value
+    test_targets = range(start, len(series.values))
+    x_test = windows(normalized, test_targets, lookback)[..., None]
+    last_train, last_test = x_train[:, -1:, :].copy(), x_test[:, -1:, :].copy()
+    if config["forecast"]["inputs"] == "relative":
+        x_train, x_test = x_train - last_train, x_test - last_test
+
+    T.manual_seed(config["seed"])
+    model = models.build("forecaster", T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
+    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
+    record = RunRecord.create(runs_root, name=config["recipe"])
+    record.write_config(config)
+    train, started = config["train"], time.perf_counter()
+    for epoch in range(1, train["epochs"] + 1):
+        model.train()
+        order = epoch_permutation(config["seed"], epoch, len(x_train))
+        total = 0.0
+        for begin in range(0, len(order), train["batch_size"]):
+            rows = order[begin:begin + train["batch_size"]]
+            loss = T.nn.functional.mse_loss(model(T.from_numpy(x_train[rows]).to(device)), T.from_numpy(y_train[rows]).to(device))
+            optimizer.zero_grad()
+            loss.backward()
+            if train["clip_grad_norm"]:
+                T.nn.utils.clip_grad_norm_(model.parameters(), train["clip_grad_norm"])
+            optimizer.step()
+            total += float(loss.item()) * len(rows)
+        record.log(epoch=epoch, split="train", loss=total / len(order), time_s=time.perf_counter() - started)
+        if progress and (epoch % max(1, train["epochs"] // 10) == 0 or epoch == train["epochs"]):
+            print(f"epoch {epoch}/{train['epochs']}: train mse {total / len(order):.5f}", flush=True)
+    train_time = time.perf_counter() - started
+    save_checkpoint(record.checkpoints_dir / "last", {"engine": config["engine"], "epoch": train["epochs"], "model": model.state_dict()})
+    model.eval()
+    with T.no_grad():
+        change = to_numpy(model(T.from_numpy(x_test).to(device)))[:, 0]
+    forecast = (last_test[:, 0, 0] + change) * scale + mean
+    actual = series.test
+    results = {"model": error_metrics(actual, forecast), "naive": error_metrics(actual, naive_forecast(series.values, start)),
+               "seasonal_naive": error_metrics(actual, seasonal_naive_forecast(series.values, start, series.period))}
+    measured = {f"{who}_{name}": value for who, errors in results.items() for name, value in errors.items()}
+    measured["mae_vs_naive_ratio"] = results["model"]["mae"] / results["naive"]["mae"]
+    measured["mae_vs_seasonal_naive_ratio"] = results["model"]["mae"] / results["seasonal_naive"]["mae"]
+    beats = {baseline: all(results["model"][m] < results[baseline][m] for m in ("mae", "rmse")) for baseline in ("naive", "seasonal_naive")}
+    plot_forecast(series, forecast, record.figure_path("forecast"), title=f"{config['recipe']}: one-step forecasts of the held-out tail")
+    return record.update_summary(
+        metrics=measured, targets=verdicts(config["targets"], measured), beats_baselines=beats, recipe=config["recipe"],
+        engine=config["engine"], device=device, seed=config["seed"], epochs=train["epochs"], train_time_s=train_time,
+        wall_time_s=time.perf_counter() - started, status="completed", parameters=models.count_parameters(model),
+        forecast=[float(v) for v in forecast], run_dir=str(record.path),
+    )
+
+
+def plot_forecast(series, forecast: np.ndarray, path, title: str | None = None) -> Path:
+    """History (training part), the held-out actual values and the model's forecasts."""
+    figure = new_figure(8.0, 4.0)
+    ax = figure.subplots()
+    start = series.train_size
+    ax.plot(series.index[:start], series.train, color="0.4", label="history (train)")
+    ax.plot(series.index[start:], series.test, color="#1f77b4", label="actual")
+    ax.plot(series.index[start:], forecast, color="#d62728", linestyle="--", label="forecast (one step ahead)")
+    ax.axvline(series.index[start] - 0.5, color="0.7", linewidth=1)
+    ax.set_xlabel("time")
+    ax.set_ylabel(series.name)
+    ax.legend(loc="upper left")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return save_png(figure, path)
