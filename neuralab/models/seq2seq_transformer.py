@@ -116,6 +116,9 @@ def build(T: ModuleType, src_vocab: int = 64, tgt_vocab: int = 16, d_model: int 
             self.decoder = T.nn.ModuleList([DecoderBlock() for _ in range(decoder_layers)])
             self.decoder_norm = T.nn.LayerNorm(d_model)
             self.head = T.nn.Linear(d_model, tgt_vocab)
+            # Unit-scale embeddings after the sqrt(d) factor, so positions are not drowned out.
+            for table in (self.src_embedding, self.tgt_embedding):
+                T.nn.init.normal_(table.weight, mean=0.0, std=d_model ** -0.5)
 
         def _embed(self, table, ids):
             length = ids.shape[1]

@@ -261,25 +261,25 @@ RECIPES.update({
     for recipe in (
         _char_lm("shakespeare-rnn", "Vanilla tanh RNN 2x512 on the Shakespeare plays, gradient clipping",
                  {"name": "char_rnn", "cell": "rnn", "embed": 64, "hidden": 512, "layers": 2, "dropout": 0.0},
-                 {"name": "adam", "lr": 0.002}, {"context": 128, "steps_per_epoch": 100},
+                 {"name": "adam", "lr": 0.002}, {"context": 128, "steps_per_epoch": 80},
                  {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
                  {"nats_below_unigram": 0.5},
-                 "seed-inventory 2.3 (R3)",
+                 "004:2874-3119 (R3-R5, E26: CharRNN, clip, random windows; scaled up to the plays)",
                  "Target: validation loss at least 0.5 nats/char below the unigram entropy (~3.1 nats). " + _LM_NOTE),
         _char_lm("shakespeare-lstm", "LSTM 2x256 character model on the Shakespeare plays",
                  {"name": "char_rnn", "cell": "lstm", "embed": 64, "hidden": 256, "layers": 2, "dropout": 0.0},
                  {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 80},
                  {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
-                 {"val_loss": 1.70}, "seed-inventory 2.3 (R4)", _LM_NOTE),
+                 {"val_loss": 1.70}, "004:3295-3448 (LSTM cell, forward-only there; trained here)", _LM_NOTE),
         _char_lm("shakespeare-gru", "GRU 2x256 character model on the Shakespeare plays",
                  {"name": "char_rnn", "cell": "gru", "embed": 64, "hidden": 256, "layers": 2, "dropout": 0.0},
                  {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 80},
                  {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
-                 {"val_loss": 1.70}, "seed-inventory 2.3 (R5)", _LM_NOTE),
+                 {"val_loss": 1.70}, "004:3295-3448 (GRU cell, forward-only there; trained here)", _LM_NOTE),
         _char_lm("shakespeare-gpt", "Decoder-only transformer: 4 pre-LN blocks, d=128, 4 heads, context 128, tied weights",
                  {"name": "gpt", "context": 128, "d_model": 128, "layers": 4, "heads": 4, "dropout": 0.0},
                  {"name": "adamw", "lr": 0.003, "weight_decay": 0.1, "betas": [0.9, 0.99]},
-                 {"context": 128, "steps_per_epoch": 100}, {"epochs": 8, "batch_size": 32, "clip_grad_norm": 1.0},
+                 {"context": 128, "steps_per_epoch": 100}, {"epochs": 10, "batch_size": 32, "clip_grad_norm": 1.0},
                  {"val_loss": 1.55}, "seed-inventory 2.6 (nanoGPT-style, designed here)", _LM_NOTE),
     )
 })
@@ -296,9 +296,9 @@ RECIPES.update({
                 "data": {"name": "dates"},
                 "model": {"name": "seq2seq_transformer", "d_model": 128, "heads": 4, "encoder_layers": 2,
                           "decoder_layers": 2, "ff": 256, "dropout": 0.1},
-                "optimizer": {"name": "adamw", "lr": 0.001, "weight_decay": 0.01},
+                "optimizer": {"name": "adamw", "lr": 0.0015, "weight_decay": 0.01},
                 "schedule": {"name": "onecycle", "pct_start": 0.1, "cycle_momentum": False},
-                "train": {"epochs": 10, "batch_size": 128, "clip_grad_norm": 1.0},
+                "train": {"epochs": 8, "batch_size": 128, "clip_grad_norm": 1.0},
             },
             targets={"test_exact_match": 0.99},
             curriculum="seed-inventory 2.6 (attention, encoder-decoder: designed here)",
@@ -334,7 +334,8 @@ RECIPES.update({
         _mnist_autoencoder(
             "mnist-ae", "MLP autoencoder 784-512-256-32-256-512-784 on MNIST (sigmoid output, BCE)", 32, 0.0, 20,
             {"test_mse": 0.01}, "004:3549-3695 (A3/A4, A8: compression)",
-            "Plain reconstruction (denoise.noise = 0). test_mse and test_bce are per pixel on the 10,000 test images.",
+            "Plain reconstruction (denoise.noise = 0). test_mse and test_bce are per pixel on the 10,000 test images. "
+            "Measured (seed 0, 1 thread, 141 s): MSE 0.0051, BCE 0.0764.",
         ),
         _mnist_autoencoder(
             "mnist-ae2d", "The same MLP autoencoder with a 2-D code: test-set codes plotted by digit", 2, 0.0, 20,
@@ -345,7 +346,8 @@ RECIPES.update({
             "mnist-dae", "Denoising autoencoder 784-512-256-32 on MNIST: Gaussian noise std 0.3 clipped to [0, 1]", 32, 0.3, 20,
             {"mse_ratio": 0.5}, "004:3779-3925 (A5 on MNIST; fixes D10)",
             "Inputs get fresh noise each epoch; targets are the clean images. mse_ratio = MSE(denoised, clean) / "
-            "MSE(noisy, clean) on the 10,000 test images with one fixed draw of noise.",
+            "MSE(noisy, clean) on the 10,000 test images with one fixed draw of noise. Measured (seed 0, 1 thread, "
+            "~200 s): MSE 0.0467 -> 0.0089, ratio 0.190.",
         ),
         Recipe(
             name="mnist-vae",
@@ -358,27 +360,29 @@ RECIPES.update({
                 "vae": {"beta": 1.0, "binarize": "stochastic", "binarize_seed": 0, "dynamic": True},
                 "optimizer": {"name": "adam", "lr": 0.001},
                 "schedule": {"name": "cosine"},
-                "train": {"epochs": 40, "batch_size": 128},
+                "train": {"epochs": 30, "batch_size": 128},
             },
             targets={"test_nelbo_nats": 100.0},
             curriculum="004:3926-4214 (A6/A7: the seeds stop at the forward pass; trained here)",
             notes="Stochastic binarization: test and validation images drawn once from vae.binarize_seed, training "
                   "images afresh each epoch. test_nelbo_nats = mean over the test set of -log p(x|z) + KL(q(z|x) || N(0, I)) "
-                  "with one z sample per image (an upper bound on -log p(x)); the terms are reported apart.",
+                  "with one z sample per image (an upper bound on -log p(x)); the terms are reported apart. Measured "
+                  "(seed 0, 1 thread, 258 s): 96.6 nats = reconstruction 75.8 + KL 20.8. model.latent=2 gives the 2-D "
+                  "latent grid and a code scatter.",
             tags=("generative",),
         ),
     )
 })
 
 
-def _forecast(name, summary, dataset, lookback, model, epochs, targets, curriculum, notes):
+def _forecast(name, summary, dataset, lookback, inputs, model, epochs, targets, curriculum, notes):
     return Recipe(
         name=name, summary=summary, task="forecast",
         config={
             "threads": 1,  # a few hundred short windows: one thread is fastest
             "data": {"name": dataset},
             "model": {"name": "forecaster", **model},
-            "forecast": {"lookback": lookback},
+            "forecast": {"lookback": lookback, "inputs": inputs},
             "optimizer": {"name": "adam", "lr": 0.003},
             "train": {"epochs": epochs, "batch_size": 32, "clip_grad_norm": 1.0},
         },
@@ -390,12 +394,13 @@ RECIPES.update({
     recipe.name: recipe
     for recipe in (
         _forecast("stock-lstm", "LSTM one-step forecasts of the curriculum's synthetic stock (150 train / 50 test days)",
-                  "stock", 30, {"hidden": 32, "layers": 1}, 200, {},
-                  "seed-inventory (lesson 6780: trend 100->150 + 10 sin(2 pi t/30) + N(0, 3^2), seed 42)",
+                  "stock", 30, "relative", {"hidden": 32, "layers": 1}, 200, {},
+                  "004:6769-6782 (the curriculum's 'LSTM predictions' were simulated noise; trained here)",
                   "No target: with noise of std 3 a perfect model has MAE ~2.4 and the naive forecast ~3.4; "
-                  "summary.json compares both baselines."),
+                  "summary.json compares both baselines. Windows are fed relative to their last value: the "
+                  "test prices (140-150) lie above every training price."),
         _forecast("sunspots-lstm", "LSTM one-step forecasts of yearly sunspot numbers, last 30 years held out",
-                  "sunspots", 22, {"hidden": 32, "layers": 1}, 200, {"mae_vs_naive_ratio": 1.0, "mae_vs_seasonal_naive_ratio": 1.0},
+                  "sunspots", 22, "level", {"hidden": 32, "layers": 1}, 200, {"mae_vs_naive_ratio": 1.0, "mae_vs_seasonal_naive_ratio": 1.0},
                   "designed here (a real series, as the issue asks)",
                   "Targets: the model's MAE below both the naive (last year) and the seasonal-naive (11 years "
                   "earlier) forecasts on 1979-2008."),

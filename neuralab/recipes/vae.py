@@ -142,8 +142,9 @@ def draw_figures(trainer: Trainer, record: RunRecord, config: dict[str, Any], te
     plot_image_grid(manifold.reshape(grid, grid, *manifold.shape[-2:]), record.figure_path("manifold"),
                     title=f"{name}: decoded {what}")
 
-    # Interpolate between the means of test images of different classes.
-    pairs = [(i, int(np.flatnonzero(test_y != test_y[i])[0])) for i in range(min(4, len(test_y) - 1))]
+    # Interpolate from each of the first test images to the next one of another class.
+    pairs = [(i, i + 1 + int(np.flatnonzero(test_y[i + 1:] != test_y[i])[0])) for i in range(min(4, len(test_y) - 1))
+             if (test_y[i + 1:] != test_y[i]).any()]
     steps = np.linspace(0.0, 1.0, 10)[None, :, None]
     path = np.concatenate([(1 - steps) * mu[a] + steps * mu[b] for a, b in pairs])
     between = decode(path.reshape(-1, latent))
