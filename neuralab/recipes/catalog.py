@@ -340,7 +340,8 @@ RECIPES.update({
         _mnist_autoencoder(
             "mnist-ae2d", "The same MLP autoencoder with a 2-D code: test-set codes plotted by digit", 2, 0.0, 20,
             {"test_mse": 0.05}, "004:3482-3545 (A2: 10-D -> 2-D), A8 (non-linear PCA)",
-            "Figure latent.png: the codes of the 10,000 test images coloured by digit.",
+            "Figure latent.png: the codes of the 10,000 test images coloured by digit. Measured (seed 0, 1 thread, "
+            "116 s): MSE 0.0352, BCE 0.167 per pixel.",
         ),
         _mnist_autoencoder(
             "mnist-dae", "Denoising autoencoder 784-512-256-32 on MNIST: Gaussian noise std 0.3 clipped to [0, 1]", 32, 0.3, 20,

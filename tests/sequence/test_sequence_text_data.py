@@ -95,3 +95,17 @@ def test_tokenizer_names_unknown_characters():
         tokenizer.encode("abzx")
     with pytest.raises(ValueError, match="0..2"):
         tokenizer.decode([5])
+
+
+def test_temperature_and_top_k_shape_the_next_character_distribution():
+    import numpy as np
+
+    from neuralab.generative.text import next_token_distribution
+
+    logits = np.array([2.0, 1.0, 0.0, -1.0])
+    probs = next_token_distribution(logits, temperature=1.0, top_k=2)
+    assert probs[2] == 0 and probs[3] == 0 and probs.sum() == pytest.approx(1.0)
+    assert probs[0] == pytest.approx(1 / (1 + np.exp(-1.0)))
+    assert next_token_distribution(logits, temperature=0.01)[0] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="temperature"):
+        next_token_distribution(logits, temperature=0.0)

@@ -27,6 +27,8 @@ columns into ``0.5 u + 0.5`` and leaves the tanh columns as they are.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from ..function import Function
@@ -98,18 +100,23 @@ class StepProduct:
         np.copyto(self.out.reshape(self.batch, self.blocks, -1), self._blocks_of(x))
         return self.out
 
-    def project(self, inputs: np.ndarray, w: np.ndarray) -> np.ndarray:
+    def project(self, inputs: np.ndarray, w: np.ndarray, workspace: bool = False) -> np.ndarray:
         """``inputs (T, B, K') @ w (K', N)`` for the whole sequence in ONE (batched) GEMM call.
 
         With column blocks the result is kept blocked, ``(T, blocks, B, N/blocks)``, the
         layout :meth:`combine` adds without any transpose (and the small block products
-        run faster than one big GEMM, as the per-step ones do).
+        run faster than one big GEMM, as the per-step ones do).  ``workspace``: write into a
+        reused per-thread buffer (see :func:`_workspace`), valid until the next forward.
         """
         steps, batch, k = inputs.shape
+        n = w.shape[1]
         if self.blocks == 1:
-            return np.matmul(inputs.reshape(steps * batch, k), w).reshape(steps, batch, -1)
+            out = _workspace("projected", (steps * batch, n), w.dtype) if workspace else None
+            return np.matmul(inputs.reshape(steps * batch, k), w, out=out).reshape(steps, batch, -1)
         parts = np.ascontiguousarray(w.reshape(k, self.blocks, -1).transpose(1, 0, 2))
-        return np.matmul(inputs[:, None], parts[None])
+        shape = (steps, self.blocks, batch, n // self.blocks)
+        out = _workspace("projected", shape, w.dtype) if workspace else None
+        return np.matmul(inputs[:, None], parts[None], out=out)
 
     def combine(self, x: np.ndarray, addend: np.ndarray, target: np.ndarray) -> None:
         """``target (B, N) = addend + x @ M`` with ``addend`` one step of :meth:`project`."""
@@ -128,9 +135,33 @@ class StepProduct:
         np.copyto(target.reshape(self.batch, self.blocks, -1), self._blocks_of(x))
 
 
-def _with_ones(a: np.ndarray) -> np.ndarray:
+_SCRATCH = threading.local()
+_SCRATCH_ENTRIES = 16
+
+
+def _workspace(name: str, shape: tuple, dtype) -> np.ndarray:
+    """A reusable uninitialised buffer for a temporary that dies within one forward/backward call.
+
+    Fresh multi-MB arrays cost page faults (first touch) on every training step; the
+    sequence-sized temporaries (input projections, pre-activation gradients, the GEMM
+    operands) are therefore kept per thread and reused while their shape matches.  Only
+    arrays that are neither saved for backward nor returned may live here.
+    """
+    cache = getattr(_SCRATCH, "buffers", None)
+    if cache is None:
+        cache = _SCRATCH.buffers = {}
+    key = (name, tuple(shape), np.dtype(dtype).str)
+    buf = cache.get(key)
+    if buf is None:
+        if len(cache) >= _SCRATCH_ENTRIES:
+            cache.clear()
+        buf = cache[key] = np.empty(shape, dtype=dtype)
+    return buf
+
+
+def _with_ones(a: np.ndarray, name: str = "with_ones") -> np.ndarray:
     """``a`` with a column of ones appended on the last axis (bias through a GEMM)."""
-    out = np.empty(a.shape[:-1] + (a.shape[-1] + 1,), dtype=a.dtype)
+    out = _workspace(name, a.shape[:-1] + (a.shape[-1] + 1,), a.dtype)
     out[..., :-1] = a
     out[..., -1] = 1
     return out
@@ -184,7 +215,7 @@ class RecurrentLayer(Function):
         if mode == "GRU":   # the n gate needs the hidden product apart: plain layout
             acts = np.matmul(inputs.reshape(steps * batch, -1), w_in).reshape(steps, batch, -1)
         else:               # gates of step t = projected[t] + h @ W_hh^T, written into acts[t]
-            projected = hidden_product.project(inputs, w_in)
+            projected = hidden_product.project(inputs, w_in, workspace=True)
             acts = np.empty((steps, batch, w_in.shape[1]), dtype=dtype)
         out = np.empty((steps, batch, hidden), dtype=dtype)
         order = range(steps - 1, -1, -1) if reverse else range(steps)
@@ -265,7 +296,7 @@ class RecurrentLayer(Function):
         order = range(steps) if reverse else range(steps - 1, -1, -1)   # reverse of the forward order
         dh = grad_h.copy()
         back_product = StepProduct(w_hh, batch)                             # d -> d @ W_hh
-        d_pre = np.empty_like(acts)          # dL/d(pre-activations) of the input projections
+        d_pre = _workspace("d_pre", acts.shape, acts.dtype)   # dL/d(pre-activations), input projections
         d_hid = d_pre                        # ... of the hidden projections (differs for GRU)
         # operands of the weight-gradient GEMMs: [x | h_prev | 1] (one GEMM gives dW_ih, dW_hh and
         # the bias gradient) or, for GRU whose two projections get different gradients, [x | 1]
@@ -273,7 +304,7 @@ class RecurrentLayer(Function):
         size = x.shape[2]
         ones = int(has_b_ih or has_b_hh)
         fused = mode != "GRU"
-        operand = np.empty((steps, batch, size + hidden + ones), dtype=x.dtype)
+        operand = _workspace("operand", (steps, batch, size + hidden + ones), x.dtype)
         operand[..., :size] = x
         if ones:
             operand[..., -1] = 1
@@ -288,7 +319,7 @@ class RecurrentLayer(Function):
                 back_product.write_into(d_pre[t], dh)
         elif mode == "LSTM":
             cs, tcs, o_slopes, c0 = extra
-            c_prev = _previous_states(cs, c0, reverse)
+            c_prev = _previous_states(cs, c0, reverse, into=_workspace("c_prev", cs.shape, cs.dtype))
             _, mul, add = _gate_columns(mode, hidden, out.dtype)
             mul_sq = np.square(mul)
             slope = np.empty((batch, 4 * H), dtype=out.dtype)
@@ -318,7 +349,7 @@ class RecurrentLayer(Function):
             slopes = activation_slopes(acts, mode, hidden)
             d_rz, d_n = slopes[..., :2 * H], slopes[..., 2 * H:]
             hp_minus_n = h_prev - n
-            d_hid = np.empty_like(acts)
+            d_hid = _workspace("d_hid", acts.shape, acts.dtype)
             tmp = np.empty((batch, H), dtype=out.dtype)
             for t in order:
                 d, dg = d_pre[t], d_hid[t]
