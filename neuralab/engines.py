@@ -2,7 +2,7 @@
 
 Models receive the engine module ``T`` and use only the API subset both share
 (``T.nn``, ``T.nn.functional``, ``T.optim``, ``T.tensor``, ``T.no_grad`` ...).
-Torch-only speedups (devices, threads) are asked for through :func:`capabilities`.
+Engine-specific features (devices; thread control) are asked for through :func:`capabilities`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def capabilities(T: ModuleType) -> dict[str, bool]:
     return {
         "cuda": bool(is_torch and T.cuda.is_available()),
         "mps": bool(is_torch and getattr(T.backends, "mps", None) and T.backends.mps.is_available()),
-        "threads": is_torch,
+        # scratch: NumPy's BLAS threads, limited through threadpoolctl when it is installed
+        "threads": bool(is_torch or getattr(T, "thread_control_available", lambda: False)()),
     }
 
 

@@ -45,11 +45,12 @@ def wasserstein_generator_loss(fake_scores):
 def gradient_penalty(T: ModuleType, critic: Callable[[Any], Any], real, fake, mix):
     """``E[(||grad_x C(x_hat)||_2 - 1)^2]`` at ``x_hat = mix * real + (1 - mix) * fake``.
 
-    ``real``, ``fake``: ``(N, D)``; ``mix``: ``(N, 1)`` in [0, 1]. The gradient keeps its
+    ``real``, ``fake``: ``(N, D)`` or images ``(N, C, H, W)``; ``mix``: ``(N, 1)`` (``(N, 1, 1, 1)``
+    for images) in [0, 1]. The norm is over all of one sample's values. The gradient keeps its
     graph (``create_graph=True``) so the penalty trains the critic.
     """
     points = (mix * real + (1 - mix) * fake.detach()).detach().requires_grad_(True)
     scores = critic(points)
     (grads,) = T.autograd.grad(scores.sum(), points, create_graph=True)
-    norms = (grads.pow(2).sum(dim=1) + 1e-12).sqrt()
+    norms = (grads.reshape(grads.shape[0], -1).pow(2).sum(dim=1) + 1e-12).sqrt()
     return ((norms - 1) ** 2).mean()

@@ -24,6 +24,7 @@ MODELS["gpt"] = "neuralab.models.gpt"
 MODELS["seq2seq_transformer"] = "neuralab.models.seq2seq_transformer"
 MODELS["forecaster"] = "neuralab.models.forecaster"
 MODELS["vae"] = "neuralab.models.vae"
+MODELS["dcgan"] = "neuralab.models.dcgan"
 
 
 def build(name: str, T: ModuleType, **hparams: Any):

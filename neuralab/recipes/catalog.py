@@ -407,3 +407,38 @@ RECIPES.update({
                   "earlier) forecasts on 1979-2008."),
     )
 })
+
+
+def _mnist_gan(name, summary, model, epochs, notes):
+    return Recipe(
+        name=name, summary=summary, task="gan",
+        config={
+            "threads": 1,
+            "data": {"name": "mnist"},
+            "model": {"name": "dcgan", **model},
+            "gan": {"loss": "standard", "d_steps": 1},
+            "optimizer": {"name": "adam", "lr": 0.0002, "betas": [0.5, 0.999]},
+            "train": {"epochs": epochs, "batch_size": 64},
+            "eval": {"samples": 10000},
+        },
+        targets={}, curriculum="designed here (DCGAN, Radford et al. 2015; MNIST-FID from neuralab.generative.fid)",
+        notes=notes, tags=("generative",),
+    )
+
+
+# GANs on MNIST, measured by MNIST-FID against the 10,000 test images beside the real-vs-real floor.
+RECIPES.update({
+    recipe.name: recipe
+    for recipe in (
+        _mnist_gan("mnist-dcgan", "DCGAN on MNIST: z(64) -> Linear -> (64, 7, 7) -> ConvT -> 14 -> ConvT -> 28, conv D; "
+                   "non-saturating loss", {"noise_dim": 64, "width": 64}, 5,
+                   "No target: summary.json reports fid (10,000 samples vs the test set) beside fid_floor (10,000 training "
+                   "images vs the test set). gan.loss=wgan-gp (with model.d_batchnorm=false, gan.d_steps=5, "
+                   "optimizer.betas=[0.5,0.9]) reuses the WGAN-GP penalty."),
+        _mnist_gan("mnist-cgan", "Class-conditional DCGAN on MNIST: label embedding into G, projection discriminator",
+                   {"noise_dim": 64, "width": 64, "num_classes": 10}, 5,
+                   "No target: fid and fid_floor as for mnist-dcgan, and label_accuracy: the share of generated digits "
+                   "(every class in turn) that the feature net reads as the digit asked for. Figure samples.png: one "
+                   "row per digit."),
+    )
+})

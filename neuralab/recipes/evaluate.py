@@ -1,19 +1,37 @@
-"""Evaluate a finished run from its config and saved weights (``neuralab eval RUN``)."""
+"""Evaluate a finished run from its config and saved weights (``neuralab eval RUN``).
+
+Classification runs are re-measured on their test split. Generative runs (``gan``, ``vae``)
+generate ``eval.samples`` images (10,000 by default) from the saved weights and report
+MNIST-FID beside the real-vs-real floor (``neuralab.generative.fid``), written to
+``RUN/eval.json``; a GAN on a 2-D toy set gets its sample measures instead.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from neuralab import engines
+import numpy as np
+
+from neuralab import engines, models
+from neuralab.io import atomic_write_json
 from neuralab.recipes.classify import build, load_splits
 from neuralab.train import RunRecord, Trainer, load_weights, metrics
+from neuralab.train.checkpoint import to_numpy
 
 
-def evaluate_run(run_dir: str | Path, checkpoint: str = "best") -> dict[str, Any]:
-    """Test-split metrics of ``run_dir``'s ``best`` (or ``last``) weights; nothing in the run is changed."""
+GENERATIVE_TASKS = ("gan", "vae")
+
+
+def evaluate_run(run_dir: str | Path, checkpoint: str = "best", samples: int | None = None) -> dict[str, Any]:
+    """Test-split metrics of ``run_dir``'s ``best`` (or ``last``) weights; nothing in the run is changed.
+
+    A generative run is measured by :func:`evaluate_generative` instead (``samples`` images).
+    """
     record = RunRecord.open(run_dir)
     config = record.read_config()
+    if config.get("task", "classify") != "classify":
+        return evaluate_generative(record, config, checkpoint, samples)
     weights = record.checkpoints_dir / checkpoint
     if not weights.with_suffix(".safetensors").exists():
         raise FileNotFoundError(f"{weights.with_suffix('.safetensors')} does not exist: the run saved no {checkpoint!r} checkpoint")
@@ -35,3 +53,48 @@ def evaluate_run(run_dir: str | Path, checkpoint: str = "best") -> dict[str, Any
         "test_macro_f1": details["macro"]["f1"],
         "per_class": details["classes"],
     }
+
+
+def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: str = "best", samples: int | None = None) -> dict[str, Any]:
+    """Generate ``samples`` (default ``eval.samples``, else 10,000) from the run's weights, measure
+    them and write ``eval.json`` into the run folder; returns what it wrote.
+
+    GAN runs save only ``last``, so a missing ``best`` falls back to ``last``.
+    """
+    from neuralab.generative.fid import mnist_fid  # noqa: PLC0415
+    from neuralab.recipes import gan  # noqa: PLC0415
+
+    task = config["task"]
+    if task not in GENERATIVE_TASKS:
+        raise ValueError(f"`neuralab eval` measures classify, gan and vae runs; {record.path} is a {task!r} run")
+    weights = record.checkpoints_dir / checkpoint
+    if not weights.with_suffix(".safetensors").exists():
+        weights = record.checkpoints_dir / "last"
+    if not weights.with_suffix(".safetensors").exists():
+        raise FileNotFoundError(f"{record.checkpoints_dir} holds no saved weights (no best or last checkpoint)")
+    n = int(samples or config["eval"].get("samples") or 10000)
+    T = engines.get(config["engine"])
+    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
+    load_weights(model, weights, T)
+    model.eval()
+    labels = None
+    if task == "gan":
+        labels = gan.sample_labels(n, config)
+        images = gan.generate(T, model, n, config["model"]["noise_dim"], seed=config["seed"] + 1, labels=labels)
+        if config["data"]["name"] not in gan.IMAGE_SETS:  # a 2-D toy set: its own sample measures
+            measured, _ = gan.measure(images, config)
+            return _write_eval(record, config, weights, n, measured)
+    else:  # vae: decoder means for z ~ N(0, I)
+        z = np.random.default_rng([config["seed"], 7]).standard_normal((n, config["model"]["latent"])).astype(np.float32)
+        with T.no_grad():
+            images = np.concatenate([to_numpy(T.sigmoid(model.decode(T.from_numpy(z[i:i + 1000])))) for i in range(0, n, 1000)])
+    result = mnist_fid(images.reshape(n, 1, 28, 28), reference="test", seed=config["seed"], labels=labels)
+    measured = {k: result[k] for k in ("fid", "fid_floor", "label_accuracy") if k in result}
+    return _write_eval(record, config, weights, n, measured, feature_net_accuracy=result["feature_net_accuracy"])
+
+
+def _write_eval(record: RunRecord, config: dict[str, Any], weights: Path, n: int, measured: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    results = {"recipe": config["recipe"], "task": config["task"], "weights": str(weights.with_suffix(".safetensors")),
+               "samples": n, "metrics": measured, **extra}
+    atomic_write_json(record.path / "eval.json", results)
+    return results

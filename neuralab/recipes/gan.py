@@ -1,4 +1,4 @@
-"""Run a GAN recipe on a 2-D toy set: alternating D/G updates, then measure the samples.
+"""Run a GAN recipe on a 2-D toy set or on MNIST: alternating D/G updates, then measure the samples.
 
 A GAN has two optimizers taking turns, which the single-optimizer ``Trainer`` does not
 model, so the loop lives here, short and explicit. One epoch is one pass over the real
@@ -6,6 +6,13 @@ training points in batches; each batch makes ``gan.d_steps`` discriminator (crit
 then one generator step. ``summary.json`` gets the sample measures of
 ``neuralab.generative.metrics`` (mean radius and angular bins for the ring, modes covered
 for a Gaussian mixture) over ``eval.samples`` generated points, and the target verdicts.
+
+On MNIST (model ``dcgan``) the measure is MNIST-FID (``neuralab.generative.fid``) of
+``eval.samples`` generated digits against the 10,000 test images, beside the real-vs-real
+floor (as many training images against the same test set). A conditional model
+(``model.num_classes`` > 0) is trained on (image, label) pairs; its samples ask for every digit
+in turn and ``label_accuracy`` is the share the feature net reads as the digit asked for.
+``data.subset`` keeps the first N training images (quick checks).
 """
 
 from __future__ import annotations
@@ -28,14 +35,17 @@ from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
 from neuralab.train.optimizers import build_optimizer
 from neuralab.viz.gan_curves import plot_gan_history
+from neuralab.viz.latent import plot_image_grid
 from neuralab.viz.samples import plot_samples
 from neuralab.viz.score_surface import plot_score_surface
 
 LOSSES = ("standard", "wgan-gp")
+TOY_SETS = ("ring", "gaussians")
+IMAGE_SETS = ("mnist",)
 
 # Config keys only GAN recipes have (merged over recipes.BASE_CONFIG).
 DEFAULTS: dict[str, Any] = {
-    "data": {"options": {}},
+    "data": {"options": {}, "subset": None},
     "gan": {"loss": "standard", "d_steps": 1, "penalty": 10.0, "real_label": 1.0, "bins": 16},
     "eval": {"samples": 10000},
 }
@@ -44,7 +54,14 @@ DEFAULTS: dict[str, Any] = {
 def validate(config: dict[str, Any]) -> None:
     """GAN-only checks (the shared ones live in ``recipes.validate``)."""
     gan = config["gan"]
-    require(config["data"]["name"] in ("ring", "gaussians"), f"GAN recipes train on 'ring' or 'gaussians'; got {config['data']['name']!r}")
+    name, model = config["data"]["name"], config["model"]
+    require(name in TOY_SETS + IMAGE_SETS, f"GAN recipes train on one of {TOY_SETS + IMAGE_SETS}; got {name!r}")
+    expected_model = "dcgan" if name in IMAGE_SETS else "gan"
+    require(model["name"] == expected_model, f"GAN recipes on {name!r} use the {expected_model} model; got {model['name']!r}")
+    require(not (gan["loss"] == "wgan-gp" and model.get("d_batchnorm")),
+            "gan.loss=wgan-gp needs a critic without BatchNorm (the penalty is per sample): add model.d_batchnorm=false")
+    subset = config["data"]["subset"]
+    require(subset is None or (isinstance(subset, int) and subset >= 2), f"data.subset must be an integer >= 2 or null; got {subset!r}")
     require(gan["loss"] in LOSSES, f"gan.loss must be one of {LOSSES}; got {gan['loss']!r}")
     require(isinstance(gan["d_steps"], int) and gan["d_steps"] >= 1, f"gan.d_steps must be an integer >= 1; got {gan['d_steps']!r}")
     require(isinstance(gan["penalty"], (int, float)) and gan["penalty"] >= 0, f"gan.penalty must be >= 0; got {gan['penalty']!r}")
@@ -54,18 +71,33 @@ def validate(config: dict[str, Any]) -> None:
     require(config["schedule"].get("name") is None, "GAN recipes use a constant learning rate (schedule.name must be null)")
 
 
-def load_points(config: dict[str, Any]) -> np.ndarray:
-    """The real training points of ``config`` (seeded by the run's seed)."""
-    return data.load(config["data"]["name"], seed=config["seed"], **config["data"]["options"]).train.x
+def load_training_data(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(x, labels)``: the real training data (toy sets seeded by the run's seed), cut to the
+    first ``data.subset`` when set; labels only for a conditional model, else None."""
+    name, options = config["data"]["name"], config["data"]["options"]
+    train = data.load(name, **options).train if name in IMAGE_SETS else data.load(name, seed=config["seed"], **options).train
+    n = config["data"].get("subset") or len(train.x)
+    labels = train.y[:n].astype(np.int64) if config["model"].get("num_classes") else None
+    return np.ascontiguousarray(train.x[:n], dtype=np.float32), labels
 
 
-def generate(T, model, n: int, noise_dim: int, seed: int, device: str = "cpu", batch: int = 5000) -> np.ndarray:
-    """``n`` samples G(z), z ~ N(0, I) drawn from NumPy with ``seed``: the same weights and
-    seed give the same points on any engine."""
+def sample_labels(n: int, config: dict[str, Any]) -> np.ndarray | None:
+    """The labels asked of a conditional generator for ``n`` samples (every class in turn), else None."""
+    classes = config["model"].get("num_classes") or 0
+    return np.arange(n, dtype=np.int64) % classes if classes else None
+
+
+def generate(T, model, n: int, noise_dim: int, seed: int, device: str = "cpu", batch: int = 5000,
+             labels: np.ndarray | None = None) -> np.ndarray:
+    """``n`` samples G(z) (or G(z, labels)), z ~ N(0, I) drawn from NumPy with ``seed``: the
+    same weights and seed give the same points on any engine."""
     noise = np.random.default_rng(seed).standard_normal((n, noise_dim)).astype(np.float32)
     model.eval()
+    chunks = []
     with T.no_grad():
-        chunks = [to_numpy(model["generator"](T.from_numpy(noise[i:i + batch]).to(device))) for i in range(0, n, batch)]
+        for i in range(0, n, batch):
+            extra = () if labels is None else (T.from_numpy(labels[i:i + batch]).to(device),)
+            chunks.append(to_numpy(model["generator"](T.from_numpy(noise[i:i + batch]).to(device), *extra)))
     return np.concatenate(chunks)
 
 
@@ -78,11 +110,17 @@ def score(T, model, points: np.ndarray, standard: bool, device: str = "cpu") -> 
     return to_numpy(values).ravel()
 
 
-def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any]) -> dict[str, float]:
-    """``d_steps`` discriminator updates, then one generator update, on one real batch."""
+def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any], labels=None) -> dict[str, float]:
+    """``d_steps`` discriminator updates, then one generator update, on one real batch.
+
+    A conditional GAN gets the batch's ``labels``: fakes are asked for the same labels, so
+    D sees each class equally often real and fake.
+    """
     gan = config["gan"]
     standard = gan["loss"] == "standard"
-    G, D = model["generator"], model["discriminator"]
+    extra = () if labels is None else (labels,)
+    G = lambda z: model["generator"](z, *extra)  # noqa: E731
+    D = lambda x: model["discriminator"](x, *extra)  # noqa: E731
     n, noise_dim = real.shape[0], config["model"]["noise_dim"]
     for _ in range(gan["d_steps"]):
         fake = G(T.randn(n, noise_dim, device=real.device)).detach()
@@ -90,7 +128,7 @@ def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any]) -> dict[str
         if standard:
             d_loss = gan_losses.discriminator_loss(T, real_scores, fake_scores, real_label=gan["real_label"])
         else:
-            mix = T.rand(n, 1, device=real.device)
+            mix = T.rand(n, *[1] * (real.ndim - 1), device=real.device)  # one weight per sample
             d_loss = gan_losses.critic_loss(real_scores, fake_scores) + gan["penalty"] * gan_losses.gradient_penalty(T, D, real, fake, mix)
         d_opt.zero_grad()
         d_loss.backward()
@@ -105,10 +143,18 @@ def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any]) -> dict[str
             "d_real": float(squash(real_scores.detach()).mean().item()), "d_fake": float(squash(fake_scores.detach()).mean().item())}
 
 
-def measure(samples: np.ndarray, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def measure(samples: np.ndarray, config: dict[str, Any], labels: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(metrics, details)``: the sample measures for the dataset (see the module docstring)
     and the per-bin or per-mode fractions behind them."""
     options = config["data"]["options"]
+    if config["data"]["name"] in IMAGE_SETS:
+        from neuralab.generative.fid import mnist_fid  # noqa: PLC0415 - loads (or trains once) the feature net
+
+        result = mnist_fid(samples, reference="test", seed=config["seed"], labels=labels)
+        measured = {"fid": result["fid"], "fid_floor": result["fid_floor"]}
+        if "label_accuracy" in result:
+            measured["label_accuracy"] = result["label_accuracy"]
+        return measured, {"fid_details": {k: result[k] for k in ("samples", "reference", "reference_size", "feature_net_accuracy")}}
     if config["data"]["name"] == "ring":
         radius = options.get("radius", 2.0)
         mean_radius, std_radius = sample_metrics.radius_stats(samples)
@@ -132,9 +178,9 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         T.set_num_threads(int(config["threads"]))
     device = engines.resolve_device(T, config["device"])
     config["device"] = device
-    real_points = load_points(config)
+    real_points, real_labels = load_training_data(config)
     T.manual_seed(config["seed"])
-    model = models.build("gan", T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
+    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
     d_opt = build_optimizer(T, model["discriminator"].parameters(), config["optimizer"])
     g_opt = build_optimizer(T, model["generator"].parameters(), config["optimizer"])
     record = RunRecord.create(runs_root, name=config["recipe"])
@@ -150,8 +196,10 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         order = epoch_permutation(config["seed"], epoch, n)
         totals: dict[str, float] = {}
         for step in range(steps):
-            real = T.from_numpy(real_points[order[step * batch_size:(step + 1) * batch_size]]).to(device)
-            for key, value in train_step(T, model, d_opt, g_opt, real, config).items():
+            rows_in_batch = order[step * batch_size:(step + 1) * batch_size]
+            real = T.from_numpy(real_points[rows_in_batch]).to(device)
+            labels = None if real_labels is None else T.from_numpy(real_labels[rows_in_batch]).to(device)
+            for key, value in train_step(T, model, d_opt, g_opt, real, config, labels).items():
                 totals[key] = totals.get(key, 0.0) + value / steps
         if not all(math.isfinite(v) for v in totals.values()):
             record.update_summary(status="diverged", epochs=epoch, message=f"non-finite losses at epoch {epoch}: {totals}")
@@ -168,19 +216,34 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         "optimizer_discriminator": d_opt.state_dict(), "optimizer_generator": g_opt.state_dict(),
     })
 
-    samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1, device=device)
-    measured, details = measure(samples, config)
+    asked = sample_labels(config["eval"]["samples"], config)
+    samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1, device=device,
+                       labels=asked)
+    measured, details = measure(samples, config, labels=asked)
     if progress:
         print(metrics_line(measured), flush=True)
     standard = config["gan"]["loss"] == "standard"
     title = f"{config['recipe']} ({config['gan']['loss']} loss, seed {config['seed']})"
-    plot_samples(real_points, samples, record.figure_path("samples"), title=title)
-    plot_score_surface(lambda points: score(T, model, points, standard, device), real_points, samples,
-                       record.figure_path("discriminator"), label="D(x)" if standard else "critic score", title=title)
+    if config["data"]["name"] in IMAGE_SETS:
+        plot_image_samples(T, model, config, record, device, title + f": FID {measured['fid']:.2f} (floor {measured['fid_floor']:.2f})")
+    else:
+        plot_samples(real_points, samples, record.figure_path("samples"), title=title)
+        plot_score_surface(lambda points: score(T, model, points, standard, device), real_points, samples,
+                           record.figure_path("discriminator"), label="D(x)" if standard else "critic score", title=title)
     plot_gan_history(rows, record.figure_path("curves"), score_label="D" if standard else "C", title=title)
     return record.update_summary(
         metrics=measured, **details, targets=verdicts(config["targets"], measured), recipe=config["recipe"],
         engine=config["engine"], device=device, seed=config["seed"], epochs=train["epochs"],
-        generator_steps=train["epochs"] * steps, wall_time_s=wall, status="completed",
+        generator_steps=train["epochs"] * steps, wall_time_s=wall, epoch_time_s=wall / train["epochs"], status="completed",
         parameters=models.count_parameters(model), run_dir=str(record.path),
     )
+
+
+def plot_image_samples(T, model, config: dict[str, Any], record: RunRecord, device: str, title: str) -> None:
+    """A grid of generated images: 10 x 10, one row per digit, for a conditional model; else 8 x 8."""
+    classes = config["model"].get("num_classes") or 0
+    rows, columns = (classes, 10) if classes else (8, 8)
+    labels = np.repeat(np.arange(classes, dtype=np.int64), columns) if classes else None
+    images = generate(T, model, rows * columns, config["model"]["noise_dim"], seed=config["seed"] + 2, device=device, labels=labels)
+    plot_image_grid(images.reshape(rows, columns, *images.shape[-2:]), record.figure_path("samples"), title=title,
+                    row_labels=[str(c) for c in range(classes)] if classes else None)

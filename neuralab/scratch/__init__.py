@@ -13,6 +13,8 @@ This package imports NumPy only.
 
 from __future__ import annotations
 
+import builtins as _builtins
+
 import numpy as _np
 
 from . import dtypes as _dtypes
@@ -106,22 +108,42 @@ def numel(input) -> "builtins.int":
 
 
 def set_num_threads(n) -> None:
-    """Best effort: limit BLAS threads through threadpoolctl when it is installed."""
-    global _threads
+    """Limit NumPy's BLAS threads to ``n`` (global), through threadpoolctl when it is installed.
+
+    threadpoolctl is imported lazily (the package imports only NumPy and the standard
+    library).  Without it this is a no-op apart from :func:`get_num_threads` reporting
+    ``n``: the BLAS thread count can then only be set before start-up, with
+    ``OPENBLAS_NUM_THREADS`` / ``OMP_NUM_THREADS``.
+    """
+    global _threads, _limiter
+    n = _builtins.int(n)
+    if n < 1:
+        raise ValueError(f"set_num_threads: expected a positive number of threads, got {n}")
     _threads = n
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return
-    global _limiter
-    _limiter = threadpool_limits(limits=n)
+    _limiter = threadpool_limits(limits=n, user_api="blas")   # kept: the limit stays applied
 
 
 def get_num_threads() -> "builtins.int":
+    """The BLAS thread count (as threadpoolctl reports it), else the last value set, else the CPU count."""
+    if thread_control_available():
+        from threadpoolctl import threadpool_info
+        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
+        if counts:
+            return _builtins.max(counts)
     if _threads is not None:
         return _threads
     import os
     return os.cpu_count() or 1
+
+
+def thread_control_available() -> "builtins.bool":
+    """Whether :func:`set_num_threads` really limits BLAS threads (threadpoolctl importable)."""
+    import importlib.util
+    return importlib.util.find_spec("threadpoolctl") is not None
 
 
 _threads = None

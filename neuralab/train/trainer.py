@@ -93,7 +93,8 @@ class Trainer:
         compute_loss: for models whose loss is not ``loss_fn(model(x), y)`` (autoencoders,
             VAEs, GANs): ``compute_loss(model, x_batch, y_batch) -> (loss, outputs_or_None)``.
             ``y_batch`` is ``None`` when the data has no targets.
-        threads: torch only: ``torch.set_num_threads(threads)``.
+        threads: ``T.set_num_threads(threads)`` where the engine supports it (torch; scratch
+            with threadpoolctl installed, limiting NumPy's BLAS threads).
         augment: ``augment(x_batch, rng) -> x_batch`` on NumPy training batches (never on
             validation or test data); ``rng`` is derived from ``(seed, epoch)`` so augmented
             runs stay reproducible and resume exactly.

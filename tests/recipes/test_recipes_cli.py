@@ -129,24 +129,24 @@ def test_eval_of_a_missing_run_is_a_clear_error(tmp_path, capsys):
     assert code == 2 and "nope" in err
 
 
-def _train_process(out: Path, *extra: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "neuralab", "train", "digits-mlp", "--epochs", "6", "--seed", "7",
-               "--out", str(out), "--set", "threads=1", "--set", "model.dropout=0.2", *extra]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+def _train_command(out: Path) -> list[str]:
+    return [sys.executable, "-m", "neuralab", "train", "digits-mlp", "--epochs", "6", "--seed", "7",
+            "--out", str(out), "--set", "threads=1", "--set", "model.dropout=0.2"]
 
 
 def test_killed_mid_epoch_then_resumed_matches_an_uninterrupted_run(tmp_path):
-    """SIGKILL during epoch 3, `--resume RUN`, and the final metrics and weights equal a clean run's."""
-    clean = _train_process(tmp_path / "clean")
-    assert clean.wait(timeout=300) == 0, clean.stdout.read()
+    """SIGKILL during epoch 2-3, `--resume RUN`, and the final metrics and weights equal a clean run's."""
+    clean = subprocess.run(_train_command(tmp_path / "clean"), capture_output=True, text=True, timeout=300)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
 
-    killed = _train_process(tmp_path / "killed")
-    for line in killed.stdout:  # epoch 1's checkpoint is on disk by the time epoch 2 reports
-        if line.startswith("epoch 2/6"):
-            killed.send_signal(signal.SIGKILL)
-            break
-    killed.wait(timeout=60)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with subprocess.Popen(_train_command(tmp_path / "killed"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, env=env) as killed:
+        for line in killed.stdout:  # epoch 1's checkpoint is on disk by the time epoch 2 reports
+            if line.startswith("epoch 2/6"):
+                killed.send_signal(signal.SIGKILL)
+                break
+        killed.wait(timeout=60)
     assert killed.returncode == -signal.SIGKILL, "the run finished before it could be killed"
     (run_dir,) = (tmp_path / "killed").iterdir()
     saved_epoch = json.loads((run_dir / "checkpoints" / "last.json").read_text())["state"]["epoch"]

@@ -129,4 +129,4 @@ def test_engine_module_is_loadable_by_name():
     from neuralab import engines
     assert engines.get("scratch") is T
     assert engines.name_of(T) == "scratch"
-    assert engines.capabilities(T) == {"cuda": False, "mps": False, "threads": False}
+    assert engines.capabilities(T) == {"cuda": False, "mps": False, "threads": T.thread_control_available()}

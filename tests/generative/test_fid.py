@@ -1,0 +1,144 @@
+"""MNIST-FID: the Fréchet distance, the cached feature net, and the MNIST GAN recipes end to end.
+
+No test trains the real feature net: a tiny random cnn stands in (cached under a temporary
+NEURALAB_DATA, or patched in), so the numbers are meaningless but the mechanics are real.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from neuralab import models
+from neuralab.cli import main
+from neuralab.data.checksums import ChecksumError
+from neuralab.generative import fid
+
+TINY_NET = {"channels": [4], "hidden": 8, "dropout": 0.0}
+QUICK = ["--epochs", "1", "--quiet", "--set", "data.subset=128", "--set", "eval.samples=200",
+         "--set", "model.width=8", "--set", "model.noise_dim=8"]
+
+
+@pytest.fixture
+def tiny_feature_net(monkeypatch, tmp_path):
+    """A random 8-feature cnn cached as the feature net under a temporary data home."""
+    monkeypatch.setenv("NEURALAB_DATA", str(tmp_path / "data"))
+    torch.manual_seed(0)
+    net = models.build("cnn", torch, **TINY_NET)
+    manifest = fid.save_feature_net(net, TINY_NET, test_accuracy=0.1, source="test")
+    return net, manifest
+
+
+@pytest.fixture
+def patched_feature_net(monkeypatch):
+    """``fid.load_feature_net`` returns a tiny random net: nothing is trained or cached."""
+    torch.manual_seed(0)
+    net = models.build("cnn", torch, **TINY_NET).eval()
+    monkeypatch.setattr(fid, "load_feature_net", lambda T=None: (net, {"test_accuracy": 0.1}))
+    return net
+
+
+def test_identical_feature_sets_are_at_distance_zero():
+    features = np.random.default_rng(0).standard_normal((500, 16))
+    assert fid.feature_distance(features, features) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_frechet_distance_matches_the_closed_form():
+    # Diagonal covariances: Tr(S1 + S2 - 2 (S1 S2)^(1/2)) = sum (sqrt(a) - sqrt(b))^2.
+    mu1, mu2 = np.array([0.0, 1.0, -2.0]), np.array([1.0, 1.0, 0.5])
+    var1, var2 = np.array([1.0, 4.0, 0.25]), np.array([9.0, 1.0, 0.25])
+    expected = np.sum((mu1 - mu2) ** 2) + np.sum((np.sqrt(var1) - np.sqrt(var2)) ** 2)
+    assert fid.frechet_distance(mu1, np.diag(var1), mu2, np.diag(var2)) == pytest.approx(expected, rel=1e-10)
+    # A full covariance, rotated: the distance is rotation invariant.
+    rotation, _ = np.linalg.qr(np.random.default_rng(1).standard_normal((3, 3)))
+    rotated = fid.frechet_distance(rotation @ mu1, rotation @ np.diag(var1) @ rotation.T,
+                                   rotation @ mu2, rotation @ np.diag(var2) @ rotation.T)
+    assert rotated == pytest.approx(expected, rel=1e-8)
+    # Sample estimates converge to the closed form.
+    rng = np.random.default_rng(2)
+    a = mu1 + rng.standard_normal((200_000, 3)) * np.sqrt(var1)
+    b = mu2 + rng.standard_normal((200_000, 3)) * np.sqrt(var2)
+    assert fid.feature_distance(a, b) == pytest.approx(expected, rel=0.02)
+
+
+def test_feature_net_round_trips_through_the_cache(tiny_feature_net):
+    net, manifest = tiny_feature_net
+    loaded, read = fid.load_feature_net()
+    assert read["test_accuracy"] == 0.1 and read["model"]["hidden"] == 8
+    images = np.random.default_rng(0).random((5, 1, 28, 28), dtype=np.float32)
+    assert fid.extract_features(images, loaded).shape == (5, 8)
+    np.testing.assert_allclose(fid.extract_features(images, loaded), fid.extract_features(images, net.eval()), rtol=1e-6)
+
+
+def test_a_corrupt_feature_net_is_refused(tiny_feature_net):
+    _, manifest = tiny_feature_net
+    path = fid.cache.dataset_dir(fid.FEATURE_NET) / fid.WEIGHTS
+    blob = bytearray(path.read_bytes())
+    blob[-1] ^= 0xFF
+    path.write_bytes(bytes(blob))
+    expected = manifest["files"][fid.WEIGHTS]["sha256"]
+    with pytest.raises(ChecksumError, match=expected) as error:
+        fid.load_feature_net()
+    assert str(path) in str(error.value)
+
+
+def test_images_of_the_wrong_shape_are_refused(patched_feature_net):
+    with pytest.raises(ValueError, match=r"\(N, 1, 28, 28\)"):
+        fid.mnist_fid(np.zeros((10, 784), dtype=np.float32))
+
+
+def test_mnist_dcgan_runs_end_to_end_and_eval_writes_eval_json(tmp_path, capsys, patched_feature_net):
+    assert main(["train", "mnist-dcgan", "--out", str(tmp_path), *QUICK]) == 0
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["status"] == "completed" and {"fid", "fid_floor"} <= set(summary["metrics"])
+    assert (run_dir / "figures" / "samples.png").is_file() and (run_dir / "figures" / "curves.png").is_file()
+    capsys.readouterr()
+    assert main(["eval", str(run_dir), "--samples", "300"]) == 0
+    assert "fid_floor" in capsys.readouterr().out
+    evaluated = json.loads((run_dir / "eval.json").read_text())
+    assert evaluated["samples"] == 300 and evaluated["task"] == "gan" and {"fid", "fid_floor"} <= set(evaluated["metrics"])
+
+
+def test_mnist_cgan_runs_end_to_end_with_a_label_check(tmp_path, patched_feature_net):
+    assert main(["train", "mnist-cgan", "--out", str(tmp_path), *QUICK]) == 0
+    (run_dir,) = tmp_path.iterdir()
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert {"fid", "fid_floor", "label_accuracy"} <= set(summary["metrics"])
+    assert 0.0 <= summary["metrics"]["label_accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("name", ["mnist-dcgan", "mnist-cgan"])
+def test_wgan_gp_option_trains_on_images(name):
+    from neuralab import recipes
+    from neuralab.recipes import gan
+    from neuralab.train.optimizers import build_optimizer
+
+    config = recipes.resolve(name, overrides=["gan.loss=wgan-gp", "model.d_batchnorm=false", "model.width=8", "gan.d_steps=2"])
+    torch.manual_seed(0)
+    model = models.build("dcgan", torch, **{k: v for k, v in config["model"].items() if k != "name"})
+    d_opt = build_optimizer(torch, model["discriminator"].parameters(), config["optimizer"])
+    g_opt = build_optimizer(torch, model["generator"].parameters(), config["optimizer"])
+    labels = torch.arange(8) % 10 if config["model"]["num_classes"] else None
+    losses = gan.train_step(torch, model, d_opt, g_opt, torch.rand(8, 1, 28, 28), config, labels)
+    assert all(np.isfinite(v) for v in losses.values())
+
+
+def test_wgan_gp_refuses_a_batchnorm_critic():
+    from neuralab import recipes
+
+    with pytest.raises(ValueError, match="d_batchnorm=false"):
+        recipes.resolve("mnist-dcgan", overrides=["gan.loss=wgan-gp"])
+
+
+def test_eval_of_a_vae_run_measures_prior_samples(tmp_path, capsys, patched_feature_net):
+    args = ["train", "mnist-vae", "--out", str(tmp_path), "--epochs", "1", "--quiet", "--set", "data.subset=64",
+            "--set", "model.hidden=[16]", "--set", "model.latent=2"]
+    assert main(args) == 0
+    (run_dir,) = tmp_path.iterdir()
+    assert main(["eval", str(run_dir), "--samples", "200", "--json"]) == 0
+    evaluated = json.loads((run_dir / "eval.json").read_text())
+    assert evaluated["task"] == "vae" and evaluated["samples"] == 200 and {"fid", "fid_floor"} <= set(evaluated["metrics"])
