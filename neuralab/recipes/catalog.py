@@ -268,12 +268,12 @@ RECIPES.update({
                  "Target: validation loss at least 0.5 nats/char below the unigram entropy (~3.1 nats). " + _LM_NOTE),
         _char_lm("shakespeare-lstm", "LSTM 2x256 character model on the Shakespeare plays",
                  {"name": "char_rnn", "cell": "lstm", "embed": 64, "hidden": 256, "layers": 2, "dropout": 0.0},
-                 {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 80},
+                 {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 100},
                  {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
                  {"val_loss": 1.70}, "004:3295-3448 (LSTM cell, forward-only there; trained here)", _LM_NOTE),
         _char_lm("shakespeare-gru", "GRU 2x256 character model on the Shakespeare plays",
                  {"name": "char_rnn", "cell": "gru", "embed": 64, "hidden": 256, "layers": 2, "dropout": 0.0},
-                 {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 80},
+                 {"name": "adam", "lr": 0.003}, {"context": 128, "steps_per_epoch": 100},
                  {"epochs": 8, "batch_size": 64, "clip_grad_norm": 1.0},
                  {"val_loss": 1.70}, "004:3295-3448 (GRU cell, forward-only there; trained here)", _LM_NOTE),
         _char_lm("shakespeare-gpt", "Decoder-only transformer: 4 pre-LN blocks, d=128, 4 heads, context 128, tied weights",
@@ -431,12 +431,12 @@ RECIPES.update({
     recipe.name: recipe
     for recipe in (
         _mnist_gan("mnist-dcgan", "DCGAN on MNIST: z(64) -> Linear -> (64, 7, 7) -> ConvT -> 14 -> ConvT -> 28, conv D; "
-                   "non-saturating loss", {"noise_dim": 64, "width": 64}, 5,
+                   "non-saturating loss", {"noise_dim": 64, "width": 64}, 10,
                    "No target: summary.json reports fid (10,000 samples vs the test set) beside fid_floor (10,000 training "
                    "images vs the test set). gan.loss=wgan-gp (with model.d_batchnorm=false, gan.d_steps=5, "
                    "optimizer.betas=[0.5,0.9]) reuses the WGAN-GP penalty."),
         _mnist_gan("mnist-cgan", "Class-conditional DCGAN on MNIST: label embedding into G, projection discriminator",
-                   {"noise_dim": 64, "width": 64, "num_classes": 10}, 5,
+                   {"noise_dim": 64, "width": 64, "num_classes": 10}, 10,
                    "No target: fid and fid_floor as for mnist-dcgan, and label_accuracy: the share of generated digits "
                    "(every class in turn) that the feature net reads as the digit asked for. Figure samples.png: one "
                    "row per digit."),

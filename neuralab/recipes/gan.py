@@ -225,7 +225,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     standard = config["gan"]["loss"] == "standard"
     title = f"{config['recipe']} ({config['gan']['loss']} loss, seed {config['seed']})"
     if config["data"]["name"] in IMAGE_SETS:
-        plot_image_samples(T, model, config, record, device, title + f": FID {measured['fid']:.2f} (floor {measured['fid_floor']:.2f})")
+        plot_image_samples(T, model, config, record, device,
+                           f"{config['recipe']}: FID {measured['fid']:.1f} (real-vs-real floor {measured['fid_floor']:.1f})")
     else:
         plot_samples(real_points, samples, record.figure_path("samples"), title=title)
         plot_score_surface(lambda points: score(T, model, points, standard, device), real_points, samples,
