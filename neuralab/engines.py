@@ -57,3 +57,11 @@ def resolve_device(T: ModuleType, requested: str = "auto") -> str:
     if requested.startswith("cuda") and not caps["cuda"]:
         raise ValueError(f"device {requested!r} requested but the torch engine sees no CUDA device here; use --device cpu")
     return requested
+
+
+def setup(name: str, *, threads: int | None = None, device: str = "auto") -> tuple[ModuleType, str]:
+    """The engine ``name`` with ``threads`` applied (when it can limit them) and its resolved device."""
+    T = get(name)
+    if threads and capabilities(T)["threads"]:
+        T.set_num_threads(int(threads))
+    return T, resolve_device(T, device)

@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from neuralab import data, engines, models
-from neuralab.engines import capabilities
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import verdicts
 from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
@@ -73,10 +72,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     """Train and measure one forecasting config; returns the summary dict."""
     require(resume is None, "forecast runs cannot be resumed (they take seconds): start a new run")
     config = copy.deepcopy(config)
-    T = engines.get(config["engine"])
-    if config["threads"] and capabilities(T)["threads"]:
-        T.set_num_threads(int(config["threads"]))
-    device = engines.resolve_device(T, config["device"])
+    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
     config["device"] = device
     series = data.load(config["data"]["name"], **config["data"]["options"])
     lookback, start = config["forecast"]["lookback"], series.train_size

@@ -27,7 +27,6 @@ import numpy as np
 
 from neuralab import data, engines, models
 from neuralab.data.tokenizer import CharTokenizer
-from neuralab.engines import capabilities
 from neuralab.generative.text import sample_text
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import verdicts
@@ -140,10 +139,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     """Train and measure one language-model config; returns the summary dict."""
     require(resume is None, "language-model runs cannot be resumed yet: start a new run")
     config = copy.deepcopy(config)
-    T = engines.get(config["engine"])
-    if config["threads"] and capabilities(T)["threads"]:
-        T.set_num_threads(int(config["threads"]))
-    device = engines.resolve_device(T, config["device"])
+    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
     config["device"] = device
     corpus = load_corpus(config)
     tokenizer = CharTokenizer.from_text(corpus.train + corpus.val)

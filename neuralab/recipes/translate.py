@@ -21,7 +21,6 @@ import numpy as np
 
 from neuralab import engines, models
 from neuralab.data import dates
-from neuralab.engines import capabilities
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import verdicts
 from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
@@ -108,10 +107,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     """Train and measure one seq2seq config; returns the summary dict."""
     require(resume is None, "translate runs cannot be resumed yet: start a new run")
     config = copy.deepcopy(config)
-    T = engines.get(config["engine"])
-    if config["threads"] and capabilities(T)["threads"]:
-        T.set_num_threads(int(config["threads"]))
-    device = engines.resolve_device(T, config["device"])
+    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
     config["device"] = device
     tr = config["translate"]
     splits = dates.make_splits(seed=config["seed"], **config["data"]["options"])
