@@ -433,12 +433,15 @@ RECIPES.update({
         _mnist_gan("mnist-dcgan", "DCGAN on MNIST: z(64) -> Linear -> (64, 7, 7) -> ConvT -> 14 -> ConvT -> 28, conv D; "
                    "non-saturating loss", {"noise_dim": 64, "width": 64}, 10,
                    "No target: summary.json reports fid (10,000 samples vs the test set) beside fid_floor (10,000 training "
-                   "images vs the test set). gan.loss=wgan-gp (with model.d_batchnorm=false, gan.d_steps=5, "
+                   "images vs the test set). Measured (seed 0, 1 thread, 446 s, ~45 s/epoch): FID 283.5 beside the "
+                   "floor 3.6 (3 epochs: 383.6). Scale: the test features' total variance is 1416, and real training "
+                   "digits shifted by 2 px score 130. gan.loss=wgan-gp (with model.d_batchnorm=false, gan.d_steps=5, "
                    "optimizer.betas=[0.5,0.9]) reuses the WGAN-GP penalty."),
         _mnist_gan("mnist-cgan", "Class-conditional DCGAN on MNIST: label embedding into G, projection discriminator",
                    {"noise_dim": 64, "width": 64, "num_classes": 10}, 10,
                    "No target: fid and fid_floor as for mnist-dcgan, and label_accuracy: the share of generated digits "
                    "(every class in turn) that the feature net reads as the digit asked for. Figure samples.png: one "
-                   "row per digit."),
+                   "row per digit. Measured (seed 0, 1 thread, 452 s): FID 48.7 beside the floor 3.6, label_accuracy "
+                   "0.990 (3 epochs: FID 160.7, 0.922)."),
     )
 })
