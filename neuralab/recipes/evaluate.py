@@ -73,9 +73,7 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
     if not weights.with_suffix(".safetensors").exists():
         raise FileNotFoundError(f"{record.checkpoints_dir} holds no saved weights (no best or last checkpoint)")
     n = int(samples or config["eval"].get("samples") or 10000)
-    T = engines.get(config["engine"])
-    if config.get("threads") and engines.capabilities(T)["threads"]:
-        T.set_num_threads(int(config["threads"]))
+    T, _ = engines.setup(config["engine"], threads=config.get("threads"), device="cpu")
     model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
     load_weights(model, weights, T)
     model.eval()

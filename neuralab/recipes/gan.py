@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from neuralab import data, engines, models
-from neuralab.engines import capabilities
 from neuralab.generative import gan_losses
 from neuralab.generative import metrics as sample_metrics
 from neuralab.recipes.config import require
@@ -173,10 +172,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     """Train and measure one GAN config; returns the summary dict."""
     require(resume is None, "GAN runs cannot be resumed yet: start a new run (they take seconds)")
     config = copy.deepcopy(config)
-    T = engines.get(config["engine"])
-    if config["threads"] and capabilities(T)["threads"]:
-        T.set_num_threads(int(config["threads"]))
-    device = engines.resolve_device(T, config["device"])
+    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
     config["device"] = device
     real_points, real_labels = load_training_data(config)
     T.manual_seed(config["seed"])
