@@ -64,7 +64,8 @@ RECIPES: dict[str, Recipe] = {
                 "model": {"name": "cnn", "channels": [32, 64], "hidden": 128, "dropout": 0.25},
                 "optimizer": {"name": "adam", "lr": 0.004},
                 "schedule": {"name": "onecycle", "pct_start": 0.25},
-                "train": {"epochs": 8, "batch_size": 128},
+                # 8 epochs without smoothing gave 99.30% at seed 0: no margin on the 99.3% target
+                "train": {"epochs": 10, "batch_size": 128, "label_smoothing": 0.1},
             },
             targets={"test_accuracy": 0.993},
             curriculum="000:46 (\"past 99%\"), 004:2519-2526",
