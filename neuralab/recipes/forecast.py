@@ -25,6 +25,7 @@ from neuralab.recipes.targets import verdicts
 from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
 from neuralab.train.optimizers import build_optimizer
+from neuralab.train.step import apply_gradients
 from neuralab.viz.style import new_figure, save_png
 
 # inputs: "level" feeds the standardized values; "relative" feeds each window minus its last
@@ -101,12 +102,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         for begin in range(0, len(order), train["batch_size"]):
             rows = order[begin:begin + train["batch_size"]]
             loss = T.nn.functional.mse_loss(model(T.from_numpy(x_train[rows]).to(device)), T.from_numpy(y_train[rows]).to(device))
-            optimizer.zero_grad()
-            loss.backward()
-            if train["clip_grad_norm"]:
-                T.nn.utils.clip_grad_norm_(model.parameters(), train["clip_grad_norm"])
-            optimizer.step()
-            total += float(loss.item()) * len(rows)
+            total += apply_gradients(T, loss, model, optimizer, train["clip_grad_norm"]) * len(rows)
         record.log(epoch=epoch, split="train", loss=total / len(order), time_s=time.perf_counter() - started)
         if progress and (epoch % max(1, train["epochs"] // 10) == 0 or epoch == train["epochs"]):
             print(f"epoch {epoch}/{train['epochs']}: train mse {total / len(order):.5f}", flush=True)

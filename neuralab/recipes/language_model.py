@@ -34,6 +34,7 @@ from neuralab.train import RunRecord, save_checkpoint
 from neuralab.train.checkpoint import load_checkpoint, load_model_state
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import build_schedule, resolve_schedule
+from neuralab.train.step import apply_gradients
 from neuralab.viz import plot_history
 
 LM_MODELS = ("char_rnn", "gpt")
@@ -177,14 +178,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
             x, y = T.from_numpy(xb).to(device), T.from_numpy(yb).to(device)
             logits = model(x)
             loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-            optimizer.zero_grad()
-            loss.backward()
-            if train["clip_grad_norm"]:
-                T.nn.utils.clip_grad_norm_(model.parameters(), train["clip_grad_norm"])
-            optimizer.step()
-            if schedule is not None:
-                schedule.step_batch()
-            running += float(loss.item())
+            running += apply_gradients(T, loss, model, optimizer, train["clip_grad_norm"], schedule)
         if schedule is not None:
             schedule.step_epoch({})
         train_time += time.perf_counter() - epoch_start

@@ -27,6 +27,7 @@ from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import build_schedule, resolve_schedule
+from neuralab.train.step import apply_gradients
 from neuralab.viz import plot_history
 from neuralab.viz.attention import plot_attention_heads, plot_positional_encoding
 
@@ -143,14 +144,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
             src, tgt = T.from_numpy(x_train[rows]).to(device), T.from_numpy(y_train[rows]).to(device)
             logits = model(src, tgt[:, :-1])
             loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD)
-            optimizer.zero_grad()
-            loss.backward()
-            if train["clip_grad_norm"]:
-                T.nn.utils.clip_grad_norm_(model.parameters(), train["clip_grad_norm"])
-            optimizer.step()
-            if schedule is not None:
-                schedule.step_batch()
-            total += float(loss.item())
+            total += apply_gradients(T, loss, model, optimizer, train["clip_grad_norm"], schedule)
         if schedule is not None:
             schedule.step_epoch({})
         model.eval()
