@@ -61,7 +61,7 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
 
     GAN runs save only ``last``, so a missing ``best`` falls back to ``last``.
     """
-    from neuralab.generative.fid import mnist_fid  # noqa: PLC0415
+    from neuralab.generative.fid import SAMPLE_METRICS, mnist_fid  # noqa: PLC0415
     from neuralab.recipes import gan  # noqa: PLC0415
 
     task = config["task"]
@@ -89,7 +89,7 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
         with T.no_grad():
             images = np.concatenate([to_numpy(T.sigmoid(model.decode(T.from_numpy(z[i:i + 1000])))) for i in range(0, n, 1000)])
     result = mnist_fid(images.reshape(n, 1, 28, 28), reference="test", seed=config["seed"], labels=labels)
-    measured = {k: result[k] for k in ("fid", "fid_floor", "label_accuracy") if k in result}
+    measured = {k: result[k] for k in SAMPLE_METRICS if k in result}
     return _write_eval(record, config, weights, n, measured, feature_net_accuracy=result["feature_net_accuracy"])
 
 

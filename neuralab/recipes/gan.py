@@ -147,13 +147,11 @@ def measure(samples: np.ndarray, config: dict[str, Any], labels: np.ndarray | No
     and the per-bin or per-mode fractions behind them."""
     options = config["data"]["options"]
     if config["data"]["name"] in IMAGE_SETS:
-        from neuralab.generative.fid import mnist_fid  # noqa: PLC0415 - loads (or trains once) the feature net
+        from neuralab.generative.fid import SAMPLE_METRICS, mnist_fid  # noqa: PLC0415 - loads (or trains once) the feature net
 
         result = mnist_fid(samples, reference="test", seed=config["seed"], labels=labels)
-        measured = {"fid": result["fid"], "fid_floor": result["fid_floor"]}
-        if "label_accuracy" in result:
-            measured["label_accuracy"] = result["label_accuracy"]
-        return measured, {"fid_details": {k: result[k] for k in ("samples", "reference", "reference_size", "feature_net_accuracy")}}
+        measured = {key: result[key] for key in SAMPLE_METRICS if key in result}
+        return measured, {"fid_details": {k: result[k] for k in ("samples", "reference", "reference_size", "feature_net_accuracy", "class_shares")}}
     if config["data"]["name"] == "ring":
         radius = options.get("radius", 2.0)
         mean_radius, std_radius = sample_metrics.radius_stats(samples)

@@ -142,3 +142,35 @@ def test_eval_of_a_vae_run_measures_prior_samples(tmp_path, capsys, patched_feat
     assert main(["eval", str(run_dir), "--samples", "200", "--json"]) == 0
     evaluated = json.loads((run_dir / "eval.json").read_text())
     assert evaluated["task"] == "vae" and evaluated["samples"] == 200 and {"fid", "fid_floor"} <= set(evaluated["metrics"])
+
+
+def test_recognizability_counts_confident_samples_and_class_shares():
+    confident = np.eye(10)[np.arange(100) % 10] * 0.95 + 0.005  # every row sums to 1, top-1 0.955
+    uniform = np.full((100, 10), 0.1)
+    measured = fid.recognizability(np.concatenate([confident, uniform]))
+    assert measured["recognized"] == pytest.approx(0.5)
+    assert len(measured["class_shares"]) == 10 and sum(measured["class_shares"]) == pytest.approx(1.0)
+    collapsed = fid.recognizability(np.eye(10)[np.full(50, 3)])  # a generator that only draws 3s
+    assert collapsed["recognized"] == 1.0 and collapsed["rarest_class"] == 0.0 and collapsed["commonest_class"] == 1.0
+    with pytest.raises(ValueError, match=r"\(N, C\)"):
+        fid.recognizability(np.zeros(10))
+
+
+def test_the_feature_net_recognizes_real_digits_but_not_blends_and_noise_shows_as_imbalance():
+    """With the project's real feature net (trained once and cached if absent, ~2 min):
+    nearly every real test digit is recognized and the classes are balanced; blends of two
+    different digits mostly are not; uniform noise is read confidently as one digit, which
+    only the class balance exposes (so recognizability is never reported alone)."""
+    from neuralab import data
+
+    splits = data.load("mnist")
+    net, _ = fid.load_feature_net()
+    real = fid.recognizability(fid.class_probabilities(splits.test.x, net))
+    assert real["recognized"] >= 0.95 and real["rarest_class"] >= 0.08 and real["commonest_class"] <= 0.12
+    rng = np.random.default_rng(0)
+    a, b = rng.permutation(len(splits.test))[:2000], rng.permutation(len(splits.test))[:2000]
+    different = splits.test.y[a] != splits.test.y[b]
+    blends = (splits.test.x[a][different] + splits.test.x[b][different]) / 2
+    assert fid.recognizability(fid.class_probabilities(blends, net))["recognized"] < 0.6
+    noise = fid.recognizability(fid.class_probabilities(rng.random((500, 1, 28, 28), dtype=np.float32), net))
+    assert noise["rarest_class"] == 0.0 and noise["commonest_class"] > 0.5
