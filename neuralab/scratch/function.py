@@ -21,6 +21,13 @@ argument of ``forward`` (``None`` for constants or inputs that need none; check
 ``ctx.needs_input_grad[i]`` to skip work).  A forward may return a tuple of arrays: the
 op then has several outputs and ``backward(ctx, *grads)`` receives one gradient per
 output (zeros for outputs that did not take part in the loss).
+
+Higher-order gradients (``create_graph=True``): a Function may also define
+``graph_backward(ctx, *grads)``, the same rule written with differentiable Tensor ops on
+Tensor gradients, so that the gradient it returns has a graph of its own.  Inside it,
+``ctx.input_tensor(i, array)`` and ``ctx.output_tensor(array)`` turn a saved array back into
+a Tensor wired to the producer of input ``i`` (or to this op's output).  It is used only
+under ``create_graph=True``; an op without one raises ``NotImplementedError`` naming it.
 """
 
 from __future__ import annotations
@@ -72,6 +79,38 @@ class Node:
     def name(self) -> str:
         return f"{self.fn.__name__}Backward0"
 
+    # -- for graph_backward (create_graph=True): saved arrays back as graph Tensors
+    def input_tensor(self, i: int, array):
+        """Input ``i`` (its saved ``array``) as a Tensor connected to the node that produced it.
+
+        A leaf input comes back as the leaf itself (its gradient must reach it); a constant
+        input as a plain Tensor (a Python scalar stays a scalar).
+        """
+        p = self.parents[i]
+        if p is None:
+            return constant(array) if type(array) is np.ndarray else array
+        tp = type(p)
+        if tp is Node or tp is tuple:
+            t = _new(Tensor)
+            t._data = array
+            t._grad = None
+            t._rg = True
+            if tp is tuple:
+                t._ctx, t._oidx = p
+            else:
+                t._ctx = p
+            return t
+        return p
+
+    def output_tensor(self, array):
+        """This op's (single) output, saved as ``array``, as a Tensor produced by this node."""
+        t = _new(Tensor)
+        t._data = array
+        t._grad = None
+        t._rg = True
+        t._ctx = self
+        return t
+
     @property
     def next_functions(self) -> tuple:
         """(node, output index) per input, like torch's ``grad_fn.next_functions``."""
@@ -89,6 +128,16 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def constant(array: np.ndarray):
+    """A Tensor around ``array`` that takes no part in autograd."""
+    t = _new(Tensor)
+    t._data = array
+    t._grad = None
+    t._rg = False
+    t._ctx = None
+    return t
 
 
 class AccumulateGrad:
@@ -115,6 +164,9 @@ class Function:
     @staticmethod
     def backward(ctx, *grads):
         raise NotImplementedError
+
+    # optional: backward written with Tensor ops, used only under create_graph=True
+    graph_backward = None
 
     @classmethod
     def apply(cls, *args, **kwargs):
@@ -189,16 +241,24 @@ def _wrap_outputs(ctx, outs, track):
 
 # ------------------------------------------------------------------ broadcasting
 
-def sum_to(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one un-broadcast helper)."""
+def sum_to(grad, shape: tuple):
+    """Undo broadcasting: sum ``grad`` down to ``shape`` (the one un-broadcast helper).
+
+    ``grad`` is an ndarray, or a Tensor inside ``graph_backward`` (then the sum is
+    recorded, so the un-broadcast is itself differentiable).
+    """
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
+    gshape = grad.shape
     axes = tuple(range(lead)) + tuple(
-        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+        i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1
     )
     if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
+        if type(grad) is np.ndarray:
+            grad = grad.sum(axis=axes, keepdims=True)
+        else:
+            grad = grad.sum(axes, keepdim=True)
     return grad.reshape(shape)
 
 

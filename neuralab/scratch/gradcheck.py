@@ -15,8 +15,7 @@ import warnings
 
 import numpy as np
 
-from .errors import not_in_subset
-from .function import no_grad
+from .function import enable_grad, no_grad
 from .tensor import Tensor, _wrap
 
 
@@ -103,5 +102,49 @@ def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True
     return True
 
 
-def gradgradcheck(*args, **kwargs):
-    raise not_in_subset("gradgradcheck (higher-order gradients)")
+def gradgradcheck(func, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, **unused):
+    """True if the second derivatives of ``func`` at ``inputs`` agree with finite differences.
+
+    Runs :func:`gradcheck` on ``(inputs, grad_outputs) -> autograd.grad(func(inputs), inputs,
+    grad_outputs, create_graph=True)``: the graph-building backward (``create_graph=True``) is
+    checked numerically, w.r.t. the inputs and the output gradients.  ``grad_outputs`` default
+    to fixed random values (they require grad, as in torch).
+    """
+    from .autograd import grad as autograd_grad
+
+    inputs = _as_tuple(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x._rg]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        outputs = [o for o in _float_outputs(func(*inputs)) if o._rg]
+        grad_outputs = tuple(
+            _wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype), requires_grad=True) for o in outputs
+        )
+    grad_outputs = _as_tuple(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, seeds = args[:n], args[n:]
+        with enable_grad():  # gradcheck's finite differences run under no_grad
+            outs = [o for o in _float_outputs(func(*ins)) if o._rg]
+            grads = autograd_grad(outs, [ins[i] for i in diff], grad_outputs=list(seeds),
+                                  create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    # the graph-building backward is a second implementation of each rule: its values must
+    # equal the plain backward's (which gradcheck verifies) before its own derivatives are checked
+    built = first_derivatives(*inputs, *grad_outputs)
+    with enable_grad():
+        outs = [o for o in _float_outputs(func(*inputs)) if o._rg]
+        plain = [g for g in autograd_grad(outs, [inputs[i] for i in diff], grad_outputs=list(grad_outputs),
+                                          allow_unused=True) if g is not None]
+    for k, (b, p) in enumerate(zip(built, plain)):
+        if not np.allclose(b._data, p._data, rtol=rtol, atol=atol):
+            message = (f"gradient {k} with create_graph=True differs from the plain backward's: "
+                       f"max |diff| {np.abs(b._data - p._data).max():.3g}")
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return gradcheck(first_derivatives, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -304,8 +304,6 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see torch.Tensor.backward)."""
-        if create_graph:
-            raise not_in_subset("backward(create_graph=True) (higher-order gradients)")
         if not self._rg:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if gradient is None:
@@ -325,6 +323,10 @@ class Tensor:
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             only = {id(t) for t in inputs}
+        if create_graph:
+            seed = gradient if isinstance(gradient, Tensor) else _wrap(g)
+            run_backward_graph([self], [seed], only=only)
+            return
         run_backward([self], [g], builtins.bool(retain_graph), only=only)
 
     # ------------------------------------------------------------ conversion
@@ -561,6 +563,10 @@ class Cast(_fn.Function):
     def backward(ctx, grad):
         return grad.astype(ctx.src), None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return _cast(grad, ctx.src), None
+
 
 def _cast(t: Tensor, np_dtype) -> Tensor:
     if np.dtype(np_dtype).kind != "f" or t._data.dtype.kind != "f":
@@ -581,39 +587,7 @@ def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None)
     gradients accumulate into ``leaf._grad``; with ``capture`` (a dict id(tensor) -> slot
     list, used by ``autograd.grad``) they are collected there instead.
     """
-    global _PASS
-    _PASS += 1
-    mark = _PASS
-    # pass 1: count, for every node reachable from the roots, how many of its consumers
-    # take part in this backward (stored on the node: deps), marking visited nodes
-    stack = []
-    visited = []
-    for t in roots:
-        c = t._ctx
-        if c is not None and c.mark != mark:
-            c.mark = mark
-            c.deps = 0
-            stack.append(c)
-    while stack:
-        node = stack.pop()
-        visited.append(node)
-        for p in node.parents:
-            if p is None:
-                continue
-            tp = type(p)
-            if tp is Node:
-                c = p
-            elif tp is tuple:
-                c = p[0]
-            else:
-                continue  # a leaf
-            if c.mark != mark:
-                c.mark = mark
-                c.deps = 1
-                stack.append(c)
-            else:
-                c.deps += 1
-
+    visited = _count_consumers(roots)
     handed = set()  # ids of arrays already owned by some leaf's .grad
     leaf_hooks = _LEAF_HOOKS if len(_LEAF_HOOKS) else None
     for t, g in zip(roots, root_grads):
@@ -694,6 +668,42 @@ def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None)
                 ready.append(c)
         if not retain_graph and node.saved is not None:
             node.saved = _FREED
+
+
+def _count_consumers(roots) -> list:
+    """Pass 1 of a backward: every node reachable from ``roots``, each with ``deps`` set to
+    the number of its consumers that take part in this backward (iterative, no recursion)."""
+    global _PASS
+    _PASS += 1
+    mark = _PASS
+    stack = []
+    visited = []
+    for t in roots:
+        c = t._ctx
+        if c is not None and c.mark != mark:
+            c.mark = mark
+            c.deps = 0
+            stack.append(c)
+    while stack:
+        node = stack.pop()
+        visited.append(node)
+        for p in node.parents:
+            if p is None:
+                continue
+            tp = type(p)
+            if tp is Node:
+                c = p
+            elif tp is tuple:
+                c = p[0]
+            else:
+                continue  # a leaf
+            if c.mark != mark:
+                c.mark = mark
+                c.deps = 1
+                stack.append(c)
+            else:
+                c.deps += 1
+    return visited
 
 
 def _edge_node(p):
@@ -793,6 +803,151 @@ def _accumulate_leaf(p, g, handed, leaf_hooks, only, capture) -> None:
         p._grad = g
     else:
         np.add(old, g, out=old, casting="unsafe")
+
+
+# ---------------------------------------------------------------- create_graph=True: a walk on Tensors
+
+def run_backward_graph(roots, root_grads, only=None, capture=None) -> None:
+    """``run_backward`` for ``create_graph=True``: the gradients are Tensors.
+
+    Every node's ``graph_backward`` (its backward written with Tensor ops) runs with grad
+    mode on, so the gradients it hands down are recorded: leaf ``.grad`` (or the tensors
+    captured for ``autograd.grad``) come out with a graph that a later backward can go
+    through.  Saved arrays are kept (torch's ``retain_graph`` defaults to ``create_graph``).
+    Same order (Kahn's algorithm), hooks, ``retain_grad`` and capture rules as ``run_backward``.
+    """
+    visited = _count_consumers(roots)
+    needed = None if capture is None else _nodes_leading_to(visited, capture)
+    for node in visited:
+        if needed is not None and node not in needed:
+            continue
+        if node.saved is _FREED:
+            raise RuntimeError(_FREED_MESSAGE)
+        if node.fn.graph_backward is None:
+            raise not_in_subset(
+                f"create_graph=True (higher-order gradients) through {node.name()}",
+                "the ops with a graph-building backward are listed in docs/scratch-engine.md",
+            )
+    for t, g in zip(roots, root_grads):
+        c = t._ctx
+        if c is None:
+            _accumulate_leaf_graph(t, g, only, capture)
+        else:
+            _add_to_node(c, t, g)
+    ready = [c for c in visited if c.deps == 0]
+    previous = _fn._grad_enabled
+    _fn._grad_enabled = True
+    try:
+        while ready:
+            node = ready.pop()
+            g = node.buf
+            node.buf = None
+            parents = node.parents
+            if node.extras and g is not None and node.nout == 1:
+                g = _node_extras_graph(node, g, capture)
+            if needed is not None and node not in needed:
+                g = None
+            grads = None
+            if g is not None:
+                if node.nout == 1:
+                    gs = (g,)
+                else:
+                    gs = [_wrap(np.zeros(shape, dtype)) if gi is None else gi for gi, (shape, dtype) in zip(g, node.out_meta)]
+                need = node.needs_input_grad
+                if needed is not None:  # autograd.grad: skip the inputs that lead to nothing asked for
+                    node.needs_input_grad = [n and _leads_to(p, needed, capture) for n, p in zip(need, parents)]
+                try:
+                    grads = node.fn.graph_backward(node, *gs)
+                finally:
+                    node.needs_input_grad = need
+            if grads is None:
+                grads = (None,) * len(parents)
+            elif type(grads) is not tuple:
+                grads = (grads,) if isinstance(grads, (Tensor, np.ndarray)) else tuple(grads)
+            for p, gi in zip(parents, grads):
+                if p is None:
+                    continue
+                if gi is not None and not isinstance(gi, Tensor):
+                    gi = _wrap(np.asarray(gi))
+                tp = type(p)
+                if tp is Node or tp is tuple:
+                    c = _edge_node(p)
+                    if gi is not None:
+                        if tp is Node:
+                            c.buf = gi if c.buf is None else c.buf + gi
+                        else:
+                            bufs = c.buf
+                            if bufs is None:
+                                bufs = c.buf = [None] * c.nout
+                            i = p[1]
+                            bufs[i] = gi if bufs[i] is None else bufs[i] + gi
+                    c.deps -= 1
+                    if c.deps == 0:
+                        ready.append(c)
+                elif gi is not None:
+                    _accumulate_leaf_graph(p, gi, only, capture)
+    finally:
+        _fn._grad_enabled = previous
+
+
+def _leads_to(p, needed: set, capture: dict) -> bool:
+    """Whether the edge ``p`` reaches a tensor that ``autograd.grad`` asked for."""
+    c = _edge_node(p)
+    if c is None:
+        return id(p) in capture
+    return c in needed or id(c) in capture
+
+
+def _owned(g: Tensor) -> Tensor:
+    """``g`` with a private, writable copy of its data, still produced by the same node."""
+    t = _new(Tensor)
+    t._data = np.array(g._data, copy=True)
+    t._grad = None
+    t._rg = g._rg
+    t._ctx = g._ctx
+    if g._ctx is not None and g._ctx.nout != 1:
+        t._oidx = g._oidx
+    return t
+
+
+def _node_extras_graph(node, g, capture):
+    """``_node_extras`` on Tensor gradients (create_graph=True)."""
+    hooks = node.__dict__.get("hooks")
+    if hooks:
+        for hook in list(hooks):
+            out = hook(g)
+            if out is not None:
+                g = out if isinstance(out, Tensor) else _wrap(np.asarray(out))
+    kept = node.retained
+    if kept is not None:
+        total = _owned(g) if kept._grad is None else kept.grad + g
+        kept._grad, kept._gradt = total._data, total
+    if capture is not None and id(node) in capture:
+        slots, i = capture[id(node)]
+        slots[i] = g if slots[i] is None else slots[i] + g
+    return g
+
+
+def _accumulate_leaf_graph(p, g, only, capture) -> None:
+    """Leaf gradient under create_graph=True: ``.grad`` becomes (old grad +) a graph Tensor."""
+    entry = _LEAF_HOOKS.get(id(p)) if len(_LEAF_HOOKS) else None
+    if entry is not None:
+        for hook in list(entry[1]):
+            out = hook(g)
+            if out is not None:
+                g = out if isinstance(out, Tensor) else _wrap(np.asarray(out))
+    if capture is not None:
+        entry = capture.get(id(p))
+        if entry is not None:
+            slots, i = entry
+            slots[i] = g if slots[i] is None else slots[i] + g
+        return
+    if only is not None and id(p) not in only:
+        return
+    if g._data.dtype != p._data.dtype:
+        g = g.to(p._data.dtype)
+    total = _owned(g) if p._grad is None else p.grad + g
+    p._grad, p._gradt = total._data, total
 
 
 _fn.Tensor = Tensor

@@ -12,6 +12,7 @@ require grad unless told otherwise), runs ``fn(T, *tensors)``, and compares
   same random ``grad_tensors`` for every floating output.
 
 Outputs may be a Tensor, a (named) tuple / list of Tensors, or Python numbers.
+:func:`check_second_order` does the same for higher-order gradients (``create_graph=True``).
 Module parity uses :func:`copy_state` (torch -> scratch or back) and :func:`module_pair`.
 The worst relative error seen per dtype is kept in :data:`STATS` (printed at the end of
 the test session by ``conftest.py``).
@@ -77,7 +78,7 @@ def _flatten(out) -> list:
     raise TypeError(f"harness: unsupported output type {type(out).__name__}")
 
 
-def assert_close(expected, actual, label: str = "", rtol=None, atol=None) -> None:
+def assert_close(expected, actual, label: str = "", rtol=None, atol=None, stat: str = "") -> None:
     """Compare one torch value with one scratch value: shape, dtype and numbers."""
     if not isinstance(expected, torch.Tensor):
         assert not isinstance(actual, S.Tensor) or actual.numel() == 1, f"{label}: expected a Python number"
@@ -108,7 +109,7 @@ def assert_close(expected, actual, label: str = "", rtol=None, atol=None) -> Non
         diff = np.abs(a[finite].astype(np.float64) - e[finite])
         floor = tol["atol"] + tol["scale"] * float(ref.max())
         rel = float(np.max(diff / (ref + floor / tol["rtol"])))
-        _record(dt, rel, label)
+        _record(dt + stat, rel, label)
         allowed = atol + rtol * ref + tol["scale"] * float(ref.max())
         bad = diff > allowed
         if bad.any():
@@ -167,6 +168,57 @@ def check(fn, *arrays, grad=None, rtol=None, atol=None, grad_rtol=None, grad_ato
         assert st.grad is not None, f"{label}: scratch gave no grad for input {i}"
         assert_close(tt.grad, st.grad, f"{label} grad input {i}", grad_rtol or rtol, grad_atol or atol)
     return t_out, s_out
+
+
+# ---------------------------------------------------------------- second order (create_graph=True)
+
+def _zeros_for_none(grads, inputs):
+    return [torch.zeros_like(x) if g is None and isinstance(x, torch.Tensor) else
+            (S.zeros_like(x) if g is None else g) for g, x in zip(grads, inputs)]
+
+
+def check_second_order(fn, *arrays, grad=None, seed=0, label=None, rtol=None, atol=None):
+    """Higher-order parity: ``fn(T, *inputs)`` on both engines, then
+
+    1. ``g = autograd.grad(outputs, inputs, v, create_graph=True)`` with random output
+       gradients ``v`` that themselves require grad: compared, and scratch's ``g`` must keep a
+       graph wherever torch's does;
+    2. ``autograd.grad(g, inputs + v, u)`` with random ``u``: the second-order gradients w.r.t.
+       every input and every ``v``, compared (``None`` counts as zeros on both sides).
+
+    Errors are recorded in :data:`STATS` under ``"<dtype> 2nd-order"``.
+    """
+    label = label or getattr(fn, "__name__", "fn")
+    arrays = [a if isinstance(a, np.ndarray) else np.asarray(a) for a in arrays]
+    grad = [a.dtype.kind == "f" for a in arrays] if grad is None else grad
+    rng = np.random.default_rng(seed)
+    results = {}
+    for T in (torch, S):
+        inputs = [engine_tensor(T, a, g) for a, g in zip(arrays, grad)]
+        outs = [o for o in _flatten(fn(T, *inputs)) if isinstance(o, (torch.Tensor, S.Tensor)) and o.requires_grad]
+        results[T] = (inputs, outs)
+    (t_in, t_out), (s_in, s_out) = results[torch], results[S]
+    assert len(t_out) == len(s_out), f"{label}: {len(s_out)} differentiable outputs vs torch {len(t_out)}"
+    v = [rng.standard_normal(tuple(o.shape)).astype(to_numpy(o).dtype) for o in t_out]
+    t_v = [engine_tensor(torch, w, True) for w in v]
+    s_v = [engine_tensor(S, w, True) for w in v]
+    t_x = [x for x, g in zip(t_in, grad) if g]
+    s_x = [x for x, g in zip(s_in, grad) if g]
+    t_g = torch.autograd.grad(t_out, t_x, t_v, create_graph=True, allow_unused=True)
+    s_g = S.autograd.grad(s_out, s_x, s_v, create_graph=True, allow_unused=True)
+    for i, (e, a) in enumerate(zip(_zeros_for_none(t_g, t_x), _zeros_for_none(s_g, s_x))):
+        assert_close(e, a, f"{label} grad {i}", rtol, atol)
+    keep = [i for i, g in enumerate(t_g) if g is not None and g.requires_grad]
+    for i in keep:
+        assert s_g[i] is not None and s_g[i].requires_grad, f"{label}: scratch grad {i} has no graph, torch's has"
+    if not keep:
+        return t_g, s_g
+    u = [rng.standard_normal(tuple(t_g[i].shape)).astype(to_numpy(t_g[i]).dtype) for i in keep]
+    t_gg = torch.autograd.grad([t_g[i] for i in keep], t_x + t_v, [torch.from_numpy(w.copy()) for w in u], allow_unused=True)
+    s_gg = S.autograd.grad([s_g[i] for i in keep], s_x + s_v, [S.from_numpy(w.copy()) for w in u], allow_unused=True)
+    for i, (e, a) in enumerate(zip(_zeros_for_none(t_gg, t_x + t_v), _zeros_for_none(s_gg, s_x + s_v))):
+        assert_close(e, a, f"{label} 2nd-order grad {i}", rtol, atol, stat=" 2nd-order")
+    return t_gg, s_gg
 
 
 # ---------------------------------------------------------------- modules

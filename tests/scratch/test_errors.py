@@ -26,8 +26,8 @@ def test_outside_subset_raises_not_implemented_naming_feature():
         T.optim.LBFGS  # noqa: B018
     with pytest.raises(NotImplementedError, match="Tensor.stft"):
         T.ones(4).stft  # noqa: B018
-    with pytest.raises(NotImplementedError, match="create_graph"):
-        (T.ones(1, requires_grad=True) * 2).sum().backward(create_graph=True)
+    with pytest.raises(NotImplementedError, match="create_graph.*through ExtremumBackward0"):
+        T.ones(3, requires_grad=True).amax().backward(create_graph=True)
     with pytest.raises(NotImplementedError, match="half"):
         T.ones(1).half()
     with pytest.raises(NotImplementedError, match="bicubic"):

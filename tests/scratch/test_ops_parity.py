@@ -542,3 +542,15 @@ def test_mean_of_integers_raises_like_torch():
     import neuralab.scratch as T
     with pytest.raises(RuntimeError, match="mean"):
         T.tensor([1, 2, 3]).mean()
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name,fn", [
+    ("sigmoid", lambda T, x: x.sigmoid()),
+    ("sigmoid_tails", lambda T, x: T.sigmoid(x * 4 - 10)),
+    ("silu", lambda T, x: T.nn.functional.silu(x * 4)),
+    ("softplus", lambda T, x: T.nn.functional.softplus(x * 4)),
+])
+def test_sigmoid_family_on_large_arrays(name, fn, dtype):
+    """sigmoid_array switches formula at 256 elements: the large-array path against torch too."""
+    check(fn, rnd(40, 20, dtype=dtype, seed=3) * 3, label=f"{name} (800 elements)")

@@ -126,6 +126,8 @@ class _Clone(_fn.Function):
     def backward(ctx, grad):
         return grad
 
+    graph_backward = backward
+
 
 def _zero_(self):
     return _fill_(self, 0)

@@ -11,7 +11,7 @@ from numpy.polynomial import chebyshev as _cheb
 from ..function import Function
 from ..tensor import _wrap
 from ._util import inplace as _inplace_op, norm_dim, to_float
-from .elementwise import Sigmoid, clamp, sigmoid_array
+from .elementwise import MaskedGrad, Sigmoid, clamp, sigmoid_array, where
 
 
 # ---------------------------------------------------------------- erf
@@ -60,6 +60,11 @@ class Erf(Function):
         (x,) = ctx.saved
         return grad * (2.0 / math.sqrt(math.pi)) * np.exp(-x * x)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved[0])
+        return grad * (-x * x).exp() * (2.0 / math.sqrt(math.pi))
+
 
 def erf(input):
     """Error function."""
@@ -78,6 +83,11 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad * (ctx.saved[0] > 0)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (out,) = ctx.saved
+        return MaskedGrad.apply(grad, ctx.output_tensor(out), (out > 0).astype(out.dtype))
 
 
 def relu(input, inplace=False):
@@ -105,6 +115,11 @@ class LeakyReLU(Function):
         (x,) = ctx.saved
         return np.where(x > 0, grad, grad * ctx.slope), None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (x,) = ctx.saved
+        return MaskedGrad.apply(grad, ctx.input_tensor(0, x), np.where(x > 0, 1, ctx.slope).astype(x.dtype)), None
+
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
@@ -122,6 +137,13 @@ class ELU(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved
         return np.where(x > 0, grad, grad * (ctx.alpha * np.exp(np.minimum(x, 0)))), None
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (x,) = ctx.saved
+        xt = ctx.input_tensor(0, x)
+        negative = xt.clamp(max=0).exp() * ctx.alpha
+        return grad * where(_wrap(x > 0), 1.0, negative), None
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -166,6 +188,13 @@ class GELU(Function):
         pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI
         return grad * (cdf + x * pdf)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        xt = ctx.input_tensor(0, ctx.saved[0])
+        cdf = ((xt / _SQRT_2).erf() + 1) * 0.5
+        pdf = (xt * xt * -0.5).exp() * _INV_SQRT_2PI
+        return grad * (cdf + xt * pdf)
+
 
 class GELUTanh(Function):
     """0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
@@ -182,6 +211,13 @@ class GELUTanh(Function):
         x, t = ctx.saved
         d_inner = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x)
         return grad * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * d_inner)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved[0])
+        t = ((x + x * x * x * 0.044715) * _SQRT_2_OVER_PI).tanh()
+        d_inner = (x * x * (3 * 0.044715) + 1) * _SQRT_2_OVER_PI
+        return grad * ((t + 1) * 0.5 + x * (1 - t * t) * d_inner * 0.5)
 
 
 def gelu(input, approximate="none"):
@@ -205,6 +241,12 @@ class SiLU(Function):
         x, s = ctx.saved
         return grad * (s * (1 + x * (1 - s)))
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved[0])
+        s = x.sigmoid()
+        return grad * (s * (1 + x * (1 - s)))
+
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
@@ -220,14 +262,21 @@ class Softplus(Function):
     @staticmethod
     def forward(ctx, x, beta, threshold):
         bx = x * beta
-        ctx.save_for_backward(bx)
+        ctx.save_for_backward(bx, x)
+        ctx.beta = beta
         ctx.threshold = threshold
         return np.where(bx > threshold, x, np.logaddexp(0, bx) / beta)
 
     @staticmethod
     def backward(ctx, grad):
-        (bx,) = ctx.saved
+        bx = ctx.saved[0]
         return np.where(bx > ctx.threshold, grad, grad * sigmoid_array(bx)), None, None
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        bx, x = ctx.saved
+        slope = (ctx.input_tensor(0, x) * ctx.beta).sigmoid()
+        return grad * where(_wrap(bx > ctx.threshold), 1.0, slope), None, None
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -266,6 +315,12 @@ class Softmax(Function):
         gs = grad * s
         return gs - s * gs.sum(axis=ctx.axis, keepdims=True), None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        s = ctx.output_tensor(ctx.saved[0])
+        gs = grad * s
+        return gs - s * gs.sum(ctx.axis, keepdim=True), None
+
 
 class LogSoftmax(Function):
     @staticmethod
@@ -280,6 +335,11 @@ class LogSoftmax(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved
         return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        out = ctx.output_tensor(ctx.saved[0])
+        return grad - out.exp() * grad.sum(ctx.axis, keepdim=True), None
 
 
 def _softmax_dim(ndim: int) -> int:

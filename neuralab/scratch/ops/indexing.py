@@ -57,6 +57,36 @@ class Index(Function):
             g[key] = grad
         return g, None, None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        shape, dtype, key, advanced = ctx.meta
+        return IndexGrad.apply(grad, shape, key, advanced), None, None
+
+
+class IndexGrad(Function):
+    """Index's backward as an op (for create_graph=True): ``grad`` scattered into zeros of
+    ``shape`` at ``key``; its own backward is indexing again."""
+
+    @staticmethod
+    def forward(ctx, grad, shape, key, advanced):
+        ctx.meta = (key, advanced)
+        g = np.zeros(shape, grad.dtype)
+        if advanced:
+            np.add.at(g, key, grad)
+        else:
+            g[key] = grad
+        return g
+
+    @staticmethod
+    def backward(ctx, gg):
+        key, advanced = ctx.meta
+        return gg[key], None, None, None
+
+    @staticmethod
+    def graph_backward(ctx, gg):
+        key, advanced = ctx.meta
+        return Index.apply(gg, key, advanced), None, None, None
+
 
 def _index_message(error, shape) -> str:
     text = str(error)

@@ -63,6 +63,26 @@ class MatMul(Function):
             gb = sum_to(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
         return ga, gb
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b = ctx.saved
+        need = ctx.needs_input_grad
+        at, bt = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        if a.ndim == 2 and b.ndim == 2:
+            return (grad @ bt.mT if need[0] else None, at.mT @ grad if need[1] else None)
+        if a.ndim == 1 and b.ndim == 1:
+            return (grad * bt if need[0] else None, grad * at if need[1] else None)
+        a2 = at.unsqueeze(0) if a.ndim == 1 else at
+        b2 = bt.unsqueeze(1) if b.ndim == 1 else bt
+        g = grad
+        if a.ndim == 1:
+            g = g.unsqueeze(-2)
+        if b.ndim == 1:
+            g = g.unsqueeze(-1)
+        ga = sum_to(g @ b2.mT, tuple(a2.shape)).reshape(a.shape) if need[0] else None
+        gb = sum_to(a2.mT @ g, tuple(b2.shape)).reshape(b.shape) if need[1] else None
+        return ga, gb
+
 
 def matmul(input, other):
     """Matrix product with NumPy/PyTorch semantics for 1-D and batched operands."""
@@ -137,6 +157,21 @@ class Linear(Function):
                 gw = (x2.T @ g2).T if weight.flags.f_contiguous and weight.ndim == 2 and not weight.flags.c_contiguous else g2.T @ x2
             if need[2]:
                 gb = np.add.reduce(g2, axis=0)
+        return gx, gw, gb
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, weight = ctx.saved
+        need = ctx.needs_input_grad
+        gx = grad @ ctx.input_tensor(1, weight) if need[0] else None
+        gw = gb = None
+        if need[1] or need[2]:
+            g2 = grad if grad.ndim == 2 else grad.reshape(-1, grad.shape[-1])
+            if need[1]:
+                xt = ctx.input_tensor(0, x)
+                gw = g2.mT @ (xt if x.ndim == 2 else xt.reshape(-1, x.shape[-1]))
+            if need[2]:
+                gb = g2.sum(0)
         return gx, gw, gb
 
 

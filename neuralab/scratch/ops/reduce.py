@@ -25,6 +25,14 @@ def _expand(grad, shape, axis, keepdims):
     return np.broadcast_to(grad, shape)
 
 
+def _expand_graph(grad, shape, axis, keepdims):
+    """``_expand`` on a Tensor gradient, recorded (for graph_backward)."""
+    if not keepdims and axis is not None:
+        axes = (axis,) if isinstance(axis, int) else axis
+        grad = grad.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return grad.expand(shape)
+
+
 def _count(shape, axis) -> int:
     if axis is None:
         n = 1
@@ -52,6 +60,11 @@ class Sum(Function):
         shape, axis, keepdims = ctx.meta
         return _expand(grad, shape, axis, keepdims), None, None, None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        shape, axis, keepdims = ctx.meta
+        return _expand_graph(grad, shape, axis, keepdims), None, None, None
+
 
 class Mean(Function):
     @staticmethod
@@ -65,6 +78,11 @@ class Mean(Function):
         shape, axis, keepdims = ctx.meta
         n = _count(shape, axis)
         return _expand(grad / n, shape, axis, keepdims), None, None
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        shape, axis, keepdims = ctx.meta
+        return _expand_graph(grad / _count(shape, axis), shape, axis, keepdims), None, None
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001 - torch.sum

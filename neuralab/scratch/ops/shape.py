@@ -35,6 +35,10 @@ class Reshape(Function):
     def backward(ctx, grad):
         return grad.reshape(ctx.shape), None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return grad.reshape(ctx.shape), None
+
 
 def _infer_shape(shape, size) -> tuple:
     shape = tuple(builtins.int(s) for s in shape)
@@ -135,6 +139,10 @@ class Permute(Function):
     def backward(ctx, grad):
         return np.transpose(grad, np.argsort(ctx.dims)), None
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return grad.permute(*np.argsort(ctx.dims).tolist()), None
+
 
 def permute(input, *dims):
     """Reorder dims: ``x.permute(2, 0, 1)``."""
@@ -203,6 +211,10 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        return sum_to(grad, ctx.shape), None
+
+    @staticmethod
+    def graph_backward(ctx, grad):
         return sum_to(grad, ctx.shape), None
 
 
