@@ -13,7 +13,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser("eval", help="evaluate a run folder's saved weights on the test split",
                                    description="Load RUN/checkpoints/{best,last} and measure the test split.")
     parser.add_argument("run", help="run folder, e.g. runs/mnist-mlp-20261121-101500")
-    parser.add_argument("--checkpoint", choices=("best", "last"), default="best", help="which weights (default: best)")
+    parser.add_argument("--checkpoint", choices=("best", "last", "ema"), default="best",
+                        help="which weights (default: best; a diffusion run's weight average, ema, when it kept one)")
     parser.add_argument("--samples", type=int, default=None, help="generative runs: how many images to generate "
                         "(default: the run's eval.samples, else 10,000)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")

@@ -14,6 +14,13 @@ learns to predict ``eps`` (loss: mean squared error). Sampling walks back from x
   to ``x_s = sqrt(abar_s) x0_hat + sqrt(1 - abar_s) eps_theta`` on a sub-sequence of the steps:
   a deterministic map from x_T to x_0.
 
+Class-conditional models ``eps_theta(x_t, t, y)`` (``models/unet.py``) also learn the
+unconditional ``eps_theta(x_t, t)`` when training replaces labels by a null label with some
+probability (:func:`drop_labels`). Classifier-free guidance (Ho & Salimans 2021) then samples
+with ``eps = eps_cond + w (eps_cond - eps_uncond)`` (:func:`guided_noise`): ``w = 0`` is the plain
+conditional model, larger ``w`` trades diversity for clearer digits. Both samplers take
+``labels`` and ``guidance``.
+
 Timesteps are 0-based here: ``t = 0`` is the first noising step, ``t = steps - 1`` the last.
 The schedule is plain NumPy; everything touching tensors takes the engine module ``T``.
 """
@@ -93,29 +100,64 @@ def q_sample(T: ModuleType, schedule: NoiseSchedule, x0, t, noise):
     return _column(T, np.sqrt(abar), t, x0) * x0 + _column(T, np.sqrt(1 - abar), t, x0) * noise
 
 
-def denoising_loss(T: ModuleType, model, schedule: NoiseSchedule, x0):
-    """The simple DDPM loss ``E ||eps - eps_theta(x_t, t)||^2`` with ``t`` uniform and
-    ``eps ~ N(0, I)`` drawn from the engine RNG (seeded by the Trainer)."""
+def drop_labels(T: ModuleType, labels, probability: float, null_label: int):
+    """``labels`` with each entry replaced by ``null_label`` with ``probability`` (engine RNG):
+    the label dropout that teaches a conditional model its unconditional prediction too."""
+    if probability <= 0:
+        return labels
+    dropped = T.rand(tuple(labels.shape), device=labels.device) < probability
+    return T.where(dropped, T.full_like(labels, null_label), labels)
+
+
+def denoising_loss(T: ModuleType, model, schedule: NoiseSchedule, x0, labels=None, label_dropout: float = 0.0):
+    """The simple DDPM loss ``E ||eps - eps_theta(x_t, t[, y])||^2`` with ``t`` uniform and
+    ``eps ~ N(0, I)`` drawn from the engine RNG (seeded by the Trainer).
+
+    With ``labels`` (a conditional model, which has a ``null_label``), each label is dropped
+    to the null label with probability ``label_dropout`` (classifier-free guidance training).
+    """
     t = T.randint(0, schedule.steps, (x0.shape[0],), device=x0.device)
     noise = T.randn_like(x0)
-    return T.nn.functional.mse_loss(model(q_sample(T, schedule, x0, t, noise), t), noise)
+    x_t = q_sample(T, schedule, x0, t, noise)
+    if labels is None:
+        prediction = model(x_t, t)
+    else:
+        prediction = model(x_t, t, drop_labels(T, labels, label_dropout, model.null_label))
+    return T.nn.functional.mse_loss(prediction, noise)
 
 
-def _predict_noise(T: ModuleType, model, x, t: int):
-    steps = T.full((x.shape[0],), t, dtype=T.int64, device=x.device)
-    return model(x, steps)
+def guided_noise(T: ModuleType, model, x, t, labels=None, guidance: float = 0.0):
+    """The noise prediction at integer step ``t`` (an int or ``(N,)`` tensor) for ``x: (N, ...)``.
+
+    Without labels: ``eps_theta(x, t)``. With labels and ``guidance = w``: classifier-free guidance
+    ``eps_cond + w (eps_cond - eps_uncond)``, the conditional and unconditional (null label)
+    predictions made in one forward pass of the doubled batch; ``w = 0`` costs one plain
+    conditional pass.
+    """
+    n = x.shape[0]
+    steps = T.full((n,), t, dtype=T.int64, device=x.device) if isinstance(t, int) else t
+    if labels is None:
+        return model(x, steps)
+    if guidance == 0:
+        return model(x, steps, labels)
+    null = T.full_like(labels, model.null_label)
+    both = model(T.cat([x, x], dim=0), T.cat([steps, steps], dim=0), T.cat([labels, null], dim=0))
+    conditional, unconditional = both[:n], both[n:]
+    return conditional + guidance * (conditional - unconditional)
 
 
 def _normal(T: ModuleType, rng: np.random.Generator, shape: Sequence[int], device) -> Any:
     return T.from_numpy(rng.standard_normal(tuple(shape)).astype(np.float32)).to(device)
 
 
-def ddpm_sample(T: ModuleType, model, schedule: NoiseSchedule, shape: Sequence[int], *, seed: int = 0,
-                device: str = "cpu", record: Sequence[int] = ()) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+def ddpm_sample(T: ModuleType, model, schedule: NoiseSchedule, shape: Sequence[int], *, seed: int | Sequence[int] = 0,
+                device: str = "cpu", record: Sequence[int] = (), labels=None,
+                guidance: float = 0.0) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Ancestral sampling from x_T ~ N(0, I) down to x_0, all noise drawn from NumPy with ``seed``.
 
     Returns ``(x_0, snapshots)`` as NumPy, ``snapshots[t]`` being the batch at step ``t``
-    (``t = steps`` is the starting noise) for each ``t`` in ``record``.
+    (``t = steps`` is the starting noise) for each ``t`` in ``record``. ``labels`` (an int64
+    tensor ``(N,)``) and ``guidance`` go to :func:`guided_noise`.
     """
     rng = np.random.default_rng(seed)
     betas, alphas, abar = schedule.betas, schedule.alphas, schedule.alphas_cumprod
@@ -126,7 +168,7 @@ def ddpm_sample(T: ModuleType, model, schedule: NoiseSchedule, shape: Sequence[i
         if schedule.steps in record:
             snapshots[schedule.steps] = _host(x)
         for t in reversed(range(schedule.steps)):
-            eps = _predict_noise(T, model, x, t)
+            eps = guided_noise(T, model, x, t, labels, guidance)
             x = (x - (betas[t] / math.sqrt(1 - abar[t])) * eps) / math.sqrt(alphas[t])
             if t > 0:
                 x = x + math.sqrt(betas[t]) * _normal(T, rng, shape, device)
@@ -142,23 +184,51 @@ def ddim_timesteps(total: int, steps: int) -> list[int]:
     return sorted({int(round(v)) for v in np.linspace(0, total - 1, steps)}, reverse=True)
 
 
-def ddim_sample(T: ModuleType, model, schedule: NoiseSchedule, noise, *, steps: int | None = None):
+def ddim_sample(T: ModuleType, model, schedule: NoiseSchedule, noise, *, steps: int | None = None, labels=None,
+                guidance: float = 0.0, clip: float | None = None):
     """Deterministic DDIM (eta = 0) from the starting noise x_T (a tensor) to x_0, in
-    ``steps`` model calls (default: every step of the schedule). Returns a tensor."""
-    abar = schedule.alphas_cumprod
-    times = ddim_timesteps(schedule.steps, steps or schedule.steps)
+    ``steps`` model calls (default: every step of the schedule). Returns a tensor.
+    ``labels`` and ``guidance`` go to :func:`guided_noise`. ``clip`` bounds every prediction
+    ``x0_hat`` to ``[-clip, clip]`` (data known to lie there, e.g. images in [-1, 1]); the noise
+    is then re-derived from the clipped ``x0_hat``, so a guided overshoot cannot compound."""
     x = noise
     model.eval()
     with T.no_grad():
-        for index, t in enumerate(times):
-            eps = _predict_noise(T, model, x, t)
-            x0_hat = (x - math.sqrt(1 - abar[t]) * eps) / math.sqrt(abar[t])
-            if index + 1 == len(times):
-                x = x0_hat
-            else:
-                s = times[index + 1]
-                x = math.sqrt(abar[s]) * x0_hat + math.sqrt(1 - abar[s]) * eps
+        for _, x in _ddim_walk(T, model, schedule, noise, steps, labels, guidance, clip):
+            pass
     return x
+
+
+def ddim_trajectory(T: ModuleType, model, schedule: NoiseSchedule, noise, *, steps: int | None = None, labels=None,
+                    guidance: float = 0.0, clip: float | None = None) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """:func:`ddim_sample` that also keeps every intermediate batch: ``(x_0, snapshots)`` as NumPy,
+    ``snapshots[t]`` being x_t for each visited step (``t = steps`` the starting noise, 0 the result)."""
+    snapshots = {schedule.steps: _host(noise)}
+    x = noise
+    model.eval()
+    with T.no_grad():
+        for t, x in _ddim_walk(T, model, schedule, noise, steps, labels, guidance, clip):
+            snapshots[t] = _host(x)
+    return _host(x), snapshots
+
+
+def _ddim_walk(T: ModuleType, model, schedule: NoiseSchedule, noise, steps, labels, guidance, clip):
+    """Yield ``(s, x_s)`` after each DDIM jump, ending with ``(0, x0_hat)`` (callers hold ``no_grad``)."""
+    abar = schedule.alphas_cumprod
+    times = ddim_timesteps(schedule.steps, steps or schedule.steps)
+    x = noise
+    for index, t in enumerate(times):
+        eps = guided_noise(T, model, x, t, labels, guidance)
+        x0_hat = (x - math.sqrt(1 - abar[t]) * eps) / math.sqrt(abar[t])
+        if clip is not None:
+            x0_hat = x0_hat.clamp(-clip, clip)
+            eps = (x - math.sqrt(abar[t]) * x0_hat) / math.sqrt(1 - abar[t])
+        if index + 1 == len(times):
+            yield 0, x0_hat
+        else:
+            s = times[index + 1]
+            x = math.sqrt(abar[s]) * x0_hat + math.sqrt(1 - abar[s]) * eps
+            yield s, x
 
 
 def _host(x) -> np.ndarray:

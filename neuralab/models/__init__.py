@@ -25,6 +25,7 @@ MODELS["seq2seq_transformer"] = "neuralab.models.seq2seq_transformer"
 MODELS["forecaster"] = "neuralab.models.forecaster"
 MODELS["vae"] = "neuralab.models.vae"
 MODELS["dcgan"] = "neuralab.models.dcgan"
+MODELS["unet"] = "neuralab.models.unet"
 
 
 def build(name: str, T: ModuleType, **hparams: Any):

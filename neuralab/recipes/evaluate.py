@@ -1,9 +1,11 @@
 """Evaluate a finished run from its config and saved weights (``neuralab eval RUN``).
 
-Classification runs are re-measured on their test split. Generative runs (``gan``, ``vae``)
-generate ``eval.samples`` images (10,000 by default) from the saved weights and report
-MNIST-FID beside the real-vs-real floor (``neuralab.generative.fid``), written to
-``RUN/eval.json``; a GAN on a 2-D toy set gets its sample measures instead.
+Classification runs are re-measured on their test split. Generative runs (``gan``, ``vae``,
+``diffusion`` on MNIST) generate ``eval.samples`` images (10,000 by default) from the saved
+weights and report MNIST-FID beside the real-vs-real floor (``neuralab.generative.fid``),
+written to ``RUN/eval.json``; a GAN on a 2-D toy set gets its sample measures instead. A
+diffusion run samples as it did after training (its sampler, DDIM steps and guidance) from
+its weight average (``ema``) when it kept one.
 """
 
 from __future__ import annotations
@@ -11,16 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from neuralab import engines, models
 from neuralab.io import atomic_write_json
 from neuralab.recipes.classify import build, load_splits
 from neuralab.train import RunRecord, Trainer, load_weights, metrics
-from neuralab.train.checkpoint import to_numpy
 
 
-GENERATIVE_TASKS = ("gan", "vae")
+GENERATIVE_TASKS = ("gan", "vae", "diffusion")
 
 
 def evaluate_run(run_dir: str | Path, checkpoint: str = "best", samples: int | None = None) -> dict[str, Any]:
@@ -59,14 +58,17 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
     """Generate ``samples`` (default ``eval.samples``, else 10,000) from the run's weights, measure
     them and write ``eval.json`` into the run folder; returns what it wrote.
 
-    GAN runs save only ``last``, so a missing ``best`` falls back to ``last``.
+    GAN runs save only ``last``, so a missing ``best`` falls back to ``last``. Diffusion runs read
+    ``ema`` for ``best`` when they kept a weight average (``checkpoint="last"`` still means ``last``).
     """
     from neuralab.generative.fid import SAMPLE_METRICS, mnist_fid  # noqa: PLC0415
     from neuralab.recipes import gan  # noqa: PLC0415
 
     task = config["task"]
     if task not in GENERATIVE_TASKS:
-        raise ValueError(f"`neuralab eval` measures classify, gan and vae runs; {record.path} is a {task!r} run")
+        raise ValueError(f"`neuralab eval` measures classify, gan, vae and diffusion runs; {record.path} is a {task!r} run")
+    if task == "diffusion":
+        return _evaluate_diffusion(record, config, checkpoint, samples)
     weights = record.checkpoints_dir / checkpoint
     if not weights.with_suffix(".safetensors").exists():
         weights = record.checkpoints_dir / "last"
@@ -77,20 +79,37 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
     model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
     load_weights(model, weights, T)
     model.eval()
-    labels = None
     if task == "gan":
         labels = gan.sample_labels(n, config)
         images = gan.generate(T, model, n, config["model"]["noise_dim"], seed=config["seed"] + 1, labels=labels)
         if config["data"]["name"] not in gan.IMAGE_SETS:  # a 2-D toy set: its own sample measures
             measured, _ = gan.measure(images, config)
             return _write_eval(record, config, weights, n, measured)
-    else:  # vae: decoder means for z ~ N(0, I)
-        z = np.random.default_rng([config["seed"], 7]).standard_normal((n, config["model"]["latent"])).astype(np.float32)
-        with T.no_grad():
-            images = np.concatenate([to_numpy(T.sigmoid(model.decode(T.from_numpy(z[i:i + 1000])))) for i in range(0, n, 1000)])
-    result = mnist_fid(images.reshape(n, 1, 28, 28), reference="test", seed=config["seed"], labels=labels)
+        result = mnist_fid(images.reshape(n, 1, 28, 28), reference="test", seed=config["seed"], labels=labels)
+    else:  # vae: decoder means for z ~ N(0, I), measured as at the end of training
+        from neuralab.recipes import vae  # noqa: PLC0415
+
+        result = vae.measure_prior_samples(T, model, config, n)
     measured = {k: result[k] for k in SAMPLE_METRICS if k in result}
     return _write_eval(record, config, weights, n, measured, feature_net_accuracy=result["feature_net_accuracy"])
+
+
+def _evaluate_diffusion(record: RunRecord, config: dict[str, Any], checkpoint: str, samples: int | None) -> dict[str, Any]:
+    """MNIST-FID of a diffusion run's digits, drawn as after training (same sampler, steps, guidance, seed)."""
+    from neuralab.generative.fid import SAMPLE_METRICS, mnist_fid  # noqa: PLC0415
+    from neuralab.recipes import diffusion  # noqa: PLC0415
+
+    if config["data"]["name"] not in diffusion.IMAGE_SETS:
+        raise ValueError(f"`neuralab eval` measures diffusion runs on images; {record.path} trained on {config['data']['name']!r} "
+                         "(its summary.json holds the sample measures)")
+    T, model, schedule, config, weights = diffusion.load_trained(record.path, checkpoint="ema" if checkpoint == "best" else checkpoint)
+    n = int(samples or config["eval"].get("samples") or 10000)
+    labels = diffusion.sample_labels(n, config)
+    images = diffusion.generate_images(T, model, schedule, config, n, seed=config["seed"] + 1, labels=labels)
+    result = mnist_fid(images, reference="test", seed=config["seed"], labels=labels)
+    measured = {k: result[k] for k in SAMPLE_METRICS if k in result}
+    return _write_eval(record, config, weights, n, measured, feature_net_accuracy=result["feature_net_accuracy"],
+                       sampler=diffusion.sampler_text(config))
 
 
 def _write_eval(record: RunRecord, config: dict[str, Any], weights: Path, n: int, measured: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -13,6 +13,11 @@ floor (as many training images against the same test set). A conditional model
 (``model.num_classes`` > 0) is trained on (image, label) pairs; its samples ask for every digit
 in turn and ``label_accuracy`` is the share the feature net reads as the digit asked for.
 ``data.subset`` keeps the first N training images (quick checks).
+
+Every epoch rewrites ``checkpoints/last``: G and D, both optimizers, the epoch, the engine RNG
+state and the training seconds so far, so ``neuralab train --resume RUN`` continues an
+interrupted run exactly as an uninterrupted one goes on (the data order of epoch e follows from
+the seed and e). ``summary.json`` gets ``wall_time_s`` (training only) and ``images_per_s``.
 """
 
 from __future__ import annotations
@@ -30,8 +35,8 @@ from neuralab.generative import gan_losses
 from neuralab.generative import metrics as sample_metrics
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import metrics_line, verdicts
-from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
-from neuralab.train.checkpoint import to_numpy
+from neuralab.train import RunRecord, epoch_permutation, load_checkpoint, save_checkpoint
+from neuralab.train.checkpoint import load_model_state, load_optimizer_state, to_numpy
 from neuralab.train.optimizers import build_optimizer
 from neuralab.viz.gan_curves import plot_gan_history
 from neuralab.viz.latent import plot_image_grid
@@ -166,9 +171,25 @@ def measure(samples: np.ndarray, config: dict[str, Any], labels: np.ndarray | No
             "min_mode_fraction": min(coverage["fractions"])}, {"mode_fractions": coverage["fractions"]}
 
 
+def _training_state(T, model, d_opt, g_opt, config, epoch: int, seconds: float) -> dict[str, Any]:
+    """Everything ``--resume`` needs after ``epoch``: the data order and augmentations follow from
+    the seed and the epoch, the noise draws from the engine RNG."""
+    return {"engine": config["engine"], "epoch": epoch, "training_seconds": seconds, "model": model.state_dict(),
+            "optimizer_discriminator": d_opt.state_dict(), "optimizer_generator": g_opt.state_dict(),
+            "rng": T.get_rng_state()}
+
+
+def _restore(T, state: dict[str, Any], model, d_opt, g_opt, source) -> tuple[int, float]:
+    """Load a ``_training_state`` back; returns ``(epoch, training seconds)``."""
+    load_model_state(model, state["model"], T, source=source)
+    load_optimizer_state(d_opt, state["optimizer_discriminator"], T, source=source)
+    load_optimizer_state(g_opt, state["optimizer_generator"], T, source=source)
+    T.set_rng_state(T.from_numpy(np.array(state["rng"], copy=True)))
+    return int(state["epoch"]), float(state["training_seconds"])
+
+
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train and measure one GAN config; returns the summary dict."""
-    require(resume is None, "GAN runs cannot be resumed yet: start a new run (they take seconds)")
+    """Train and measure one GAN config (or continue the run folder ``resume``); returns the summary dict."""
     config = copy.deepcopy(config)
     T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
     config["device"] = device
@@ -177,15 +198,25 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
     d_opt = build_optimizer(T, model["discriminator"].parameters(), config["optimizer"])
     g_opt = build_optimizer(T, model["generator"].parameters(), config["optimizer"])
-    record = RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
-
     train = config["train"]
+    if resume:
+        record = RunRecord.open(resume)
+        last = record.checkpoints_dir / "last"
+        done, seconds_before = _restore(T, load_checkpoint(last), model, d_opt, g_opt, last)
+        record.truncate_metrics(done)
+        rows = [row for row in record.read_metrics() if row.get("split") == "train"]
+        if progress:
+            print(f"resumed from {last} after epoch {done}", flush=True)
+    else:
+        record = RunRecord.create(runs_root, name=config["recipe"])
+        record.write_config(config)
+        done, seconds_before, rows = 0, 0.0, []
+
     n, batch_size = len(real_points), train["batch_size"]
     steps = math.ceil(n / batch_size)
-    started, rows = time.perf_counter(), []
-    record.update_summary(engine=config["engine"], device=device, seed=config["seed"], epochs=0, status="running")
-    for epoch in range(1, train["epochs"] + 1):
+    started = time.perf_counter()
+    record.update_summary(engine=config["engine"], device=device, seed=config["seed"], epochs=done, status="running")
+    for epoch in range(done + 1, train["epochs"] + 1):
         model.train()
         order = epoch_permutation(config["seed"], epoch, n)
         totals: dict[str, float] = {}
@@ -198,21 +229,20 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         if not all(math.isfinite(v) for v in totals.values()):
             record.update_summary(status="diverged", epochs=epoch, message=f"non-finite losses at epoch {epoch}: {totals}")
             raise FloatingPointError(f"{config['recipe']} diverged at epoch {epoch}: {totals}")
-        row = {"epoch": epoch, "split": "train", **totals, "time_s": time.perf_counter() - started}
+        seconds = seconds_before + time.perf_counter() - started
+        row = {"epoch": epoch, "split": "train", **totals, "time_s": seconds}
         rows.append(row)
         record.log(**row)
+        save_checkpoint(record.checkpoints_dir / "last", _training_state(T, model, d_opt, g_opt, config, epoch, seconds))
+        record.update_summary(epochs=epoch)
         if progress and (epoch % max(1, train["epochs"] // 10) == 0 or epoch == train["epochs"]):
             print(f"epoch {epoch}/{train['epochs']}: D loss {totals['d_loss']:.4f}  G loss {totals['g_loss']:.4f}  "
                   f"D(x) {totals['d_real']:.3f}  D(G(z)) {totals['d_fake']:.3f}  ({row['time_s']:.1f} s)", flush=True)
-    wall = time.perf_counter() - started
-    save_checkpoint(record.checkpoints_dir / "last", {
-        "engine": config["engine"], "epoch": train["epochs"], "model": model.state_dict(),
-        "optimizer_discriminator": d_opt.state_dict(), "optimizer_generator": g_opt.state_dict(),
-    })
+    wall = rows[-1]["time_s"] if rows else seconds_before
 
     asked = sample_labels(config["eval"]["samples"], config)
-    samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1, device=device,
-                       labels=asked)
+    samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1,
+                       device=device, labels=asked)
     measured, details = measure(samples, config, labels=asked)
     if progress:
         print(metrics_line(measured), flush=True)
@@ -229,8 +259,9 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     return record.update_summary(
         metrics=measured, **details, targets=verdicts(config["targets"], measured), recipe=config["recipe"],
         engine=config["engine"], device=device, seed=config["seed"], epochs=train["epochs"],
-        generator_steps=train["epochs"] * steps, wall_time_s=wall, epoch_time_s=wall / train["epochs"], status="completed",
-        parameters=models.count_parameters(model), run_dir=str(record.path),
+        generator_steps=train["epochs"] * steps, wall_time_s=wall, epoch_time_s=wall / train["epochs"],
+        images_per_s=train["epochs"] * n / wall if wall else None,
+        status="completed", parameters=models.count_parameters(model), run_dir=str(record.path),
     )
 
 

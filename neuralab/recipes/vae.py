@@ -11,7 +11,11 @@ Binarization (``vae.binarize``):
 
 The loss is ``-log p(x|z) + beta * KL`` in nats per image. ``summary.json`` gets, on the
 binarized test set with one z sample per image: ``test_nelbo_nats`` (the negative ELBO, beta
-= 1 whatever the training beta), ``test_reconstruction_nats`` and ``test_kl_nats``.
+= 1 whatever the training beta; the same number again as ``elbo_nats``), ``test_reconstruction_nats``
+and ``test_kl_nats``; and the measures of ``eval.samples`` decoder means for z ~ N(0, I), the
+honest prior (``measure_prior_samples``, shared with ``neuralab eval``): MNIST-FID beside its
+real-vs-real floor, ``recognized``, ``rarest_class`` and ``commonest_class``
+(``neuralab.generative.fid``).
 Figures: curves, reconstructions, samples from the prior, a latent manifold (the 2-D latent
 grid, or a traversal of the two most used dims), interpolations between test digits.
 """
@@ -31,6 +35,7 @@ from neuralab.recipes.config import require
 from neuralab.recipes.denoise import load_splits
 from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import RunRecord, Trainer
+from neuralab.train.checkpoint import to_numpy
 from neuralab.viz import plot_history
 from neuralab.viz.image_rows import plot_image_rows
 from neuralab.viz.latent import plot_image_grid, plot_latent_scatter
@@ -41,6 +46,7 @@ BINARIZATIONS = ("stochastic", "threshold")
 DEFAULTS: dict[str, Any] = {
     "data": {"options": {}, "subset": None},
     "vae": {"beta": 1.0, "binarize": "stochastic", "binarize_seed": 0, "dynamic": True, "grid": 15, "samples": 64},
+    "eval": {"samples": 10000},
 }
 
 
@@ -55,6 +61,28 @@ def validate(config: dict[str, Any]) -> None:
         require(isinstance(settings[key], int) and settings[key] >= 2, f"vae.{key} must be an integer >= 2; got {settings[key]!r}")
     subset = config["data"]["subset"]
     require(subset is None or (isinstance(subset, int) and subset >= 2), f"data.subset must be an integer >= 2 or null; got {subset!r}")
+    samples = config["eval"].get("samples", 10000)  # absent from configs written before it existed
+    require(isinstance(samples, int) and samples >= 100, f"eval.samples must be an integer >= 100; got {samples!r}")
+
+
+def prior_samples(T, model, n: int, seed: int, device: str = "cpu", batch: int = 1000) -> np.ndarray:
+    """Decoder means ``sigmoid(decode(z))`` for ``n`` draws z ~ N(0, I) (from NumPy, seeded by
+    ``[seed, 7]``): ``(n, *input_shape)``, the same images for the same weights on any engine."""
+    z = np.random.default_rng([seed, 7]).standard_normal((n, model.latent)).astype(np.float32)
+    model.eval()
+    with T.no_grad():
+        return np.concatenate([to_numpy(T.sigmoid(model.decode(T.from_numpy(z[i:i + batch]).to(device))))
+                               for i in range(0, n, batch)])
+
+
+def measure_prior_samples(T, model, config: dict[str, Any], n: int | None = None, device: str = "cpu") -> dict[str, Any]:
+    """:func:`neuralab.generative.fid.mnist_fid` of ``n`` (default ``eval.samples``) prior samples
+    (:func:`prior_samples`) against the test set: fid, fid_floor, recognized, class shares..."""
+    from neuralab.generative.fid import mnist_fid  # noqa: PLC0415 - loads (or trains once) the feature net
+
+    n = int(n or config["eval"].get("samples") or 10000)
+    images = prior_samples(T, model, n, config["seed"], device=device)
+    return mnist_fid(images.reshape(n, 1, 28, 28), reference="test", seed=config["seed"])
 
 
 def binarized_splits(config: dict[str, Any], splits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,12 +121,22 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     T.manual_seed(config["seed"])  # the one z sample per test image is reproducible
     batch = config["eval"]["batch_size"]
     reconstruction, kl = trainer.predict(test_x, batch_size=batch, fn=lambda m, xb: per_image_terms(T, m, xb)[:2])
-    measured = {"test_nelbo_nats": float(np.mean(reconstruction + kl)), "test_reconstruction_nats": float(np.mean(reconstruction)),
+    nelbo = float(np.mean(reconstruction + kl))
+    measured = {"test_nelbo_nats": nelbo, "elbo_nats": nelbo, "test_reconstruction_nats": float(np.mean(reconstruction)),
                 "test_kl_nats": float(np.mean(kl))}
+    if config["data"]["name"] == "mnist":
+        from neuralab.generative.fid import SAMPLE_METRICS  # noqa: PLC0415
+
+        sampled = measure_prior_samples(T, model, config, device=device)
+        measured.update({key: sampled[key] for key in SAMPLE_METRICS if key in sampled})
+        details = {"fid_details": {k: sampled[k] for k in ("samples", "reference", "reference_size", "feature_net_accuracy",
+                                                           "class_shares")}}
+    else:
+        details = {}
     if progress:
         print(metrics_line(measured), flush=True)
     draw_figures(trainer, record, config, test_x, splits.test.y, splits.classes, measured)
-    return record.update_summary(metrics=measured, targets=verdicts(config["targets"], measured),
+    return record.update_summary(metrics=measured, **details, targets=verdicts(config["targets"], measured),
                                  parameters=models.count_parameters(model), run_dir=str(record.path))
 
 

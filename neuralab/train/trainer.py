@@ -534,22 +534,10 @@ class Trainer:
         return keys
 
     def _rng_state(self) -> dict[str, Any]:
-        state: dict[str, Any] = {"engine": _b64(to_numpy(self.T.get_rng_state()))}
-        if capabilities(self.T)["cuda"] and str(self.device).startswith("cuda"):
-            state["cuda"] = [_b64(to_numpy(s)) for s in self.T.cuda.get_rng_state_all()]
-        kind, keys, position, has_gauss, cached = np.random.get_state()
-        state["numpy"] = {"kind": kind, "keys": _b64(keys), "pos": int(position),
-                          "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
-        return state
+        return rng_state(self.T, self.device)
 
     def _set_rng_state(self, state: dict[str, Any]) -> None:
-        self.T.set_rng_state(self.T.from_numpy(_unb64(state["engine"], np.uint8)))
-        if "cuda" in state and capabilities(self.T)["cuda"]:
-            self.T.cuda.set_rng_state_all([self.T.from_numpy(_unb64(s, np.uint8)) for s in state["cuda"]])
-        saved = state.get("numpy")
-        if saved:
-            np.random.set_state((saved["kind"], _unb64(saved["keys"], np.uint32), saved["pos"],
-                                 saved["has_gauss"], saved["cached_gaussian"]))
+        set_rng_state(self.T, state)
 
     # ================================================================== ending
 
@@ -601,6 +589,28 @@ def _split(data: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     if len(x) == 0:
         raise ValueError(f"{name} data is empty")
     return x, y
+
+
+def rng_state(T: ModuleType, device: Any = "cpu") -> dict[str, Any]:
+    """The engine's (and CUDA's, on a CUDA device) and NumPy's global RNG states, JSON-safe, for checkpoints."""
+    state: dict[str, Any] = {"engine": _b64(to_numpy(T.get_rng_state()))}
+    if capabilities(T)["cuda"] and str(device).startswith("cuda"):
+        state["cuda"] = [_b64(to_numpy(s)) for s in T.cuda.get_rng_state_all()]
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    state["numpy"] = {"kind": kind, "keys": _b64(keys), "pos": int(position),
+                      "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+    return state
+
+
+def set_rng_state(T: ModuleType, state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` saved."""
+    T.set_rng_state(T.from_numpy(_unb64(state["engine"], np.uint8)))
+    if "cuda" in state and capabilities(T)["cuda"]:
+        T.cuda.set_rng_state_all([T.from_numpy(_unb64(s, np.uint8)) for s in state["cuda"]])
+    saved = state.get("numpy")
+    if saved:
+        np.random.set_state((saved["kind"], _unb64(saved["keys"], np.uint32), saved["pos"],
+                             saved["has_gauss"], saved["cached_gaussian"]))
 
 
 def _as_float(value: Any) -> float:

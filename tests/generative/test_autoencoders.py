@@ -106,21 +106,31 @@ def test_vae_model_shapes():
     assert mean.shape == (5, 1, 4, 4) and torch.equal(mu, mu2) and float(mean.detach().min()) >= 0
 
 
+def test_convolutional_vae_shapes_and_size_check():
+    model = models.build("vae", torch, input_shape=(1, 8, 8), hidden=(8,), latent=3, channels=(2, 4))
+    x = torch.rand(5, 1, 8, 8)
+    mu, _ = model.encode(x)
+    assert mu.shape == (5, 3) and model.decode(mu).shape == (5, 1, 8, 8)
+    with pytest.raises(ValueError, match="divisible by 4"):
+        models.build("vae", torch, input_shape=(1, 6, 6), channels=(2, 4))
+
+
 TINY = ["--epochs", "1", "--set", "threads=1", "--set", "data.subset=200", "--set", "eval.batch_size=100", "--quiet"]
 CASES = {
     "mnist-ae": ([], {"test_mse", "test_bce"}, {"curves", "reconstructions"}),
     "mnist-ae2d": ([], {"test_mse", "test_bce"}, {"curves", "reconstructions", "latent"}),
     "mnist-dae": ([], {"test_mse", "test_mse_noisy", "test_mse_denoised", "mse_ratio"}, {"curves", "denoised"}),
-    "mnist-vae": (["--set", "vae.grid=4", "--set", "vae.samples=4"],
-                  {"test_nelbo_nats", "test_reconstruction_nats", "test_kl_nats"},
+    "mnist-vae": (["--set", "vae.grid=4", "--set", "vae.samples=4", "--set", "eval.samples=200"],
+                  {"test_nelbo_nats", "elbo_nats", "test_reconstruction_nats", "test_kl_nats", "recognized", "fid"},
                   {"curves", "reconstructions", "samples", "manifold", "interpolation"}),
-    "mnist-vae2d": (["--set", "model.latent=2", "--set", "vae.grid=4", "--set", "vae.samples=4", "--set", "vae.binarize=threshold"],
+    "mnist-vae2d": (["--set", "model.latent=2", "--set", "vae.grid=4", "--set", "vae.samples=4", "--set", "vae.binarize=threshold",
+                     "--set", "eval.samples=200"],
                     {"test_nelbo_nats"}, {"manifold", "latent"}),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_mnist_autoencoder_recipes_run_end_to_end(case, tmp_path, capsys):
+def test_mnist_autoencoder_recipes_run_end_to_end(case, tmp_path, capsys, patched_feature_net):
     extra, metric_names, figures = CASES[case]
     name = "mnist-vae" if case.startswith("mnist-vae") else case
     assert main(["train", name, "--out", str(tmp_path), *TINY, *extra]) == 0
@@ -141,4 +151,4 @@ def test_autoencoder_settings_are_checked_before_training():
         recipes.resolve("mnist-vae", overrides=["vae.binarize=otsu"])
     with pytest.raises(ValueError, match="denoise.noise must be a std >= 0"):
         recipes.resolve("mnist-dae", overrides=["denoise.noise=-1"])
-    assert recipes.resolve("mnist-vae")["targets"] == {"test_nelbo_nats": 100.0}
+    assert recipes.resolve("mnist-vae")["targets"] == {"test_nelbo_nats": 100.0, "recognized": 0.80}

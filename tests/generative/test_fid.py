@@ -7,6 +7,7 @@ NEURALAB_DATA, or patched in), so the numbers are meaningless but the mechanics 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from neuralab.data.checksums import ChecksumError
 from neuralab.generative import fid
 
 TINY_NET = {"channels": [4], "hidden": 8, "dropout": 0.0}
+SAMPLE_KEYS = {"fid", "fid_floor", "recognized", "rarest_class", "commonest_class"}
 QUICK = ["--epochs", "1", "--quiet", "--set", "data.subset=128", "--set", "eval.samples=200",
          "--set", "model.width=8", "--set", "model.noise_dim=8"]
 
@@ -30,15 +32,6 @@ def tiny_feature_net(monkeypatch, tmp_path):
     net = models.build("cnn", torch, **TINY_NET)
     manifest = fid.save_feature_net(net, TINY_NET, test_accuracy=0.1, source="test")
     return net, manifest
-
-
-@pytest.fixture
-def patched_feature_net(monkeypatch):
-    """``fid.load_feature_net`` returns a tiny random net: nothing is trained or cached."""
-    torch.manual_seed(0)
-    net = models.build("cnn", torch, **TINY_NET).eval()
-    monkeypatch.setattr(fid, "load_feature_net", lambda T=None: (net, {"test_accuracy": 0.1}))
-    return net
 
 
 def test_identical_feature_sets_are_at_distance_zero():
@@ -94,7 +87,8 @@ def test_mnist_dcgan_runs_end_to_end_and_eval_writes_eval_json(tmp_path, capsys,
     assert main(["train", "mnist-dcgan", "--out", str(tmp_path), *QUICK]) == 0
     (run_dir,) = tmp_path.iterdir()
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["status"] == "completed" and {"fid", "fid_floor"} <= set(summary["metrics"])
+    assert summary["status"] == "completed" and SAMPLE_KEYS <= set(summary["metrics"])
+    assert set(summary["targets"]) == {"recognized", "rarest_class"} and summary["images_per_s"] > 0
     assert (run_dir / "figures" / "samples.png").is_file() and (run_dir / "figures" / "curves.png").is_file()
     capsys.readouterr()
     assert main(["eval", str(run_dir), "--samples", "300"]) == 0
@@ -107,7 +101,8 @@ def test_mnist_cgan_runs_end_to_end_with_a_label_check(tmp_path, patched_feature
     assert main(["train", "mnist-cgan", "--out", str(tmp_path), *QUICK]) == 0
     (run_dir,) = tmp_path.iterdir()
     summary = json.loads((run_dir / "summary.json").read_text())
-    assert {"fid", "fid_floor", "label_accuracy"} <= set(summary["metrics"])
+    assert SAMPLE_KEYS | {"label_accuracy"} <= set(summary["metrics"])
+    assert set(summary["targets"]) == {"recognized", "rarest_class"}
     assert 0.0 <= summary["metrics"]["label_accuracy"] <= 1.0
 
 
@@ -134,14 +129,58 @@ def test_wgan_gp_refuses_a_batchnorm_critic():
         recipes.resolve("mnist-dcgan", overrides=["gan.loss=wgan-gp"])
 
 
-def test_eval_of_a_vae_run_measures_prior_samples(tmp_path, capsys, patched_feature_net):
+def test_a_vae_run_measures_prior_samples_and_eval_repeats_the_measure(tmp_path, capsys, patched_feature_net):
     args = ["train", "mnist-vae", "--out", str(tmp_path), "--epochs", "1", "--quiet", "--set", "data.subset=64",
-            "--set", "model.hidden=[16]", "--set", "model.latent=2"]
+            "--set", "model.hidden=[16]", "--set", "model.latent=2", "--set", "eval.samples=200"]
     assert main(args) == 0
     (run_dir,) = tmp_path.iterdir()
-    assert main(["eval", str(run_dir), "--samples", "200", "--json"]) == 0
+    summary = json.loads((run_dir / "summary.json").read_text())
+    metrics = summary["metrics"]
+    assert SAMPLE_KEYS | {"elbo_nats", "test_nelbo_nats"} <= set(metrics) and metrics["elbo_nats"] == metrics["test_nelbo_nats"]
+    assert summary["targets"]["recognized"]["op"] == ">=" and summary["targets"]["test_nelbo_nats"]["op"] == "<="
+    assert summary["fid_details"]["samples"] == 200
+    assert main(["eval", str(run_dir), "--json"]) == 0
     evaluated = json.loads((run_dir / "eval.json").read_text())
-    assert evaluated["task"] == "vae" and evaluated["samples"] == 200 and {"fid", "fid_floor"} <= set(evaluated["metrics"])
+    assert evaluated["task"] == "vae" and evaluated["samples"] == 200 and SAMPLE_KEYS <= set(evaluated["metrics"])
+    # The same prior samples as at the end of training, so the same numbers.
+    assert {k: evaluated["metrics"][k] for k in SAMPLE_KEYS} == pytest.approx({k: metrics[k] for k in SAMPLE_KEYS})
+
+
+def test_an_interrupted_gan_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch, patched_feature_net):
+    from neuralab import recipes
+    from neuralab.recipes import gan
+    from neuralab.train import load_checkpoint
+
+    config = recipes.resolve("mnist-dcgan", epochs=3, overrides=["threads=1", "data.subset=128", "eval.samples=200",
+                                                                 "model.width=8", "model.noise_dim=8"])
+    whole = recipes.run(config, runs_root=tmp_path / "whole", progress=False)
+
+    step, calls = gan.train_step, []
+
+    def interrupted_in_epoch_3(*args, **kwargs):  # 2 steps per epoch: stop at the first step of epoch 3
+        calls.append(1)
+        if len(calls) == 5:
+            raise KeyboardInterrupt
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(gan, "train_step", interrupted_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt):
+        recipes.run(config, runs_root=tmp_path / "parts", progress=False)
+    monkeypatch.setattr(gan, "train_step", step)
+    (run_dir,) = (tmp_path / "parts").iterdir()
+    assert load_checkpoint(run_dir / "checkpoints" / "last")["epoch"] == 2
+    assert main(["train", "--resume", str(run_dir), "--quiet"]) == 0
+
+    resumed = json.loads((run_dir / "summary.json").read_text())
+    assert resumed["status"] == "completed" and resumed["metrics"] == pytest.approx(whole["metrics"])
+    lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    expected = [json.loads(line) for line in (tmp_path / "whole" / Path(whole["run_dir"]).name / "metrics.jsonl").read_text().splitlines()]
+    assert [line["epoch"] for line in lines] == [1, 2, 3]
+    drop_time = lambda rows: [{k: v for k, v in row.items() if k != "time_s"} for row in rows]  # noqa: E731
+    assert drop_time(lines) == drop_time(expected)
+    ours, theirs = load_checkpoint(run_dir / "checkpoints" / "last"), load_checkpoint(Path(whole["run_dir"]) / "checkpoints" / "last")
+    for name, value in theirs["model"].items():
+        np.testing.assert_array_equal(ours["model"][name], value, err_msg=name)
 
 
 def test_recognizability_counts_confident_samples_and_class_shares():
