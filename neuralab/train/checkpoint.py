@@ -136,21 +136,33 @@ def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> tuple[
     ``path`` is the stem (``runs/x/checkpoints/last``); returns the two files written.
     Top-level keys become key prefixes: ``state["model"]["fc.weight"]`` is stored as
     ``model.fc.weight``.
+
+    The JSON is the commit point, so a crash at any moment leaves a loadable pair: the new
+    tensors go to ``<stem>.safetensors.pending`` first, then the JSON naming their SHA-256
+    replaces the old one, then the pending file takes the tensors' name. A crash before the
+    JSON keeps the old pair; a crash after it is finished by the next load
+    (:func:`_check_tensor_file` completes the rename).
     """
     tensor_file, json_file = checkpoint_paths(path)
+    pending = _pending_path(tensor_file)
     tensors: dict[str, np.ndarray] = {}
     tree = encode(dict(state), "", tensors)
-    with atomic_path(tensor_file) as tmp:
+    with atomic_path(pending) as tmp:
         save_file(tensors, str(tmp), metadata={"format": FORMAT})
     meta = {
         "format": FORMAT,
         "version": VERSION,
         "tensors_file": tensor_file.name,
-        "tensors_sha256": sha256_file(tensor_file),
+        "tensors_sha256": sha256_file(pending),
         "state": tree,
     }
     atomic_write_json(json_file, meta)
+    os.replace(pending, tensor_file)
     return tensor_file, json_file
+
+
+def _pending_path(tensor_file: Path) -> Path:
+    return tensor_file.with_name(tensor_file.name + ".pending")
 
 
 def _read_meta(json_file: Path) -> dict[str, Any]:
@@ -171,9 +183,12 @@ def _read_meta(json_file: Path) -> dict[str, Any]:
 
 
 def _check_tensor_file(tensor_file: Path, meta: dict[str, Any], json_file: Path) -> None:
+    expected = meta.get("tensors_sha256")
+    pending = _pending_path(tensor_file)
+    if expected and pending.is_file() and sha256_file(pending) == expected:
+        os.replace(pending, tensor_file)  # a save interrupted after its JSON was written: finish it
     if not tensor_file.is_file():
         raise CheckpointError(f"checkpoint tensors not found: {tensor_file} (named by {json_file})")
-    expected = meta.get("tensors_sha256")
     if expected and sha256_file(tensor_file) != expected:
         raise CheckpointError(
             f"checkpoint tensors {tensor_file} do not match {json_file} (SHA-256 differs): the file is damaged "

@@ -121,3 +121,28 @@ def test_missing_and_damaged_checkpoints_name_the_file(tmp_path, mlp):
 def test_unsupported_values_are_refused_not_pickled(tmp_path):
     with pytest.raises(CheckpointError, match="cannot store 'thing'"):
         save_checkpoint(tmp_path / "ck", {"thing": object()})
+
+
+def test_a_save_killed_at_any_point_leaves_a_loadable_checkpoint(tmp_path):
+    """The JSON is the commit point: killed before it, the old pair loads; killed after it
+    (new JSON, old tensors, new tensors still pending), the next load finishes the save."""
+    stem = tmp_path / "last"
+    old, new = {"w": np.zeros(3), "epoch": 1}, {"w": np.ones(3), "epoch": 2}
+    save_checkpoint(stem, old)
+    old_tensors = (tmp_path / "last.safetensors").read_bytes()
+    old_json = (tmp_path / "last.json").read_text()
+    save_checkpoint(stem, new)
+    new_tensors = (tmp_path / "last.safetensors").read_bytes()
+
+    # killed after the pending tensors were written, before the JSON: the old pair stands
+    (tmp_path / "last.safetensors").write_bytes(old_tensors)
+    (tmp_path / "last.json").write_text(old_json)
+    (tmp_path / "last.safetensors.pending").write_bytes(new_tensors)
+    assert load_checkpoint(stem)["epoch"] == 1
+    # killed after the JSON, before the rename: the load completes the rename
+    save_checkpoint(stem, new)
+    (tmp_path / "last.safetensors.pending").write_bytes(new_tensors)
+    (tmp_path / "last.safetensors").write_bytes(old_tensors)
+    state = load_checkpoint(stem)
+    assert state["epoch"] == 2 and np.array_equal(state["w"], np.ones(3))
+    assert not (tmp_path / "last.safetensors.pending").exists()
