@@ -34,6 +34,7 @@ import numpy as np
 from neuralab import data, engines, models
 from neuralab.data.tokenizer import CharTokenizer
 from neuralab.generative.text import sample_text
+from neuralab.recipes.classify import schedule_spec
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import verdicts
 from neuralab.train import RunRecord, save_checkpoint
@@ -160,19 +161,6 @@ def build_model(T, config: dict[str, Any]):
         load_model_state(model, model_state(models.build(config["model"]["name"], source, **options)), T,
                          source=f"the {init_engine} engine's initial weights")
     return model
-
-
-def schedule_spec(config: dict[str, Any]) -> dict[str, Any] | None:
-    """The schedule to build; a one-cycle peak defaults to the optimizer's lr."""
-    spec = dict(config["schedule"])
-    if not spec.get("name"):
-        return None
-    if spec["name"] == "onecycle" and spec.get("max_lr") is None:
-        spec["max_lr"] = config["optimizer"]["lr"]
-    spec.pop("total_steps", None)
-    if spec["name"] == "cosine":
-        spec.pop("T_max", None)
-    return spec
 
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
