@@ -1,28 +1,42 @@
-"""`neuralab sample RUN`: text from a trained language model (`--prompt "ROMEO:" --tokens 500`) or
-a grid of images from a diffusion run on MNIST (`--n 64 --label 3 --steps 20 --out grid.png`)."""
+"""`neuralab sample RUN`: text from a trained language model (`--prompt "ROMEO:" --tokens 500`), or
+samples from a generative run into a PNG (`--n 64 --label 3 --seed 1 --out grid.png`).
+
+* Diffusion and GAN runs on MNIST write a grid of ``--n`` images (default 64): a conditional model
+  draws digit ``--label`` K, or by default one row per class. Diffusion runs sample as after
+  training (the run's sampler, DDIM steps and guidance; ``--steps``/``--guidance`` change them);
+  a GAN draws each image in one pass of its generator, so those two options are refused.
+* Runs on a 2-D toy set (ring-gan, gaussians-gan, ring-ddpm, moons-ddpm, ...) write a scatter of
+  ``--n`` generated points (default 1000) beside the real training points.
+
+VAE runs are not sampled yet.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+IMAGES, POINTS = 64, 1000  # default --n for an image grid, for a 2-D scatter
+
 
 def register(subparsers) -> None:
     """Add the ``sample`` command."""
-    parser = subparsers.add_parser("sample", help="generate text from a language-model run or images from a diffusion run",
+    parser = subparsers.add_parser("sample", help="generate text from a language-model run, or samples from a diffusion or GAN run",
                                    description="Language models: load RUN's last weights and vocabulary, then continue the "
-                                               "prompt. Diffusion runs on images: draw a grid of samples into --out.")
-    parser.add_argument("run", help="run folder of a language-model or image-diffusion recipe, e.g. runs/mnist-ddpm-20261121-101500")
+                                               "prompt. Diffusion and GAN runs: draw an image grid (MNIST) or a scatter "
+                                               "beside the real points (2-D toy sets) into --out.")
+    parser.add_argument("run", help="run folder of a language-model, diffusion or GAN recipe, e.g. runs/mnist-ddpm-20261121-101500")
     parser.add_argument("--prompt", default="\n", help="text to continue (default: a newline)")
     parser.add_argument("--tokens", type=int, default=500, help="characters to generate (default: 500)")
     parser.add_argument("--temperature", type=float, default=0.8, help="softmax temperature; lower is safer (default: 0.8)")
     parser.add_argument("--top-k", type=int, default=None, help="draw only among the k likeliest characters")
     parser.add_argument("--seed", type=int, default=0, help="seed of the draws (default: 0)")
-    images = parser.add_argument_group("images (diffusion runs)")
-    images.add_argument("--n", type=int, default=64, help="images to draw (default: 64; a square number makes a square grid)")
+    images = parser.add_argument_group("samples (diffusion and GAN runs)")
+    images.add_argument("--n", type=int, default=None, help=f"samples to draw (default: {IMAGES} images, a square number "
+                        f"making a square grid; {POINTS} points for a run on a 2-D set)")
     images.add_argument("--label", type=int, default=None, help="conditional models: the class (digit) to draw; "
                         "default: one row per class")
-    images.add_argument("--steps", type=int, default=None, help="DDIM steps (default: the run's diffusion.ddim_steps)")
-    images.add_argument("--guidance", type=float, default=None, help="classifier-free guidance scale (default: the run's)")
+    images.add_argument("--steps", type=int, default=None, help="diffusion only: DDIM steps (default: the run's diffusion.ddim_steps)")
+    images.add_argument("--guidance", type=float, default=None, help="diffusion only: classifier-free guidance scale (default: the run's)")
     images.add_argument("--out", default="grid.png", help="PNG to write (default: grid.png)")
     parser.add_argument("--engine", choices=("torch", "scratch"), help="engine to run the model on (default: the run's)")
     parser.add_argument("--threads", type=int, default=1,
@@ -34,8 +48,13 @@ def sample_command(args: argparse.Namespace) -> int:
     from neuralab.engines import capabilities  # noqa: PLC0415 - keep `neuralab --help` fast
     from neuralab.train import RunRecord  # noqa: PLC0415
 
-    if RunRecord.open(args.run).read_config().get("task") == "diffusion":
-        return sample_images(args)
+    task = RunRecord.open(args.run).read_config().get("task")
+    if task == "diffusion":
+        return sample_diffusion(args)
+    if task == "gan":
+        return sample_gan(args)
+    if task == "vae":
+        raise ValueError(f"`neuralab sample` does not draw from VAE runs yet; {args.run}/figures holds the run's samples")
     from neuralab.generative.text import sample_text  # noqa: PLC0415
     from neuralab.recipes.language_model import load_trained  # noqa: PLC0415
 
@@ -53,20 +72,13 @@ def sample_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def sample_images(args: argparse.Namespace) -> int:
-    """Draw ``--n`` images from a diffusion run into ``--out``."""
-    from neuralab.engines import capabilities  # noqa: PLC0415
+def sample_diffusion(args: argparse.Namespace) -> int:
+    """Draw ``--n`` images (or 2-D points) from a diffusion run into ``--out``."""
     from neuralab.recipes import diffusion  # noqa: PLC0415
 
     T, model, schedule, config, weights = diffusion.load_trained(args.run, engine=args.engine)
-    if capabilities(T)["threads"]:
-        T.set_num_threads(args.threads)
-    classes = config["model"].get("num_classes") or 0
-    if args.n < 1:
-        raise ValueError(f"--n must be >= 1; got {args.n}")
-    if args.label is not None and not 0 <= args.label < max(classes, 1):
-        raise ValueError(f"--label {args.label}: this run's model is unconditional" if not classes
-                         else f"--label must be a class in 0..{classes - 1}; got {args.label}")
+    points = config["data"]["name"] not in diffusion.IMAGE_SETS
+    n, classes = _checked(args, T, config, points)
     if args.steps is not None:
         if not 1 <= args.steps <= schedule.steps:
             raise ValueError(f"--steps must be between 1 and the schedule's {schedule.steps} steps; got {args.steps}")
@@ -75,9 +87,61 @@ def sample_images(args: argparse.Namespace) -> int:
         if args.guidance < 0 or not classes:
             raise ValueError("--guidance needs a conditional model and a scale >= 0")
         config["diffusion"]["guidance"] = args.guidance
+
+    def draw(count, labels):
+        return diffusion.generate_images(T, model, schedule, config, count, seed=args.seed, labels=labels, steps=args.steps)
+
+    real = diffusion.load_training_data(config)[1] if points else None
+    return _write(args, config, n, classes, draw, diffusion.sampler_text(config, args.steps), weights, real)
+
+
+def sample_gan(args: argparse.Namespace) -> int:
+    """Draw ``--n`` images (or 2-D points) from a GAN run's generator into ``--out``."""
+    from neuralab.recipes import gan  # noqa: PLC0415
+
+    if args.steps is not None or args.guidance is not None:
+        raise ValueError("--steps and --guidance set a diffusion sampler; a GAN draws each sample in one pass of its generator")
+    T, model, config, weights = gan.load_trained(args.run, engine=args.engine)
+    points = config["data"]["name"] not in gan.IMAGE_SETS
+    n, classes = _checked(args, T, config, points)
+
+    def draw(count, labels):
+        return gan.generate(T, model, count, config["model"]["noise_dim"], seed=args.seed, labels=labels)
+
+    real = gan.load_training_data(config)[0] if points else None
+    return _write(args, config, n, classes, draw, f"generator, {config['gan']['loss']} loss", weights, real)
+
+
+def _checked(args: argparse.Namespace, T, config: dict, points: bool) -> tuple[int, int]:
+    """``(n, classes)``: ``--n`` (or its default for images or points) and the model's classes,
+    with ``--n``, ``--label`` and ``--threads`` checked and the engine's threads set."""
+    from neuralab.engines import capabilities  # noqa: PLC0415
+
+    n = args.n if args.n is not None else (POINTS if points else IMAGES)
+    classes = config["model"].get("num_classes") or 0
+    if n < 1:
+        raise ValueError(f"--n must be >= 1; got {n}")
+    if args.threads < 1:
+        raise ValueError(f"--threads must be >= 1; got {args.threads}")
+    if args.label is not None and not 0 <= args.label < classes:
+        raise ValueError(f"--label {args.label}: this run's model is unconditional" if not classes
+                         else f"--label must be a class in 0..{classes - 1}; got {args.label}")
+    if capabilities(T)["threads"]:
+        T.set_num_threads(args.threads)
+    return n, classes
+
+
+def _write(args: argparse.Namespace, config: dict, n: int, classes: int, draw, how: str, weights, real) -> int:
+    """Write ``draw``'s samples to ``--out``: a scatter beside the ``real`` points (a 2-D set), else
+    an image grid; then print what was written."""
+    from neuralab.recipes.diffusion import plot_class_grid  # noqa: PLC0415
+    from neuralab.viz.samples import plot_samples  # noqa: PLC0415
+
     what = f"digit {args.label}" if args.label is not None else ("one row per class" if classes else "unconditional")
-    title = f"{config['recipe']}: {args.n} samples, {what}\n({diffusion.sampler_text(config, args.steps)}, seed {args.seed})"
-    path = diffusion.plot_sample_grid(T, model, schedule, config, args.out, seed=args.seed, title=title, label=args.label,
-                                      n=args.n, steps=args.steps)
-    print(f"{path} ({args.n} images from {weights.with_suffix('.safetensors')})")
+    if real is not None:
+        path = plot_samples(real, draw(n, None), args.out, title=f"{config['recipe']}: {n} samples\n({how}, seed {args.seed})")
+    else:
+        title = f"{config['recipe']}: {n} samples, {what}\n({how}, seed {args.seed})"
+        path = plot_class_grid(draw, classes, args.out, title=title, label=args.label, n=n)
+    print(f"{path} ({n} {'points' if real is not None else 'images'} from {weights.with_suffix('.safetensors')})")
     return 0

@@ -128,14 +128,16 @@ def to_unit(images: np.ndarray) -> np.ndarray:
 
 def generate_images(T, model, schedule: diffusion.NoiseSchedule, config: dict[str, Any], n: int, *, seed: int,
                     labels: np.ndarray | None = None, steps: int | None = None, device: str = "cpu") -> np.ndarray:
-    """``n`` images ``(n, C, H, W)`` in [0, 1] from ``config["diffusion"]``'s sampler, guidance and
-    clip, in batches of ``eval.sample_batch``; ``steps`` overrides ``diffusion.ddim_steps``.
+    """``n`` images ``(n, C, H, W)`` in [0, 1] (on a 2-D set, ``n`` points ``(n, data_dim)``) from
+    ``config["diffusion"]``'s sampler, guidance and clip, in batches of ``eval.sample_batch``;
+    ``steps`` overrides ``diffusion.ddim_steps``.
 
     The starting noise (and for DDPM each batch's noise) comes from NumPy with ``seed``: the
     same weights and seed give the same digits on any engine.
     """
     settings = config["diffusion"]
-    shape = (n, *image_shape(config))
+    on_images = config["data"]["name"] in IMAGE_SETS
+    shape = (n, *(image_shape(config) if on_images else (config["model"]["data_dim"],)))
     batch = config["eval"]["sample_batch"]
     noise = np.random.default_rng(seed).standard_normal(shape).astype(np.float32)
     chunks = []
@@ -148,7 +150,7 @@ def generate_images(T, model, schedule: diffusion.NoiseSchedule, config: dict[st
             x = to_numpy(diffusion.ddim_sample(T, model, schedule, T.from_numpy(noise[start:start + batch]).to(device),
                                                steps=steps or settings["ddim_steps"], labels=asked,
                                                guidance=settings["guidance"], clip=settings["clip"]))
-        chunks.append(to_unit(x))
+        chunks.append(to_unit(x) if on_images else x)
     return np.concatenate(chunks)
 
 
@@ -278,9 +280,19 @@ def sampler_text(config: dict[str, Any], steps: int | None = None) -> str:
 
 def plot_sample_grid(T, model, schedule, config: dict[str, Any], path: Path, *, seed: int, device: str = "cpu", title: str,
                      label: int | None = None, n: int = 100, steps: int | None = None) -> Path:
-    """A grid of ``n`` generated images: one row per digit for a conditional model (10 x 10), else
-    ``n`` images (all of digit ``label`` when given) in rows of 10 (or of ``sqrt(n)`` when square)."""
-    classes = config["model"].get("num_classes") or 0
+    """A :func:`plot_class_grid` of ``n`` images from :func:`generate_images`."""
+    def draw(count: int, labels: np.ndarray | None) -> np.ndarray:
+        return generate_images(T, model, schedule, config, count, seed=seed, labels=labels, steps=steps, device=device)
+
+    return plot_class_grid(draw, config["model"].get("num_classes") or 0, path, title=title, label=label, n=n)
+
+
+def plot_class_grid(draw, classes: int, path: str | Path, *, title: str, label: int | None = None, n: int = 100) -> Path:
+    """A grid of ``n`` generated images: one row per class for a conditional model (``classes`` > 0)
+    with ``n // classes`` columns, else ``n`` images (all of class ``label`` when given) in rows of
+    10 (or of ``sqrt(n)`` when square). ``draw(count, labels)`` returns ``count`` images
+    ``(count, C, H, W)`` in [0, 1] for the int64 ``labels`` (None: unconditional); any generator
+    fits (``neuralab sample`` draws GAN grids through it too)."""
     if classes and label is None:
         columns = max(1, n // classes)
         labels, rows = np.repeat(np.arange(classes, dtype=np.int64), columns), classes
@@ -288,7 +300,7 @@ def plot_sample_grid(T, model, schedule, config: dict[str, Any], path: Path, *, 
         columns = int(round(n ** 0.5)) if int(round(n ** 0.5)) ** 2 == n else min(n, 10)
         rows = -(-n // columns)
         labels = None if label is None else np.full(rows * columns, label, dtype=np.int64)
-    images = generate_images(T, model, schedule, config, rows * columns, seed=seed, labels=labels, steps=steps, device=device)
+    images = draw(rows * columns, labels)
     if rows * columns > n:  # blank the unused cells of the last row
         images[n:] = 0
     row_labels = [str(c) for c in range(classes)] if classes and label is None else None

@@ -273,3 +273,20 @@ def plot_image_samples(T, model, config: dict[str, Any], record: RunRecord, devi
     images = generate(T, model, rows * columns, config["model"]["noise_dim"], seed=config["seed"] + 2, device=device, labels=labels)
     plot_image_grid(images.reshape(rows, columns, *images.shape[-2:]), record.figure_path("samples"), title=title,
                     row_labels=[str(c) for c in range(classes)] if classes else None)
+
+
+def load_trained(run_dir: str | Path, engine: str | None = None):
+    """``(T, model, config, weights)`` of a GAN run: G and D from ``checkpoints/last`` (the only
+    checkpoint a GAN run writes, rewritten every epoch), in eval mode on the CPU; ``engine``
+    overrides the run's."""
+    record = RunRecord.open(run_dir)
+    config = record.read_config()
+    require(config.get("task") == "gan", f"{run_dir} is a {config.get('task')!r} run, not a GAN run")
+    weights = record.checkpoints_dir / "last"
+    if not weights.with_suffix(".safetensors").exists():
+        raise FileNotFoundError(f"{weights.with_suffix('.safetensors')} does not exist: the run has not finished an epoch")
+    T, _ = engines.setup(engine or config["engine"], threads=config.get("threads"), device="cpu")
+    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
+    load_model_state(model, load_checkpoint(weights)["model"], T, source=weights)
+    model.eval()
+    return T, model, config, weights
