@@ -5,10 +5,10 @@ samples from a generative run into a PNG (`--n 64 --label 3 --seed 1 --out grid.
   draws digit ``--label`` K, or by default one row per class. Diffusion runs sample as after
   training (the run's sampler, DDIM steps and guidance; ``--steps``/``--guidance`` change them);
   a GAN draws each image in one pass of its generator, so those two options are refused.
+* VAE runs write a grid of decoder means for z drawn from the run's sampling prior (its fitted
+  mixture, or N(0, I)); ``--prior normal`` draws from N(0, I) whatever the run used.
 * Runs on a 2-D toy set (ring-gan, gaussians-gan, ring-ddpm, moons-ddpm, ...) write a scatter of
   ``--n`` generated points (default 1000) beside the real training points.
-
-VAE runs are not sampled yet.
 """
 
 from __future__ import annotations
@@ -30,13 +30,15 @@ def register(subparsers) -> None:
     parser.add_argument("--temperature", type=float, default=0.8, help="softmax temperature; lower is safer (default: 0.8)")
     parser.add_argument("--top-k", type=int, default=None, help="draw only among the k likeliest characters")
     parser.add_argument("--seed", type=int, default=0, help="seed of the draws (default: 0)")
-    images = parser.add_argument_group("samples (diffusion and GAN runs)")
+    images = parser.add_argument_group("samples (diffusion, GAN and VAE runs)")
     images.add_argument("--n", type=int, default=None, help=f"samples to draw (default: {IMAGES} images, a square number "
                         f"making a square grid; {POINTS} points for a run on a 2-D set)")
     images.add_argument("--label", type=int, default=None, help="conditional models: the class (digit) to draw; "
                         "default: one row per class")
     images.add_argument("--steps", type=int, default=None, help="diffusion only: DDIM steps (default: the run's diffusion.ddim_steps)")
     images.add_argument("--guidance", type=float, default=None, help="diffusion only: classifier-free guidance scale (default: the run's)")
+    images.add_argument("--prior", choices=("run", "normal"), default="run",
+                        help="VAE only: draw z from the run's sampling prior (default) or from N(0, I)")
     images.add_argument("--out", default="grid.png", help="PNG to write (default: grid.png)")
     parser.add_argument("--engine", choices=("torch", "scratch"), help="engine to run the model on (default: the run's)")
     parser.add_argument("--threads", type=int, default=1,
@@ -54,7 +56,7 @@ def sample_command(args: argparse.Namespace) -> int:
     if task == "gan":
         return sample_gan(args)
     if task == "vae":
-        raise ValueError(f"`neuralab sample` does not draw from VAE runs yet; {args.run}/figures holds the run's samples")
+        return sample_vae(args)
     from neuralab.generative.text import sample_text  # noqa: PLC0415
     from neuralab.recipes.language_model import load_trained  # noqa: PLC0415
 
@@ -110,6 +112,24 @@ def sample_gan(args: argparse.Namespace) -> int:
 
     real = gan.load_training_data(config)[0] if points else None
     return _write(args, config, n, classes, draw, f"generator, {config['gan']['loss']} loss", weights, real)
+
+
+def sample_vae(args: argparse.Namespace) -> int:
+    """Draw ``--n`` decoder means from a VAE run into ``--out``."""
+    from neuralab.recipes import vae  # noqa: PLC0415
+
+    if args.steps is not None or args.guidance is not None:
+        raise ValueError("--steps and --guidance set a diffusion sampler; a VAE decodes each sample in one pass")
+    T, model, config, weights, prior = vae.load_trained(args.run, engine=args.engine)
+    n, _ = _checked(args, T, config, points=False)
+    if args.prior == "normal":
+        prior = None
+
+    def draw(count, _labels):
+        return vae.prior_samples(T, model, count, args.seed, prior=prior)
+
+    how = "z ~ N(0, I)" if prior is None else f"z ~ the fitted {len(prior.weights)}-Gaussian mixture"
+    return _write(args, config, n, 0, draw, how, weights, None)
 
 
 def _checked(args: argparse.Namespace, T, config: dict, points: bool) -> tuple[int, int]:

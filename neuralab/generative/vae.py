@@ -59,6 +59,22 @@ def per_image_terms(T: ModuleType, model, x) -> tuple[Any, Any, Any]:
     return bernoulli_nll(T, logits, x), gaussian_kl(mu, logvar), logits
 
 
+def sampled_terms(T: ModuleType, model, x) -> tuple[Any, Any, Any, Any]:
+    """One z ~ q(z|x) per image and what it costs: ``(-log p(x|z) (N,), z, mu, logvar)``, the last three
+    ``(N, latent)``; for a prior with no closed-form KL (see :func:`monte_carlo_kl`)."""
+    mu, logvar = model.encode(x)
+    z = reparameterize(T, mu, logvar)
+    return bernoulli_nll(T, model.decode(z), x), z, mu, logvar
+
+
+def monte_carlo_kl(z: np.ndarray, mu: np.ndarray, logvar: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """One-sample estimate of ``KL(q(z|x) || p(z))`` per row: ``log q(z|x) - log p(z)`` at the drawn z,
+    with ``log q`` the diagonal Gaussian's log density and ``log_prior`` (N,) the prior's. Unbiased;
+    averaged over a test set it is as good an estimate as the one-sample reconstruction term."""
+    log_q = -0.5 * (np.log(2 * np.pi) + logvar + (z - mu) ** 2 / np.exp(logvar)).sum(1)
+    return log_q - log_prior
+
+
 def elbo_terms(T: ModuleType, model, x) -> tuple[ElboTerms, Any]:
     """The batch means of ``per_image_terms`` and the decoder's logits."""
     reconstruction, kl, logits = per_image_terms(T, model, x)

@@ -400,7 +400,8 @@ RECIPES.update({
         ),
         Recipe(
             name="mnist-vae",
-            summary="VAE 784-512-256-(mu, logvar: 32) with a Bernoulli decoder on stochastically binarized MNIST",
+            summary="VAE 784-512-256-(mu, logvar: 32) with a Bernoulli decoder on stochastically binarized MNIST; "
+                    "samples from a mixture prior fitted after training",
             task="vae",
             config={
                 "threads": 1,
@@ -415,12 +416,17 @@ RECIPES.update({
             curriculum="004:3926-4214 (A6/A7: the seeds stop at the forward pass; trained here)",
             notes="Stochastic binarization: test and validation images drawn once from vae.binarize_seed, training "
                   "images afresh each epoch. test_nelbo_nats = mean over the test set of -log p(x|z) + KL(q(z|x) || N(0, I)) "
-                  "with one z sample per image (an upper bound on -log p(x)); the terms are reported apart. Measured "
-                  "(seed 0, 1 thread, 258 s): 96.6 nats = reconstruction 75.8 + KL 20.8 (also reported as elbo_nats). "
-                  "Prior samples (10,000 decoder means for z ~ N(0, I), measured after training): recognized 0.582, "
-                  "below the 0.80 target, rarest/commonest class 0.074/0.139, FID 300.8 (floor 3.6). Tried: latent 8 "
-                  "(recognized 0.590, -ELBO 102.1) and a conv front end (model.channels=[16,32], hidden [256], 10 "
-                  "epochs: 0.489, 98.8). model.latent=2 gives the 2-D latent grid and a code scatter.",
+                  "with one z sample per image (an upper bound on -log p(x)); the terms are reported apart. Samples come "
+                  "from vae.prior=mixture: a 20-Gaussian mixture fitted by EM after training to one z ~ q(z|x) per "
+                  "training image (the aggregate posterior; Ghosh et al. 2020 fit codes the same way). Measured (seed 0, "
+                  "1 thread, 196 s of training, the other core busy): 96.61 nats = reconstruction 75.80 + KL 20.81; "
+                  "against the fitted mixture 95.03 nats; 10,000 samples from the mixture: recognized 0.868, "
+                  "rarest/commonest class 0.086/0.118, FID 100.5 (floor 3.6). The same weights sampled from N(0, I) "
+                  "(vae.prior=normal): recognized 0.582, FID 300.8: those codes fall between the digit clusters and "
+                  "decode to blends. Mixture size, same weights: 1 Gaussian 0.61, 10: 0.84, 20: 0.87-0.88, 50: 0.89 "
+                  "(fit 4x slower). Also tried with N(0, I): latent 8 (recognized 0.590, -ELBO 102.1), a conv front end "
+                  "(model.channels=[16,32], hidden [256], 10 epochs: 0.489, 98.8), temperature 0.8 (0.50). "
+                  "model.latent=2 gives the 2-D latent grid and a code scatter.",
             tags=("generative",),
         ),
     )

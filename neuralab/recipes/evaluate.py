@@ -86,10 +86,10 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
             measured, _ = gan.measure(images, config)
             return _write_eval(record, config, weights, n, measured)
         result = mnist_fid(images.reshape(n, 1, 28, 28), reference="test", seed=config["seed"], labels=labels)
-    else:  # vae: decoder means for z ~ N(0, I), measured as at the end of training
+    else:  # vae: decoder means for z from the run's sampling prior, measured as at the end of training
         from neuralab.recipes import vae  # noqa: PLC0415
 
-        result = vae.measure_prior_samples(T, model, config, n)
+        result = vae.measure_prior_samples(T, model, config, n, prior=vae.load_prior(record, config))
     measured = {k: result[k] for k in SAMPLE_METRICS if k in result}
     return _write_eval(record, config, weights, n, measured, feature_net_accuracy=result["feature_net_accuracy"])
 

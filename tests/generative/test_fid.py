@@ -139,6 +139,9 @@ def test_a_vae_run_measures_prior_samples_and_eval_repeats_the_measure(tmp_path,
     assert SAMPLE_KEYS | {"elbo_nats", "test_nelbo_nats"} <= set(metrics) and metrics["elbo_nats"] == metrics["test_nelbo_nats"]
     assert summary["targets"]["recognized"]["op"] == ">=" and summary["targets"]["test_nelbo_nats"]["op"] == "<="
     assert summary["fid_details"]["samples"] == 200
+    # The default sampling prior is the fitted mixture, saved beside the weights; N(0, I) is measured too.
+    assert (run_dir / "checkpoints" / "prior.safetensors").exists() and summary["prior_fit"]["components"] == 20
+    assert {"test_nelbo_mixture_prior_nats", "normal_prior_recognized", "normal_prior_fid"} <= set(metrics)
     assert main(["eval", str(run_dir), "--json"]) == 0
     evaluated = json.loads((run_dir / "eval.json").read_text())
     assert evaluated["task"] == "vae" and evaluated["samples"] == 200 and SAMPLE_KEYS <= set(evaluated["metrics"])

@@ -1,4 +1,4 @@
-"""`neuralab sample RUN` on GAN runs (2-D and MNIST, conditional or not) and on 2-D diffusion runs.
+"""`neuralab sample RUN` on GAN runs (2-D and MNIST, conditional or not), VAE runs and 2-D diffusion runs.
 
 Tiny one-epoch runs; the MNIST-FID feature net measured at the end of an MNIST GAN run is a tiny
 random cnn patched in (``patched_feature_net`` of ``conftest.py``).
@@ -89,7 +89,20 @@ def test_a_2d_diffusion_run_writes_a_scatter(tmp_path, capsys):
     assert "--steps must be between 1 and the schedule's 10 steps" in _error(capsys, tmp_path, ["sample", run_dir, "--steps", "11"])
 
 
-def test_a_vae_run_is_refused_clearly(tmp_path, capsys):
-    record = RunRecord.create(tmp_path, name="mnist-vae")
-    record.write_config({"recipe": "mnist-vae", "task": "vae"})
-    assert "does not draw from VAE runs yet" in _error(capsys, tmp_path, ["sample", str(record.path)])
+def test_a_vae_run_draws_from_its_fitted_prior_or_from_the_standard_normal(tmp_path, capsys, patched_feature_net):
+    from neuralab.recipes import vae
+
+    run_dir = _train(tmp_path, "mnist-vae", *QUICK, "--set", "data.subset=64", "--set", "model.hidden=[16]",
+                     "--set", "model.latent=2", "--set", "vae.prior_components=3")
+    fitted, normal = tmp_path / "fitted.png", tmp_path / "normal.png"
+    capsys.readouterr()
+    assert main(["sample", run_dir, "--n", "16", "--out", str(fitted)]) == 0
+    assert "16 images" in capsys.readouterr().out
+    assert main(["sample", run_dir, "--n", "16", "--prior", "normal", "--out", str(normal)]) == 0
+    assert fitted.read_bytes()[:8] == PNG and normal.read_bytes()[:8] == PNG
+    T, model, _, _, prior = vae.load_trained(run_dir)
+    assert len(prior.weights) == 3
+    # Different priors, different codes, different images (same seed).
+    assert abs(vae.prior_samples(T, model, 16, 0, prior=prior) - vae.prior_samples(T, model, 16, 0)).max() > 1e-3
+    assert "a VAE decodes each sample in one pass" in _error(capsys, tmp_path, ["sample", run_dir, "--steps", "3"])
+    assert "this run's model is unconditional" in _error(capsys, tmp_path, ["sample", run_dir, "--label", "1"])
