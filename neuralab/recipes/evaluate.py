@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from neuralab import engines, models
+from neuralab import engines
 from neuralab.io import atomic_write_json
 from neuralab.recipes.classify import build, load_splits
 from neuralab.train import RunRecord, Trainer, load_weights, metrics
@@ -58,7 +58,7 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
     """Generate ``samples`` (default ``eval.samples``, else 10,000) from the run's weights, measure
     them and write ``eval.json`` into the run folder; returns what it wrote.
 
-    GAN runs save only ``last``, so a missing ``best`` falls back to ``last``. Diffusion runs read
+    GAN runs save only ``last``, which is what they are measured from. Diffusion runs read
     ``ema`` for ``best`` when they kept a weight average (``checkpoint="last"`` still means ``last``).
     """
     from neuralab.generative.fid import SAMPLE_METRICS, mnist_fid  # noqa: PLC0415
@@ -69,17 +69,9 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
         raise ValueError(f"`neuralab eval` measures classify, gan, vae and diffusion runs; {record.path} is a {task!r} run")
     if task == "diffusion":
         return _evaluate_diffusion(record, config, checkpoint, samples)
-    weights = record.checkpoints_dir / checkpoint
-    if not weights.with_suffix(".safetensors").exists():
-        weights = record.checkpoints_dir / "last"
-    if not weights.with_suffix(".safetensors").exists():
-        raise FileNotFoundError(f"{record.checkpoints_dir} holds no saved weights (no best or last checkpoint)")
     n = int(samples or config["eval"].get("samples") or 10000)
-    T, _ = engines.setup(config["engine"], threads=config.get("threads"), device="cpu")
-    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
-    load_weights(model, weights, T)
-    model.eval()
-    if task == "gan":
+    if task == "gan":  # G and D from `last`, the only checkpoint a GAN run writes
+        T, model, config, weights = gan.load_trained(record.path)
         labels = gan.sample_labels(n, config)
         images = gan.generate(T, model, n, config["model"]["noise_dim"], seed=config["seed"] + 1, labels=labels)
         if config["data"]["name"] not in gan.IMAGE_SETS:  # a 2-D toy set: its own sample measures
@@ -89,7 +81,8 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
     else:  # vae: decoder means for z from the run's sampling prior, measured as at the end of training
         from neuralab.recipes import vae  # noqa: PLC0415
 
-        result = vae.measure_prior_samples(T, model, config, n, prior=vae.load_prior(record, config))
+        T, model, config, weights, prior = vae.load_trained(record.path, checkpoint=checkpoint)
+        result = vae.measure_prior_samples(T, model, config, n, prior=prior)
     measured = {k: result[k] for k in SAMPLE_METRICS if k in result}
     return _write_eval(record, config, weights, n, measured, feature_net_accuracy=result["feature_net_accuracy"])
 

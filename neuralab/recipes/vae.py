@@ -141,13 +141,14 @@ def load_prior(record: RunRecord, config: dict[str, Any]) -> GaussianMixture | N
     return GaussianMixture.from_arrays(load_checkpoint(path)["mixture"])
 
 
-def load_trained(run_dir: str | Path, engine: str | None = None):
-    """``(T, model, config, weights, prior)`` of a VAE run: the ``best`` weights in eval mode on the
-    CPU and its sampling prior (:func:`load_prior`); ``engine`` overrides the run's."""
+def load_trained(run_dir: str | Path, engine: str | None = None, checkpoint: str = "best"):
+    """``(T, model, config, weights, prior)`` of a VAE run: the ``checkpoint`` weights (``best`` or
+    ``last``) in eval mode on the CPU and its sampling prior (:func:`load_prior`); ``engine``
+    overrides the run's."""
     record = RunRecord.open(run_dir)
     config = record.read_config()
     require(config.get("task") == "vae", f"{run_dir} is a {config.get('task')!r} run, not a VAE run")
-    weights = record.checkpoints_dir / "best"
+    weights = record.checkpoints_dir / checkpoint
     T, _ = engines.setup(engine or config["engine"], threads=config.get("threads"), device="cpu")
     model = models.build("vae", T, **{k: v for k, v in config["model"].items() if k != "name"})
     load_weights(model, weights, T)
