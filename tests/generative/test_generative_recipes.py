@@ -53,6 +53,17 @@ def test_gan_runs_are_reproducible_with_a_seed(tmp_path):
     assert first == second
 
 
+def test_eval_of_a_2d_gan_run_repeats_its_sample_measures(tmp_path, capsys):
+    assert main(["train", "ring-gan", "--out", str(tmp_path), *QUICK, "--set", "eval.samples=300", "--set", "data.options.n=128"]) == 0
+    (run_dir,) = tmp_path.iterdir()
+    assert main(["eval", str(run_dir)]) == 0
+    evaluated = json.loads((run_dir / "eval.json").read_text())
+    measured = json.loads((run_dir / "summary.json").read_text())["metrics"]
+    assert evaluated["samples"] == 300 and evaluated["weights"].endswith("last.safetensors")
+    assert evaluated["metrics"] == pytest.approx({k: measured[k] for k in evaluated["metrics"]})
+    assert {"mean_radius", "min_bin_fraction"} <= set(evaluated["metrics"])
+
+
 def test_generative_settings_are_checked_before_training():
     with pytest.raises(ValueError, match="gan.loss must be one of"):
         recipes.resolve("ring-gan", overrides=["gan.loss=hinge"])
