@@ -136,7 +136,8 @@ def test_float32_stays_float32():
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_sizes_that_split_the_step_product(kind, dtype):
-    """Hidden 96, batch 32: the per-step products run as several small BLAS calls (StepProduct)."""
+    """Hidden 96, batch 32: the per-step products run as several small BLAS calls (StepProduct;
+    RowBlockProduct for LSTM)."""
     from neuralab.scratch.ops.rnn import GATES, StepProduct
     assert StepProduct(np.zeros((96, GATES["LSTM"] * 96)), 32).blocks > 1
     torch.manual_seed(4)
@@ -160,3 +161,18 @@ def test_step_product_matches_matmul(shape, batch):
     projected = product.project(addend_seq, w)
     product.combine(x, projected[1], target)
     np.testing.assert_allclose(target, addend_seq[1] @ w + x @ m, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape, batch, split", [((1024, 385), 32, True), ((384, 113), 32, True), ((28, 12), 3, False),
+                                                 ((64, 256), 1, False)])
+def test_row_block_product_matches_matmul(shape, batch, split):
+    """The LSTM's per-step product ``M @ z`` (batch-last), also for M a transposed view."""
+    from neuralab.scratch.ops.rnn import RowBlockProduct
+    m = R.standard_normal(shape)
+    z = R.standard_normal((shape[1], batch))
+    for matrix in (m, np.ascontiguousarray(m.T).T):
+        product = RowBlockProduct(matrix, batch)
+        assert (product.parts.shape[0] > 1) == split
+        out = np.empty((shape[0], batch))
+        product(z, out)
+        np.testing.assert_allclose(out, m @ z, rtol=1e-10, atol=1e-10)

@@ -3,13 +3,20 @@
 For a sequence ``x: (T, B, I)`` and hidden size H, with G gate blocks (1 for RNN, 4 for
 LSTM in torch's order i, f, g, o, 3 for GRU in order r, z, n):
 
+RNN and GRU (:class:`RecurrentLayer`, arrays in torch's ``(B, G*H)`` layout):
+
 * forward: ONE GEMM call for every input projection of the sequence,
   ``xp = x @ W_ih^T + b  -> (T, B, G*H)``, then per step only ``h @ W_hh^T`` and the
   gate nonlinearities (in-place ufuncs on preallocated buffers); see :class:`StepProduct`
   for how the per-step product is split into small BLAS calls;
-* backward through time: one reverse loop that carries ``dh`` (and ``dc``) and stores the
-  pre-activation gradients of every step; the weight gradients are then two GEMMs over
+* backward through time: one reverse loop that carries ``dh`` and stores the
+  pre-activation gradients of every step; the weight gradients are then GEMMs over
   the whole sequence, ``dW_ih = dA^T x`` and ``dW_hh = dA_h^T h_prev``.
+
+LSTM (:class:`LSTMLayer`) keeps its per-step arrays batch-last, ``(4H, B)`` and ``(H, B)``,
+so that every gate is a contiguous block of rows for the ufuncs: per step one GEMM
+``[W_hh | W_ih | b] @ [h; x_t; 1]`` and the gate ufuncs forward, six ufuncs and one GEMM
+backward, then ONE GEMM for all the weight gradients.
 
 Cell equations (torch's):
 
@@ -21,8 +28,8 @@ Cell equations (torch's):
 
 Sigmoids are evaluated as ``0.5 * tanh(0.5 a) + 0.5`` (stable, one tanh for all gates):
 the sigmoid rows of the weights are scaled by 0.5 (exact in binary floating point), one
-``tanh`` runs over the whole gate block, then a per-column affine map turns the sigmoid
-columns into ``0.5 u + 0.5`` and leaves the tanh columns as they are.
+``tanh`` runs over the whole gate block, then an affine map turns the sigmoid gates into
+``0.5 u + 0.5`` and leaves the tanh gate as it is.
 """
 
 from __future__ import annotations
@@ -39,9 +46,7 @@ GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 def _gate_columns(mode: str, hidden: int, dtype):
     """(scale, mul, add) per gate column: pre-activation scale, then act = mul * tanh(.) + add."""
-    if mode == "LSTM":
-        sig = [True, True, False, True]
-    elif mode == "GRU":
+    if mode == "GRU":
         sig = [True, True, False]
     else:
         sig = [False]
@@ -186,24 +191,23 @@ def _previous_states(out: np.ndarray, h0: np.ndarray, reverse: bool, into=None) 
 
 
 class RecurrentLayer(Function):
-    """One layer, one direction, whole sequence: returns ``(output, h_T)`` (+ ``c_T`` for LSTM).
+    """RNN or GRU: one layer, one direction, whole sequence; returns ``(output, h_T)``.
 
-    Inputs: ``x (T, B, I)``, ``h0 (B, H)``, ``c0 (B, H)`` (LSTM; else None), ``w_ih (G*H, I)``,
-    ``w_hh (G*H, H)``, ``b_ih``, ``b_hh`` (``(G*H,)`` or None).  ``reverse`` runs t = T-1 .. 0
-    (the backward direction of a bidirectional layer) and still writes ``output[t]`` in place.
+    Inputs: ``x (T, B, I)``, ``h0 (B, H)`` or None, ``w_ih (G*H, I)``, ``w_hh (G*H, H)``,
+    ``b_ih``, ``b_hh`` (``(G*H,)`` or None).  ``reverse`` runs t = T-1 .. 0 (the backward
+    direction of a bidirectional layer) and still writes ``output[t]`` in place.  (LSTM
+    layers run as :class:`LSTMLayer`.)
     """
 
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode, reverse):
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, mode, reverse):
         steps, batch, _ = x.shape
         hidden = w_hh.shape[1]
         dtype = x.dtype
         if h0 is None:
             h0 = np.zeros((batch, hidden), dtype=dtype)
-        if mode == "LSTM" and c0 is None:
-            c0 = np.zeros((batch, hidden), dtype=dtype)
-        scale, mul, add = _gate_columns(mode, hidden, dtype)
-        scaled = mode in ("LSTM", "GRU")
+        scale = _gate_columns(mode, hidden, dtype)[0]
+        scaled = mode == "GRU"
         w_ih_s = w_ih * scale[:, None] if scaled else w_ih
         w_hh_s = w_hh * scale[:, None] if scaled else w_hh                 # (G*H, H), C-contiguous
         b_hh_s = None if b_hh is None else (b_hh * scale if scaled else b_hh)
@@ -236,30 +240,6 @@ class RecurrentLayer(Function):
                     np.tanh(a, out=h)
                 else:
                     np.maximum(a, 0, out=h)
-        elif mode == "LSTM":
-            cs = np.empty_like(out)
-            tcs = np.empty_like(out)
-            o_slopes = np.empty_like(out)           # o * (1 - tanh(c)^2) = o - h * tanh(c), for backward
-            c = c0
-            tmp = np.empty((batch, hidden), dtype=dtype)
-            H = hidden
-            for t in order:
-                a = acts[t]
-                hidden_product.combine(h, projected[t], a)
-                np.tanh(a, out=a)
-                a *= mul
-                a += add                                    # a = [i, f, g, o]
-                c_new = cs[t]
-                np.multiply(a[:, H:2 * H], c, out=c_new)    # f * c
-                np.multiply(a[:, :H], a[:, 2 * H:3 * H], out=tmp)
-                c_new += tmp                                # + i * g
-                np.tanh(c_new, out=tcs[t])
-                h = out[t]
-                np.multiply(a[:, 3 * H:], tcs[t], out=h)    # h = o * tanh(c)
-                np.multiply(h, tcs[t], out=o_slopes[t])
-                np.subtract(a[:, 3 * H:], o_slopes[t], out=o_slopes[t])
-                c = c_new
-            extra = (cs, tcs, o_slopes, c0)
         else:  # GRU
             H = hidden
             ghn = np.empty_like(out)                        # W_hn h + b_hn, needed by backward
@@ -287,13 +267,10 @@ class RecurrentLayer(Function):
             extra = (ghn,)
         ctx.save_for_backward(x, h0, w_ih, w_hh, acts, out, *extra)
         ctx.meta = (mode, reverse, b_ih is not None, b_hh is not None)
-        h_last = out[0 if reverse else -1].copy()
-        if mode == "LSTM":
-            return out, h_last, cs[0 if reverse else -1].copy()
-        return out, h_last
+        return out, out[0 if reverse else -1].copy()
 
     @staticmethod
-    def backward(ctx, grad_out, grad_h, grad_c=None):
+    def backward(ctx, grad_out, grad_h):
         x, h0, w_ih, w_hh, acts, out, *extra = ctx.saved
         mode, reverse, has_b_ih, has_b_hh = ctx.meta
         steps, batch, hidden = out.shape
@@ -316,39 +293,12 @@ class RecurrentLayer(Function):
             operand[..., -1] = 1
         h_prev = operand[..., size:size + hidden]
         _previous_states(out, h0, reverse, into=h_prev)
-        dc0 = None
         if mode in ("RNN_TANH", "RNN_RELU"):
             deriv = 1 - np.square(out) if mode == "RNN_TANH" else (out > 0).astype(out.dtype)
             for t in order:
                 dh += grad_out[t]
                 np.multiply(dh, deriv[t], out=d_pre[t])
                 back_product.write_into(d_pre[t], dh)
-        elif mode == "LSTM":
-            cs, tcs, o_slopes, c0 = extra
-            c_prev = _previous_states(cs, c0, reverse, into=_workspace("c_prev", cs.shape, cs.dtype))
-            _, mul, add = _gate_columns(mode, hidden, out.dtype)
-            mul_sq = np.square(mul)
-            slope = np.empty((batch, 4 * H), dtype=out.dtype)
-            dc = grad_c.copy()
-            tmp = np.empty((batch, H), dtype=out.dtype)
-            # per-step work stays on cache-resident (B, 4H) blocks: whole-sequence passes
-            # over the (T, B, 4H) arrays measured slower than these in-loop ufuncs
-            for t in order:
-                a, d = acts[t], d_pre[t]
-                dh += grad_out[t]
-                np.multiply(dh, tcs[t], out=d[:, 3 * H:])          # d o (before the slope)
-                np.multiply(dh, o_slopes[t], out=tmp)
-                dc += tmp                                          # dc += dh * o * (1 - tanh(c)^2)
-                np.multiply(dc, a[:, 2 * H:3 * H], out=d[:, :H])   # d i = dc * g
-                np.multiply(dc, c_prev[t], out=d[:, H:2 * H])      # d f = dc * c_prev
-                np.multiply(dc, a[:, :H], out=d[:, 2 * H:3 * H])   # d g = dc * i
-                dc *= a[:, H:2 * H]                                # dc_prev = dc * f
-                np.subtract(a, add, out=slope)                     # gate slopes (see activation_slopes)
-                np.square(slope, out=slope)
-                np.subtract(mul_sq, slope, out=slope)
-                d *= slope
-                back_product.write_into(d, dh)
-            dc0 = dc
         else:  # GRU
             (ghn,) = extra
             r, z, n = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:]
@@ -383,26 +333,24 @@ class RecurrentLayer(Function):
             grads_h = np.matmul(d_hid.reshape(rows, -1).T, operand[..., size:].reshape(rows, -1))
             gw_ih, gw_hh = grads_i[:, :size], grads_h[:, :hidden]
             gb_ih, gb_hh = (grads_i[:, -1], grads_h[:, -1]) if ones else (None, None)
-        return (gx, dh if need[1] else None, dc0 if need[2] else None,
-                gw_ih if need[3] else None, gw_hh if need[4] else None,
-                gb_ih if has_b_ih and need[5] else None,
-                None if not (has_b_hh and need[6]) else (gb_hh.copy() if gb_hh is gb_ih else gb_hh))
+        return (gx, dh if need[1] else None, gw_ih if need[2] else None, gw_hh if need[3] else None,
+                gb_ih if has_b_ih and need[4] else None,
+                None if not (has_b_hh and need[5]) else (gb_hh.copy() if gb_hh is gb_ih else gb_hh))
 
 
 class RowBlockProduct:
     """``M @ z`` for one fixed matrix ``M (N, K)`` and many narrow ``z (K, B)``: the LSTM's per-step GEMM.
 
-    The transposed-layout twin of :class:`StepProduct`: there the batch is the row axis,
-    here it is the column axis, so splitting ``M`` into row blocks of at most ``SMALL_GEMM``
-    work each writes the blocks' products straight into consecutive rows of one contiguous
-    ``(N, B)`` result (no copy to join them).  ``z`` may be a column slice of a wider array
-    (BLAS takes its row stride as the leading dimension).
+    The batch-last twin of :class:`StepProduct`: there the batch is the row axis, here it
+    is the column axis, so splitting ``M`` into row blocks of at most ``SMALL_GEMM`` work
+    each (small products run without repacking, see ``_blas``) writes the blocks' products
+    straight into consecutive rows of one contiguous ``(N, B)`` result: no copy joins them.
     """
 
     def __init__(self, m: np.ndarray, batch: int):
         n, k = m.shape
         blocks = _block_count(n, batch * k)
-        self.parts = np.ascontiguousarray(m).reshape(blocks, n // blocks, k)
+        self.parts = m.reshape(blocks, n // blocks, k)          # a view, also of a transposed M
 
     def __call__(self, z: np.ndarray, out: np.ndarray) -> None:
         """``out (N, B) = M @ z``; ``out`` must be C-contiguous."""
@@ -411,24 +359,28 @@ class RowBlockProduct:
 
 
 class LSTMLayer(Function):
-    """One LSTM layer, one direction, whole sequence, in the transposed ("batch last") layout.
+    """One LSTM layer, one direction, whole sequence, with every per-step array batch-last.
 
-    Inputs as :class:`RecurrentLayer` (``x (T, B, I)``, ``h0``, ``c0 (B, H)`` or None,
-    ``w_ih (4H, I)``, ``w_hh (4H, H)``, ``b_ih``, ``b_hh (4H,)`` or None); returns
-    ``(output (T, B, H), h_T, c_T)``.
+    Inputs: ``x (T, B, I)``, ``h0``, ``c0 (B, H)`` or None, ``w_ih (4H, I)``, ``w_hh (4H, H)``,
+    ``b_ih``, ``b_hh (4H,)`` or None; ``reverse`` runs t = T-1 .. 0.  Returns
+    ``(output (T, B, H), h_T, c_T)`` in torch's layout.
 
-    Inside, every per-step array is stored batch-last: gates ``(4H, B)``, states ``(H, B)``.
-    A gate is then a block of whole rows, one contiguous array, and NumPy's ufuncs run
-    about 3x faster on it than on the strided ``(B, H)`` column slice of a ``(B, 4H)``
-    array (per-call overhead dominates at these sizes).  The GEMMs take the layout as it is:
+    Inside, gates are ``(4H, B)`` and states ``(H, B)`` arrays: a gate is then a block of
+    whole rows, one contiguous array, and NumPy's ufuncs run up to 3x faster on it than on
+    the strided ``(B, H)`` column slice of a ``(B, 4H)`` array (measured at H = 256,
+    B = 32: a multiply 1.3 us against 4.7 us).  The GEMMs take this layout as it is:
 
     * forward, one GEMM per step for both projections and the bias: with
       ``z_t = [h_{t-1}; x_t; 1]  (H + I + 1, B)`` and ``W = [W_hh | W_ih | b_ih + b_hh]``,
-      ``pre_t = W @ z_t  (4H, B)``.  All ``z_t`` are column blocks of one array ``Z`` filled
-      with the inputs up front; step t writes ``h_t`` into the ``h`` rows of block t+1.
-    * backward, per step ``dh_{t-1} = W_hh^T @ dpre_t``; the pre-activation gradients of all
-      steps are column blocks of ``D (4H, T*B)``, so ONE GEMM ``D @ Z^T`` gives
-      ``[dW_hh | dW_ih | db]`` and ``D^T @ W_ih`` the input gradient.
+      ``pre_t = W @ z_t  (4H, B)``.  All ``z_t`` are filled with the inputs up front, one
+      contiguous block each; step t writes ``h_t`` into the ``h`` rows of the next block.
+    * backward, per step ``dh_{t-1} = W_hh^T @ dpre_t``, and ``dpre_t`` is copied into
+      column block t of ``D (4H, T*B)``: then ONE GEMM, ``D @ [h_prev | x | 1]`` (a row per
+      (t, b)), gives ``[dW_hh | dW_ih | db]`` and ``D^T @ W_ih`` the input gradient.  The
+      copy's scattered writes are the price of the layout (~2 ms of a ~31 ms backward at
+      H = 256, B = 32, T = 64); the alternatives measured were no faster: the per-step GEMM
+      reading ``dpre_t`` in place from ``D``, copies in chunks of steps, or a ``(T*B, 4H)``
+      ``D`` filled by transposed copies.
 
     Internal gate order is (i, f, o, g) so the three sigmoid gates are one row block:
     sigma(a) = 0.5 tanh(a / 2) + 0.5, with the sigmoid rows of ``W`` halved beforehand
@@ -442,9 +394,10 @@ class LSTMLayer(Function):
         dpre  = [dc * g i(1-i),  dc * c_{t-1} f(1-f),  dc * i (1-g^2),  dh * tanh(c_t) o(1-o)]
         dc    = dc * f,   dh = W_hh^T dpre
 
-    The factors that multiply ``dc`` and ``dh`` depend only on the forward values, so the
-    forward stores them (``factors[t]``, 6 x (H, B): the four gate factors in torch's order,
-    ``o (1 - tanh(c)^2)`` and ``f``); each backward step is then 5 ufuncs and one GEMM.
+    The factors that multiply ``dc`` and ``dh`` depend only on forward values, so the
+    forward stores them (``factors[s]`` for the s-th step processed, 6 x (H, B): the four
+    gate factors in torch's order, ``o (1 - tanh(c_t)^2)`` and ``f``); each backward step is
+    then six ufuncs, one GEMM and the copy into ``D``.
     """
 
     @staticmethod
@@ -454,14 +407,13 @@ class LSTMLayer(Function):
         dtype = x.dtype
         bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
         width = H + size + (bias is not None)                   # rows of z_t = [h; x; 1]
-        # Z: one (width, B) column block per step in processing order, plus one for h_T
-        z = np.empty((width, (steps + 1) * batch), dtype=dtype)
-        z[:H, :batch] = 0 if h0 is None else h0.T
-        z[H:H + size, :steps * batch] = (x[::-1] if reverse else x).reshape(-1, size).T
-        z[H:, steps * batch:] = 0                             # never read; keeps Z finite
+        # z[s] = z_t of the s-th step processed (t = s, or T-1-s in reverse); z[s+1, :H] gets h_t
+        z = _workspace("lstm_z", (steps + 1, width, batch), dtype)
+        z[0, :H] = 0 if h0 is None else h0.T
+        z[:steps, H:H + size] = (x[::-1] if reverse else x).transpose(0, 2, 1)
         if bias is not None:
-            z[-1, :steps * batch] = 1
-        # W rows in internal gate order (i, f, o, g), the sigmoid rows halved
+            z[:steps, -1] = 1
+        # W = [W_hh | W_ih | b] with its rows in internal gate order (i, f, o, g), sigmoid rows halved
         w = np.empty((4 * H, width), dtype=dtype)
         for dst, src in enumerate((0, 1, 3, 2)):
             rows, block = slice(dst * H, (dst + 1) * H), slice(src * H, (src + 1) * H)
@@ -478,7 +430,7 @@ class LSTMLayer(Function):
         ig, fc, tc = (np.empty_like(c) for _ in range(3))
         factors = np.empty((steps, 6, H, batch), dtype=dtype)  # see the class docstring
         for s in range(steps):
-            product(z[:, s * batch:(s + 1) * batch], gates)    # pre-activations
+            product(z[s], gates)                                # pre-activations
             np.tanh(gates, out=gates)
             sig = gates[:3 * H]
             sig *= 0.5
@@ -487,7 +439,7 @@ class LSTMLayer(Function):
             np.multiply(f, c, out=fc)
             np.add(fc, ig, out=c_next)                          # c_t = f c_{t-1} + i g
             np.tanh(c_next, out=tc)
-            h = z[:H, (s + 1) * batch:(s + 2) * batch]          # h_t goes into z_{t+1}
+            h = z[s + 1, :H]                                    # h_t goes into the next step's z
             np.multiply(o, tc, out=h)
             p_i, p_f, p_g, p_o, q, f_saved = factors[s]
             np.multiply(ig, i, out=p_i)
@@ -502,43 +454,47 @@ class LSTMLayer(Function):
             np.subtract(o, q, out=q)                            # o (1 - tanh(c_t)^2)
             np.copyto(f_saved, f)
             c, c_next = c_next, c
-        # output (T, B, H) in time order, from the h rows of blocks 1..T
-        hs = z[:H, batch:].reshape(H, steps, batch)
-        out = np.ascontiguousarray((hs[:, ::-1] if reverse else hs).transpose(1, 2, 0))
-        ctx.save_for_backward(z, factors, w_ih, w_hh)
+        hs = z[1:, :H]                                          # (T, H, B), processing order
+        out = np.ascontiguousarray((hs[::-1] if reverse else hs).transpose(0, 2, 1))
+        ctx.save_for_backward(x, h0, out, factors, w_ih, w_hh)
         ctx.meta = (reverse, b_ih is not None, b_hh is not None)
         return out, out[0 if reverse else -1].copy(), c.T.copy()
 
     @staticmethod
     def backward(ctx, grad_out, grad_h, grad_c):
-        z, factors, w_ih, w_hh = ctx.saved
+        x, h0, out, factors, w_ih, w_hh = ctx.saved
         reverse, has_b_ih, has_b_hh = ctx.meta
         steps, _, H, batch = factors.shape
+        size = x.shape[2]
         need = ctx.needs_input_grad
         back_product = RowBlockProduct(w_hh.T, batch)          # dpre -> W_hh^T dpre
-        d = _workspace("lstm_dpre", (4 * H, steps * batch), z.dtype)
+        d = np.empty((4 * H, batch), dtype=x.dtype)             # this step's dpre, reused: stays in cache
+        d_all = _workspace("lstm_dpre", (4 * H, steps * batch), x.dtype)   # column block t: dpre of time t
         dh = grad_h.T.copy()                                    # (H, B), owned: updated in place
         dc = grad_c.T.copy()
         tmp = np.empty_like(dh)
         for s in range(steps - 1, -1, -1):
+            t = steps - 1 - s if reverse else s
             p_ifg, p_o, q, f = factors[s, :3], factors[s, 3], factors[s, 4], factors[s, 5]
-            d_s = d[:, s * batch:(s + 1) * batch]
-            dh += grad_out[steps - 1 - s if reverse else s].T
-            np.multiply(dh, p_o, out=d_s[3 * H:])                              # d o
+            dh += grad_out[t].T
+            np.multiply(dh, p_o, out=d[3 * H:])                                # d o
             np.multiply(dh, q, out=tmp)
             dc += tmp                                                          # through h = o tanh(c)
-            np.multiply(dc, p_ifg, out=d_s[:3 * H].reshape(3, H, batch))       # d i, d f, d g
+            np.multiply(dc, p_ifg, out=d[:3 * H].reshape(3, H, batch))         # d i, d f, d g
             dc *= f                                                            # dc_{t-1}
-            back_product(d_s, dh)                                              # dh_{t-1}
-        rows = steps * batch
-        grads = np.matmul(d, z[:, :rows].T)                     # (4H, H + I + 1): [dW_hh | dW_ih | db]
-        size = w_ih.shape[1]
-        gx = None
-        if need[0]:
-            gx = np.matmul(d.T, w_ih).reshape(steps, batch, size)
-            if reverse:                                         # columns of D are in processing order
-                gx = np.ascontiguousarray(gx[::-1])
-        gb = grads[:, -1] if (has_b_ih or has_b_hh) else None
+            back_product(d, dh)                                                # dh_{t-1}
+            d_all[:, t * batch:(t + 1) * batch] = d
+        # the weight gradients sum over time and batch: ONE GEMM with [h_prev | x | 1], one row per (t, b)
+        ones = has_b_ih or has_b_hh
+        operand = _workspace("lstm_operand", (steps, batch, H + size + ones), x.dtype)
+        h_first = np.zeros((batch, H), dtype=x.dtype) if h0 is None else h0
+        _previous_states(out, h_first, reverse, into=operand[..., :H])
+        operand[..., H:H + size] = x
+        if ones:
+            operand[..., -1] = 1
+        grads = np.matmul(d_all, operand.reshape(steps * batch, -1))   # (4H, H + I + 1): [dW_hh | dW_ih | db]
+        gx = np.matmul(d_all.T, w_ih).reshape(x.shape) if need[0] else None
+        gb = grads[:, -1] if ones else None
         return (gx, dh.T.copy() if need[1] else None, dc.T.copy() if need[2] else None,
                 grads[:, H:H + size] if need[3] else None, grads[:, :H] if need[4] else None,
                 gb if has_b_ih and need[5] else None,
@@ -546,7 +502,8 @@ class LSTMLayer(Function):
 
 
 def recurrent_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode: str, reverse: bool = False):
-    """Run one recurrent layer in one direction over ``x (T, B, I)``; see :class:`RecurrentLayer`."""
+    """Run one recurrent layer in one direction over ``x (T, B, I)``: :class:`LSTMLayer` for
+    ``mode == "LSTM"`` (``c0`` its initial cell state), else :class:`RecurrentLayer`."""
     if mode == "LSTM":
         return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=bool(reverse))
-    return RecurrentLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=bool(reverse))
+    return RecurrentLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=bool(reverse))
