@@ -103,11 +103,13 @@ def sample_gan(args: argparse.Namespace) -> int:
 
     if args.steps is not None or args.guidance is not None:
         raise ValueError("--steps and --guidance set a diffusion sampler; a GAN draws each sample in one pass of its generator")
-    T, model, config, weights = gan.load_trained(args.run, engine=args.engine)
+    T, model, config, weights, prior = gan.load_trained(args.run, engine=args.engine)
     points = config["data"]["name"] not in gan.IMAGE_SETS
     n, classes = _checked(args, T, config, points)
 
     def draw(count, labels):
+        if labels is None and prior is not None:  # a code-conditioned G: codes from its fitted prior
+            labels = gan.sample_conditions(count, config, prior, seed=args.seed)
         return gan.generate(T, model, count, config["model"]["noise_dim"], seed=args.seed, labels=labels)
 
     real = gan.load_training_data(config)[0] if points else None

@@ -18,7 +18,8 @@ a few Lloyd rounds, so the same data and seed give the same mixture.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import os
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -68,6 +69,23 @@ class GaussianMixture(NamedTuple):
             raise ValueError(f"a Gaussian mixture needs weights (K,), means (K, D), covariances (K, D, D); got "
                              f"{weights.shape}, {means.shape}, {covariances.shape}")
         return cls(weights, means, covariances)
+
+
+def save_mixture(path: str | os.PathLike, mixture: GaussianMixture, info: dict[str, Any]) -> None:
+    """Write ``mixture`` and its fit ``info`` as a checkpoint at ``path`` (safetensors + JSON)."""
+    from neuralab.train.checkpoint import save_checkpoint  # noqa: PLC0415 - keep this module NumPy-only to import
+
+    save_checkpoint(path, {"mixture": mixture.to_arrays(), "fit": info})
+
+
+def load_mixture(path: str | os.PathLike) -> GaussianMixture:
+    """The mixture :func:`save_mixture` wrote at ``path``; a clear error when there is none."""
+    from neuralab.train.checkpoint import checkpoint_paths, load_checkpoint  # noqa: PLC0415
+
+    tensors, _ = checkpoint_paths(path)
+    if not tensors.exists():
+        raise FileNotFoundError(f"{tensors} does not exist: the run finished before fitting its prior")
+    return GaussianMixture.from_arrays(load_checkpoint(path)["mixture"])
 
 
 def _logsumexp(values: np.ndarray) -> np.ndarray:

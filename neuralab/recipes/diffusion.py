@@ -34,7 +34,7 @@ from neuralab.generative import diffusion
 from neuralab.generative.metrics import manifold_distance
 from neuralab.recipes.classify import build, schedule_spec, spell_out
 from neuralab.recipes.config import require
-from neuralab.recipes.gan import sample_labels
+from neuralab.recipes.gan import sample_conditions
 from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import RunRecord, Trainer, load_weights, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
@@ -256,7 +256,7 @@ def measure_images(T, model, schedule, config, splits, record, device, progress)
     from neuralab.generative.fid import SAMPLE_METRICS, mnist_fid  # noqa: PLC0415 - loads the feature net
 
     settings, n = config["diffusion"], config["eval"]["samples"]
-    asked = sample_labels(n, config)
+    asked = sample_conditions(n, config)
     started = time.perf_counter()
     images = generate_images(T, model, schedule, config, n, seed=config["seed"] + 1, labels=asked, device=device)
     sampling_s = time.perf_counter() - started

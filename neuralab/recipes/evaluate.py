@@ -71,9 +71,10 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
         return _evaluate_diffusion(record, config, checkpoint, samples)
     n = int(samples or config["eval"].get("samples") or 10000)
     if task == "gan":  # G and D from `last`, the only checkpoint a GAN run writes
-        T, model, config, weights = gan.load_trained(record.path)
-        labels = gan.sample_labels(n, config)
-        images = gan.generate(T, model, n, config["model"]["noise_dim"], seed=config["seed"] + 1, labels=labels)
+        T, model, config, weights, prior = gan.load_trained(record.path)
+        asked = gan.sample_conditions(n, config, prior, seed=config["seed"] + 1)
+        images = gan.generate(T, model, n, config["model"]["noise_dim"], seed=config["seed"] + 1, labels=asked)
+        labels = asked if config["model"].get("num_classes") else None
         if config["data"]["name"] not in gan.IMAGE_SETS:  # a 2-D toy set: its own sample measures
             measured, _ = gan.measure(images, config)
             return _write_eval(record, config, weights, n, measured)
@@ -97,7 +98,7 @@ def _evaluate_diffusion(record: RunRecord, config: dict[str, Any], checkpoint: s
                          "(its summary.json holds the sample measures)")
     T, model, schedule, config, weights = diffusion.load_trained(record.path, checkpoint="ema" if checkpoint == "best" else checkpoint)
     n = int(samples or config["eval"].get("samples") or 10000)
-    labels = diffusion.sample_labels(n, config)
+    labels = diffusion.sample_conditions(n, config)
     images = diffusion.generate_images(T, model, schedule, config, n, seed=config["seed"] + 1, labels=labels)
     result = mnist_fid(images, reference="test", seed=config["seed"], labels=labels)
     measured = {k: result[k] for k in SAMPLE_METRICS if k in result}

@@ -14,6 +14,12 @@ floor (as many training images against the same test set). A conditional model
 in turn and ``label_accuracy`` is the share the feature net reads as the digit asked for.
 ``data.subset`` keeps the first N training images (quick checks).
 
+A code-conditioned model (``model.code_dim`` > 0, the ``mnist-dcgan`` default) is trained on
+(image, code) pairs, the code being the image's whitened leading principal components
+(``neuralab.generative.codes``; no labels involved). After training a
+``gan.code_components``-Gaussian mixture is fitted to the training codes and saved as
+``checkpoints/prior``; samples ask G for codes drawn from it.
+
 Every epoch rewrites ``checkpoints/last``: G and D, both optimizers, the epoch, the engine RNG
 state and the training seconds so far, so ``neuralab train --resume RUN`` continues an
 interrupted run exactly as an uninterrupted one goes on (the data order of epoch e follows from
@@ -32,6 +38,8 @@ import numpy as np
 
 from neuralab import data, engines, models
 from neuralab.generative import gan_losses
+from neuralab.generative.codes import fit_pca_code
+from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, save_mixture
 from neuralab.generative import metrics as sample_metrics
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import metrics_line, verdicts
@@ -50,7 +58,7 @@ IMAGE_SETS = ("mnist",)
 # Config keys only GAN recipes have (merged over recipes.BASE_CONFIG).
 DEFAULTS: dict[str, Any] = {
     "data": {"options": {}, "subset": None},
-    "gan": {"loss": "standard", "d_steps": 1, "penalty": 10.0, "real_label": 1.0, "bins": 16},
+    "gan": {"loss": "standard", "d_steps": 1, "penalty": 10.0, "real_label": 1.0, "bins": 16, "code_components": 100},
     "eval": {"samples": 10000},
 }
 
@@ -73,28 +81,48 @@ def validate(config: dict[str, Any]) -> None:
     require(isinstance(config["eval"]["samples"], int) and config["eval"]["samples"] >= 100,
             f"eval.samples must be an integer >= 100; got {config['eval']['samples']!r}")
     require(config["schedule"].get("name") is None, "GAN recipes use a constant learning rate (schedule.name must be null)")
+    require(not model.get("code_dim") or name in IMAGE_SETS, f"model.code_dim (a code of each image) needs an image set; got {name!r}")
+    components = gan["code_components"]
+    require(isinstance(components, int) and components >= 1, f"gan.code_components must be an integer >= 1; got {components!r}")
 
 
 def load_training_data(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(x, labels)``: the real training data (toy sets seeded by the run's seed), cut to the
-    first ``data.subset`` when set; labels only for a conditional model, else None."""
+    """``(x, condition)``: the real training data (toy sets seeded by the run's seed), cut to the
+    first ``data.subset`` when set; the condition is the labels of a class-conditional model, the
+    codes ``(N, model.code_dim)`` of a code-conditioned one, else None."""
     name, options = config["data"]["name"], config["data"]["options"]
     train = data.load(name, **options).train if name in IMAGE_SETS else data.load(name, seed=config["seed"], **options).train
     n = config["data"].get("subset") or len(train.x)
-    labels = train.y[:n].astype(np.int64) if config["model"].get("num_classes") else None
-    return np.ascontiguousarray(train.x[:n], dtype=np.float32), labels
+    x = np.ascontiguousarray(train.x[:n], dtype=np.float32)
+    if config["model"].get("num_classes"):
+        return x, train.y[:n].astype(np.int64)
+    if config["model"].get("code_dim"):
+        return x, fit_pca_code(x, config["model"]["code_dim"]).encode(x)
+    return x, None
 
 
-def sample_labels(n: int, config: dict[str, Any]) -> np.ndarray | None:
-    """The labels asked of a conditional generator for ``n`` samples (every class in turn), else None."""
+def sample_conditions(n: int, config: dict[str, Any], prior: GaussianMixture | None = None, seed: int = 0) -> np.ndarray | None:
+    """What a conditional generator is asked for ``n`` samples: every class in turn, or codes drawn
+    from the fitted ``prior`` (seeded by ``[seed, 7]``); None for an unconditional one."""
     classes = config["model"].get("num_classes") or 0
-    return np.arange(n, dtype=np.int64) % classes if classes else None
+    if classes:
+        return np.arange(n, dtype=np.int64) % classes
+    if config["model"].get("code_dim"):
+        if prior is None:
+            raise ValueError("a code-conditioned GAN samples codes from its fitted prior (checkpoints/prior); none was given")
+        return prior.sample(n, seed=[seed, 7]).astype(np.float32)
+    return None
+
+
+def fit_code_prior(codes: np.ndarray, config: dict[str, Any]) -> tuple[GaussianMixture, dict[str, Any]]:
+    """The ``gan.code_components``-Gaussian mixture over the training codes, by EM (seeded)."""
+    return fit_gaussian_mixture(codes, min(config["gan"]["code_components"], len(codes)), seed=[config["seed"], 11])
 
 
 def generate(T, model, n: int, noise_dim: int, seed: int, device: str = "cpu", batch: int = 5000,
              labels: np.ndarray | None = None) -> np.ndarray:
-    """``n`` samples G(z) (or G(z, labels)), z ~ N(0, I) drawn from NumPy with ``seed``: the
-    same weights and seed give the same points on any engine."""
+    """``n`` samples G(z) (or G(z, labels), ``labels`` being classes or codes), z ~ N(0, I) drawn
+    from NumPy with ``seed``: the same weights and seed give the same points on any engine."""
     noise = np.random.default_rng(seed).standard_normal((n, noise_dim)).astype(np.float32)
     model.eval()
     chunks = []
@@ -240,16 +268,20 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
                   f"D(x) {totals['d_real']:.3f}  D(G(z)) {totals['d_fake']:.3f}  ({row['time_s']:.1f} s)", flush=True)
     wall = rows[-1]["time_s"] if rows else seconds_before
 
-    asked = sample_labels(config["eval"]["samples"], config)
+    prior = None
+    if config["model"].get("code_dim"):
+        prior, fit = fit_code_prior(real_labels, config)
+        save_mixture(record.checkpoints_dir / "prior", prior, fit)
+    asked = sample_conditions(config["eval"]["samples"], config, prior, seed=config["seed"] + 1)
     samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1,
                        device=device, labels=asked)
-    measured, details = measure(samples, config, labels=asked)
+    measured, details = measure(samples, config, labels=asked if config["model"].get("num_classes") else None)
     if progress:
         print(metrics_line(measured), flush=True)
     standard = config["gan"]["loss"] == "standard"
     title = f"{config['recipe']} ({config['gan']['loss']} loss, seed {config['seed']})"
     if config["data"]["name"] in IMAGE_SETS:
-        plot_image_samples(T, model, config, record, device,
+        plot_image_samples(T, model, config, record, device, prior,
                            f"{config['recipe']}: FID {measured['fid']:.1f} (real-vs-real floor {measured['fid_floor']:.1f})")
     else:
         plot_samples(real_points, samples, record.figure_path("samples"), title=title)
@@ -265,20 +297,22 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     )
 
 
-def plot_image_samples(T, model, config: dict[str, Any], record: RunRecord, device: str, title: str) -> None:
-    """A grid of generated images: 10 x 10, one row per digit, for a conditional model; else 8 x 8."""
+def plot_image_samples(T, model, config: dict[str, Any], record: RunRecord, device: str, prior, title: str) -> None:
+    """A grid of generated images: 10 x 10, one row per digit, for a class-conditional model; else
+    8 x 8 (a code-conditioned model asks for codes drawn from ``prior``)."""
     classes = config["model"].get("num_classes") or 0
     rows, columns = (classes, 10) if classes else (8, 8)
-    labels = np.repeat(np.arange(classes, dtype=np.int64), columns) if classes else None
+    labels = (np.repeat(np.arange(classes, dtype=np.int64), columns) if classes
+              else sample_conditions(rows * columns, config, prior, seed=config["seed"] + 2))
     images = generate(T, model, rows * columns, config["model"]["noise_dim"], seed=config["seed"] + 2, device=device, labels=labels)
     plot_image_grid(images.reshape(rows, columns, *images.shape[-2:]), record.figure_path("samples"), title=title,
                     row_labels=[str(c) for c in range(classes)] if classes else None)
 
 
 def load_trained(run_dir: str | Path, engine: str | None = None):
-    """``(T, model, config, weights)`` of a GAN run: G and D from ``checkpoints/last`` (the only
-    checkpoint a GAN run writes, rewritten every epoch), in eval mode on the CPU; ``engine``
-    overrides the run's."""
+    """``(T, model, config, weights, prior)`` of a GAN run: G and D from ``checkpoints/last`` (the
+    only checkpoint a GAN run writes, rewritten every epoch), in eval mode on the CPU, and the code
+    prior of a code-conditioned model (else None); ``engine`` overrides the run's."""
     record = RunRecord.open(run_dir)
     config = record.read_config()
     require(config.get("task") == "gan", f"{run_dir} is a {config.get('task')!r} run, not a GAN run")
@@ -289,4 +323,5 @@ def load_trained(run_dir: str | Path, engine: str | None = None):
     model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
     load_model_state(model, load_checkpoint(weights)["model"], T, source=weights)
     model.eval()
-    return T, model, config, weights
+    prior = load_mixture(record.checkpoints_dir / "prior") if config["model"].get("code_dim") else None
+    return T, model, config, weights, prior

@@ -43,13 +43,13 @@ from typing import Any
 import numpy as np
 
 from neuralab import engines, models
-from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture
+from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, save_mixture
 from neuralab.generative.vae import StochasticBinarize, binarize, elbo_terms, monte_carlo_kl, per_image_terms, sampled_terms
 from neuralab.recipes.classify import build, schedule_spec, spell_out
 from neuralab.recipes.config import require
 from neuralab.recipes.denoise import load_splits
 from neuralab.recipes.targets import metrics_line, verdicts
-from neuralab.train import RunRecord, Trainer, load_checkpoint, load_weights, save_checkpoint
+from neuralab.train import RunRecord, Trainer, load_weights
 from neuralab.train.checkpoint import to_numpy
 from neuralab.viz import plot_history
 from neuralab.viz.image_rows import plot_image_rows
@@ -125,20 +125,12 @@ def fit_prior(trainer: Trainer, config: dict[str, Any], train_images: np.ndarray
     return fit_gaussian_mixture(z, settings["prior_components"], seed=[config["seed"], 11])
 
 
-def save_prior(record: RunRecord, mixture: GaussianMixture, info: dict[str, Any]) -> None:
-    """Write the mixture as ``checkpoints/prior`` (safetensors + JSON)."""
-    save_checkpoint(record.checkpoints_dir / "prior", {"mixture": mixture.to_arrays(), "fit": info})
-
-
 def load_prior(record: RunRecord, config: dict[str, Any]) -> GaussianMixture | None:
     """The run's sampling prior: its saved mixture when ``vae.prior`` is ``"mixture"``, else None
     (N(0, I); also for runs made before the option existed)."""
     if config["vae"].get("prior", "normal") != "mixture":
         return None
-    path = record.checkpoints_dir / "prior"
-    if not path.with_suffix(".safetensors").exists():
-        raise FileNotFoundError(f"{path.with_suffix('.safetensors')} does not exist: the run finished before fitting its prior")
-    return GaussianMixture.from_arrays(load_checkpoint(path)["mixture"])
+    return load_mixture(record.checkpoints_dir / "prior")
 
 
 def load_trained(run_dir: str | Path, engine: str | None = None, checkpoint: str = "best"):
@@ -207,7 +199,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     mixture, details = None, {}
     if settings["prior"] == "mixture":
         mixture, fit = fit_prior(trainer, config, train_x)
-        save_prior(record, mixture, fit)
+        save_mixture(record.checkpoints_dir / "prior", mixture, fit)
         measured["test_nelbo_mixture_prior_nats"] = mixture_prior_nelbo(trainer, config, test_x, mixture)
         details["prior_fit"] = {"components": settings["prior_components"], **fit}
     if config["data"]["name"] == "mnist":

@@ -49,7 +49,7 @@ def test_gan_samples_follow_the_seed(tmp_path):
     from neuralab.recipes import gan
 
     run_dir = _train(tmp_path, "ring-gan", *QUICK, "--set", "data.options.n=128")
-    T, model, config, weights = gan.load_trained(run_dir)
+    T, model, config, weights, _ = gan.load_trained(run_dir)
     assert weights.name == "last" and config["task"] == "gan"
     draws = [gan.generate(T, model, 20, config["model"]["noise_dim"], seed=seed) for seed in (1, 1, 2)]
     assert (draws[0] == draws[1]).all() and not (draws[0] == draws[2]).all()
