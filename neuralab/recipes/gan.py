@@ -142,15 +142,15 @@ def score(T, model, points: np.ndarray, standard: bool, device: str = "cpu") -> 
     return to_numpy(values).ravel()
 
 
-def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any], labels=None) -> dict[str, float]:
+def train_step(T, model, d_opt, g_opt, real, config: dict[str, Any], condition=None) -> dict[str, float]:
     """``d_steps`` discriminator updates, then one generator update, on one real batch.
 
-    A conditional GAN gets the batch's ``labels``: fakes are asked for the same labels, so
-    D sees each class equally often real and fake.
+    A conditional GAN gets the batch's ``condition`` (labels or codes): fakes are asked for the
+    same ones, so D sees each condition equally often real and fake.
     """
     gan = config["gan"]
     standard = gan["loss"] == "standard"
-    extra = () if labels is None else (labels,)
+    extra = () if condition is None else (condition,)
     G = lambda z: model["generator"](z, *extra)  # noqa: E731
     D = lambda x: model["discriminator"](x, *extra)  # noqa: E731
     n, noise_dim = real.shape[0], config["model"]["noise_dim"]
@@ -221,7 +221,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     config = copy.deepcopy(config)
     T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
     config["device"] = device
-    real_points, real_labels = load_training_data(config)
+    real_points, real_conditions = load_training_data(config)
     T.manual_seed(config["seed"])
     model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
     d_opt = build_optimizer(T, model["discriminator"].parameters(), config["optimizer"])
@@ -251,8 +251,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         for step in range(steps):
             rows_in_batch = order[step * batch_size:(step + 1) * batch_size]
             real = T.from_numpy(real_points[rows_in_batch]).to(device)
-            labels = None if real_labels is None else T.from_numpy(real_labels[rows_in_batch]).to(device)
-            for key, value in train_step(T, model, d_opt, g_opt, real, config, labels).items():
+            condition = None if real_conditions is None else T.from_numpy(real_conditions[rows_in_batch]).to(device)
+            for key, value in train_step(T, model, d_opt, g_opt, real, config, condition).items():
                 totals[key] = totals.get(key, 0.0) + value / steps
         if not all(math.isfinite(v) for v in totals.values()):
             record.update_summary(status="diverged", epochs=epoch, message=f"non-finite losses at epoch {epoch}: {totals}")
@@ -270,7 +270,7 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
 
     prior = None
     if config["model"].get("code_dim"):
-        prior, fit = fit_code_prior(real_labels, config)
+        prior, fit = fit_code_prior(real_conditions, config)
         save_mixture(record.checkpoints_dir / "prior", prior, fit)
     asked = sample_conditions(config["eval"]["samples"], config, prior, seed=config["seed"] + 1)
     samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1,

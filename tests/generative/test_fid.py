@@ -117,8 +117,9 @@ def test_wgan_gp_option_trains_on_images(name):
     model = models.build("dcgan", torch, **{k: v for k, v in config["model"].items() if k != "name"})
     d_opt = build_optimizer(torch, model["discriminator"].parameters(), config["optimizer"])
     g_opt = build_optimizer(torch, model["generator"].parameters(), config["optimizer"])
-    labels = torch.arange(8) % 10 if config["model"]["num_classes"] else None
-    losses = gan.train_step(torch, model, d_opt, g_opt, torch.rand(8, 1, 28, 28), config, labels)
+    # cgan: class labels; dcgan: codes (its default is code-conditioned)
+    condition = torch.arange(8) % 10 if config["model"]["num_classes"] else torch.randn(8, config["model"]["code_dim"])
+    losses = gan.train_step(torch, model, d_opt, g_opt, torch.rand(8, 1, 28, 28), config, condition)
     assert all(np.isfinite(v) for v in losses.values())
 
 
