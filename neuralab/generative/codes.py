@@ -3,8 +3,9 @@
 A code-conditioned GAN (``models.dcgan`` with ``code_dim``) draws an image from noise *and* a
 code that says roughly what to draw; a density fitted to the codes of the training images
 (``neuralab.generative.mixture``) says which codes to ask for. The code is a blurry summary
-(16 numbers for a 784-pixel digit) but enough to tell digits apart, so the generator no longer
-has to carve ten digits out of one Gaussian noise space, where the borders are blends.
+(32 numbers for a 784-pixel digit in ``mnist-dcgan``) but enough to tell digits apart, so
+the generator no longer has to carve ten digits out of one Gaussian noise space, where the
+borders are blends.
 
     x (N, D) -> c = (x - mean) @ V_k / sqrt(lambda_k)        (N, k)
 
