@@ -104,12 +104,7 @@ class Node:
 
     def output_tensor(self, array):
         """This op's (single) output, saved as ``array``, as a Tensor produced by this node."""
-        t = _new(Tensor)
-        t._data = array
-        t._grad = None
-        t._rg = True
-        t._ctx = self
-        return t
+        return _tensor(array, True, self)
 
     @property
     def next_functions(self) -> tuple:
@@ -132,11 +127,16 @@ class Node:
 
 def constant(array: np.ndarray):
     """A Tensor around ``array`` that takes no part in autograd."""
+    return _tensor(array, False, None)
+
+
+def _tensor(array: np.ndarray, requires_grad: bool, ctx):
+    """A Tensor around ``array`` (no copy, no checks) produced by ``ctx`` (None: a leaf)."""
     t = _new(Tensor)
     t._data = array
     t._grad = None
-    t._rg = False
-    t._ctx = None
+    t._rg = requires_grad
+    t._ctx = ctx
     return t
 
 

@@ -777,17 +777,22 @@ def _node_extras(node, g, capture):
     return g
 
 
+def _add_to_capture(p, g, capture: dict) -> None:
+    """Sum ``g`` into the slot ``capture`` keeps for leaf ``p``, when it asked for ``p``."""
+    entry = capture.get(id(p))
+    if entry is not None:
+        slots, i = entry
+        slots[i] = g if slots[i] is None else slots[i] + g
+
+
 def _accumulate_leaf(p, g, handed, leaf_hooks, only, capture) -> None:
     if leaf_hooks is not None and id(p) in leaf_hooks:
         for hook in list(leaf_hooks[id(p)][1]):
             out = hook(_wrap(g))
             if out is not None:
                 g = out._data if isinstance(out, Tensor) else np.asarray(out)
-    if capture is not None:
-        entry = capture.get(id(p))
-        if entry is not None:
-            slots, i = entry
-            slots[i] = g if slots[i] is None else slots[i] + g
+    if capture is not None:  # torch.autograd.grad: hand g to the caller, leave .grad alone
+        _add_to_capture(p, g, capture)
         return
     if only is not None and id(p) not in only:
         return
@@ -936,11 +941,8 @@ def _accumulate_leaf_graph(p, g, only, capture) -> None:
             out = hook(g)
             if out is not None:
                 g = out if isinstance(out, Tensor) else _wrap(np.asarray(out))
-    if capture is not None:
-        entry = capture.get(id(p))
-        if entry is not None:
-            slots, i = entry
-            slots[i] = g if slots[i] is None else slots[i] + g
+    if capture is not None:  # torch.autograd.grad: hand g to the caller, leave .grad alone
+        _add_to_capture(p, g, capture)
         return
     if only is not None and id(p) not in only:
         return
