@@ -13,7 +13,7 @@ import importlib
 import sys
 
 COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
-COMMAND_MODULES += ("sample",)
+COMMAND_MODULES += ("sample", "lessons")
 
 
 class SuggestingParser(argparse.ArgumentParser):

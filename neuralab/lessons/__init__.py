@@ -1,0 +1,54 @@
+"""The curriculum as runnable lessons, each with measured verdicts.
+
+One module per lesson, in curriculum order (:data:`LESSONS`). A lesson module holds
+``ABOUT`` (title, part, seed section, claim ids, typical seconds, engines) and
+``run(lesson)``; it reads top to bottom like the seed section it follows, in
+``# %%`` cells, so jupytext turns it into a notebook unchanged.
+
+``run_lesson`` runs one and writes ``NAME/lesson.json`` + ``NAME/figures/``;
+``verify`` runs many and writes ``report.html`` + ``verdicts.json`` (see ``runner``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from types import ModuleType
+from typing import Any
+
+# Curriculum order: the report's contents follow this tuple.
+LESSONS: tuple[str, ...] = (
+    # Lessons I: foundations
+    "perceptron",        # 004:31-72      E1 E2 D18
+    "classical_limits",  # 004:97-281     E3-E6
+    "neuron",            # 004:282-826    E7-E13
+    "gradient_descent",  # 004:841-925    E14 D2; 002:64-67 E55 (V1)
+    "optimizers",        # 004:1076-1201  E16 D5
+    "xor",               # 004:1010-1640  E15 D3 D4 E17-E20
+    "architectures",     # 004:1641-1717  E21; 002:74-77 E57 (V3)
+    "convolution",       # 004:1730-2401  E22 E23
+    "depth_gradients",   # 002:69-72      E56 (V2)
+)
+
+ABOUT_KEYS = ("title", "part", "section", "claims", "seconds", "engines")
+
+
+def names() -> tuple[str, ...]:
+    return LESSONS
+
+
+def load(name: str) -> ModuleType:
+    """The lesson module ``name``; an unknown name gets the closest one suggested."""
+    if name not in LESSONS:
+        hint = difflib.get_close_matches(name, LESSONS, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; `neuralab lessons` lists them"
+        raise ValueError(f"unknown lesson {name!r}{suggestion}")
+    module = importlib.import_module(f"neuralab.lessons.{name}")
+    missing = [key for key in ABOUT_KEYS if key not in module.ABOUT]
+    if missing:
+        raise TypeError(f"lesson {name}: ABOUT lacks {missing}")
+    return module
+
+
+def about(name: str) -> dict[str, Any]:
+    return dict(load(name).ABOUT, name=name)
