@@ -1,14 +1,37 @@
 """The types every loader returns: :class:`Split`, :class:`Splits`, :class:`FetchInfo`,
-and the fixed stratified split used by the small tabular sets."""
+the fixed stratified split used by the small tabular sets, and :func:`input_kind`: what
+one input is (an image, a point of the plane, a row of features)."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
+
+
+MIN_FLAT_IMAGE = 64  # a flat input of a square length at least this (8x8) is taken for an image
+
+
+def input_kind(input_shape: tuple[int, ...]) -> str:
+    """What one input of ``input_shape`` is, by its shape alone: the one rule every figure follows.
+
+    ``"image"``: an explicit image shape (two or more axes: ``(1, 28, 28)``, ``(8, 8)``) or a flat
+    vector whose length is a square of at least 64 (``(784,)``); ``"points"``: two numbers, a point
+    of the plane (the toy sets); ``"tabular"``: any other flat vector of features (iris's 4).
+    """
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) >= 2:
+        return "image"
+    size = shape[0] if shape else 1
+    if size == 2:
+        return "points"
+    if size >= MIN_FLAT_IMAGE and math.isqrt(size) ** 2 == size:
+        return "image"
+    return "tabular"
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +81,11 @@ class Splits:
     @property
     def num_classes(self) -> int:
         return len(self.classes)
+
+    @property
+    def input_kind(self) -> str:
+        """``"image"``, ``"points"`` or ``"tabular"``: :func:`input_kind` of ``input_shape``."""
+        return input_kind(self.input_shape)
 
     def map(self, transform: Callable[[np.ndarray], np.ndarray]) -> "Splits":
         """New splits with ``transform`` applied to each split's ``x``."""

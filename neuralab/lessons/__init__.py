@@ -28,6 +28,13 @@ LESSONS: tuple[str, ...] = (
     "architectures",     # 004:1641-1717  E21; 002:74-77 E57 (V3)
     "convolution",       # 004:1730-2401  E22 E23
     "depth_gradients",   # 002:69-72      E56 (V2)
+    # Lessons II: the architecture families
+    "cnn",               # 004:2405-2801  E24 D8 D9
+    "recurrent",         # 004:2802-3463  E25-E30 D7 D17
+    "autoencoders",      # 004:3464-4227  E31-E34 D10
+    "gans",              # 004:4228-4919  E35-E39 D11 D12
+    "attention",         # 004:4920-5649  E40-E44 D6 D13
+    "diffusion",         # 000:63         (no seed code)
 )
 
 ABOUT_KEYS = ("title", "part", "section", "claims", "seconds", "engines")

@@ -6,16 +6,7 @@ import pytest
 
 from neuralab import lessons
 from neuralab.lessons import runner
-from neuralab.lessons.claims import rule_from_json
-
-
-def recheck(record: dict) -> None:
-    """Every verdict in a record must follow from its numbers by its own rule."""
-    for claim in record["claims"]:
-        assert rule_from_json(claim["rule_json"]).verdict(claim["measured"]) == claim["verdict"], claim["id"]
-        if claim.get("fix"):
-            fix = claim["fix"]
-            assert rule_from_json(fix["rule_json"]).verdict(fix["measured"]) == fix["verdict"], claim["id"]
+from lesson_helpers import recheck
 
 
 @pytest.fixture(scope="session")
