@@ -82,7 +82,7 @@ def verify_command(args: argparse.Namespace) -> int:
     total = [sum(row[i] for row in rows) for i in range(1, 5)]
     rows.append(("total", *total, f"{sum(r['seconds'] for r in records):.1f}", ""))
     print(format_table(("lesson", "claims", "holds", "partly", "fails", "seconds", "status"), rows, align="lrrrrrl"))
-    print(f"\nwrote {Path(args.out) / 'report.html'} and {Path(args.out) / 'verdicts.json'}")
+    print(f"\nwrote {Path(args.out) / 'report.html'}, verdicts.json and curriculum-map.md")
     for r in records:
         if r.get("error"):
             print(f"\n{r['name']} crashed:\n{r['error']}", file=sys.stderr)

@@ -103,13 +103,23 @@ def _contents(records: list[dict[str, Any]]) -> str:
 
 def _summary(records: list[dict[str, Any]]) -> str:
     counts = {"holds": 0, "partly": 0, "fails": 0}
+    rows = []
     for r in records:
+        mine = {"holds": 0, "partly": 0, "fails": 0}
         for c in r["claims"]:
             counts[c["verdict"]] += 1
+            mine[c["verdict"]] += 1
+        status = "crashed" if r.get("error") else "ok" if r["ok"] else "a check failed"
+        rows.append(f'<tr><td><a href="#{_e(r["name"])}">{_e(r["name"])}</a></td><td class="num">{len(r["claims"])}</td>'
+                    + "".join(f'<td class="num">{mine[v]}</td>' for v in mine)
+                    + f'<td class="num">{r["seconds"]:.1f}</td><td>{status}</td></tr>')
     total = sum(counts.values())
-    return (f"<p>{total} claims from {len(records)} lessons: " + ", ".join(f"{_badge(v)} {n}" for v, n in counts.items())
+    table = ("<table><tr><th>lesson</th><th>claims</th><th>holds</th><th>partly</th><th>fails</th><th>seconds</th>"
+             f"<th>status</th></tr>{''.join(rows)}</table>")
+    return (f"<p>{total} claim{'s' if total != 1 else ''} from {len(records)} lesson{'s' if len(records) != 1 else ''}: "
+            + ", ".join(f"{_badge(v)} {n}" for v, n in counts.items())
             + ". A claim <i>fails</i> when the seed's statement does not survive the measurement; each such claim "
-            "says what is true instead, and where the lesson has a fix, the fix is measured too.</p>")
+            "says what is true instead, and where the lesson has a fix, the fix is measured too.</p>" + table)
 
 
 def render(records: list[dict[str, Any]]) -> str:
@@ -132,3 +142,21 @@ def write_report(records: list[dict[str, Any]], path: str | Path) -> Path:
     path = Path(path)
     atomic_write_bytes(path, render(records).encode("utf-8"))
     return path
+
+
+# Every experiment and discrepancy of the curriculum checklist (seed-inventory sections 4 and 9.2).
+INVENTORY_IDS = tuple(f"E{i}" for i in range(1, 61)) + tuple(f"D{i}" for i in range(2, 24))
+
+
+def curriculum_map(records: list[dict[str, Any]]) -> str:
+    """Markdown: every inventory id -> the lesson that measures it -> its verdict."""
+    found: dict[str, list[str]] = {}
+    for r in records:
+        for c in r["claims"]:
+            found.setdefault(c["id"], []).append(f"`{r['name']}` | **{c['verdict']}** | {c['seed_ref']}")
+    lines = ["| id | lesson | verdict | seed lines |", "|---|---|---|---|"]
+    for key in INVENTORY_IDS:
+        for row in found.get(key, ["— | not yet measured | —"]):
+            lines.append(f"| {key} | {row} |")
+    covered = sum(key in found for key in INVENTORY_IDS)
+    return f"{covered} of {len(INVENTORY_IDS)} inventory ids have a measured verdict.\n\n" + "\n".join(lines) + "\n"

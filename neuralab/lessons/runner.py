@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from neuralab import lessons
-from neuralab.io import atomic_write_json
+from neuralab.io import atomic_write_bytes, atomic_write_json
 from neuralab.lessons.lesson import Lesson
 
 
@@ -76,8 +76,8 @@ def _worker_threads(jobs: int) -> None:
 
 def verify(names: Iterable[str], out: str | Path = "lessons-out", quick: bool = False, jobs: int = 1,
            seed: int = 0, progress=None) -> list[dict[str, Any]]:
-    """Run ``names`` (``jobs`` at a time), write ``verdicts.json`` and ``report.html`` in ``out``."""
-    from neuralab.lessons.report import write_report  # noqa: PLC0415 - keeps `neuralab lesson` light
+    """Run ``names`` (``jobs`` at a time); write ``verdicts.json``, ``report.html`` and ``curriculum-map.md`` in ``out``."""
+    from neuralab.lessons.report import curriculum_map, write_report  # noqa: PLC0415 - keeps `neuralab lesson` light
 
     names = list(names)
     out = Path(out)
@@ -108,6 +108,7 @@ def verify(names: Iterable[str], out: str | Path = "lessons-out", quick: bool = 
     ordered = [records[name] for name in names]
     atomic_write_json(out / "verdicts.json", {"quick": quick, "seed": seed, "lessons": ordered})
     write_report(ordered, out / "report.html")
+    atomic_write_bytes(out / "curriculum-map.md", curriculum_map(ordered).encode("utf-8"))
     return ordered
 
 
