@@ -62,7 +62,8 @@ def _claim_html(lesson: str, claim: dict[str, Any]) -> str:
         f'<p><b>Rule:</b> <code>{_e(claim["rule"])}</code> &rarr; {_badge(claim["verdict"])}</p>',
     ]
     if claim.get("correction"):
-        parts.append(f'<p><b>What is true instead:</b> {_e(claim["correction"])}</p>')
+        label = "Condition" if claim["verdict"] == "holds" else "What is true instead"
+        parts.append(f'<p><b>{label}:</b> {_e(claim["correction"])}</p>')
     if claim.get("fix"):
         fix = claim["fix"]
         parts.append(f'<p><b>The fix, measured:</b> <code>{_e(fix["rule"])}</code> {_badge(fix["verdict"])}</p>')

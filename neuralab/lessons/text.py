@@ -28,7 +28,7 @@ def format_claim(claim: dict[str, Any], folder: Path | None = None) -> str:
              _field("measured", "; ".join(f"{k} = {_value(v)}" for k, v in claim["measured"].items())),
              _field("rule", claim["rule"])]
     if claim.get("correction"):
-        lines.append(_field("instead", claim["correction"]))
+        lines.append(_field("condition" if claim["verdict"] == "holds" else "instead", claim["correction"]))
     if claim.get("fix"):
         fix = claim["fix"]
         lines.append(_field("fix", f"{fix['verdict']}: {fix['rule']} with "
