@@ -8,7 +8,7 @@
 
 Every loader returns :class:`Splits` (``.train``, ``.val``, ``.test``, each a
 :class:`Split` with ``x`` float32 and ``y`` int64, plus ``classes``, ``num_classes``,
-``input_shape``, ``source``, ``sha256``). Files are cached under ``$NEURALAB_DATA``
+``input_shape``, ``input_kind``, ``source``, ``sha256``). Files are cached under ``$NEURALAB_DATA``
 (default ``~/.cache/neuralab``) and checked by SHA-256 on every load.
 """
 
@@ -17,12 +17,12 @@ from neuralab.data.cache import (
 )
 from neuralab.data.checksums import ChecksumError
 from neuralab.data.registry import UnknownDatasetError, entry, fetch, load, names
-from neuralab.data.splits import FetchInfo, Split, Splits
+from neuralab.data.splits import FetchInfo, Split, Splits, input_kind
 from neuralab.data.toy import sample_circle
 from neuralab.data.transforms import flatten, one_hot, standardize
 
 __all__ = [
     "CacheRow", "ChecksumError", "FetchInfo", "NotCachedError", "SourceUnavailableError", "Split", "Splits",
-    "UnknownDatasetError", "cached", "data_home", "dataset_dir", "entry", "fetch", "flatten", "load", "names",
-    "one_hot", "sample_circle", "standardize",
+    "UnknownDatasetError", "cached", "data_home", "dataset_dir", "entry", "fetch", "flatten", "input_kind", "load",
+    "names", "one_hot", "sample_circle", "standardize",
 ]

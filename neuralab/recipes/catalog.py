@@ -118,6 +118,50 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
+def _toy_mlp(name, summary, data_options, hidden, activation, lr, epochs, batch_size, target, curriculum, notes):
+    """A 2-D toy set, fixed by its own seed (data.options.seed), learned by a small MLP: seconds on either engine."""
+    return Recipe(
+        name=name, summary=summary, task="classify",
+        config={
+            "threads": 1,  # a few hundred points: a second thread only adds waiting
+            "data": {"name": data_options.pop("dataset"), "options": data_options},
+            "model": {"name": "mlp", "sizes": [2, *hidden, 2], "activation": activation},
+            "optimizer": {"name": "adam", "lr": lr},
+            "schedule": {"name": "cosine"},
+            "train": {"epochs": epochs, "batch_size": batch_size},
+        },
+        targets={"test_accuracy": target}, curriculum=curriculum, notes=notes, tags=("toy",),
+    )
+
+
+# 2-D toy sets (neuralab.data.toy): figures/decision_boundary.png shows what the net learned.
+RECIPES.update({
+    recipe.name: recipe
+    for recipe in (
+        _toy_mlp("xor-mlp", "XOR of the unit square's corners (noise 0.15), MLP 2-8-2 (tanh)",
+                 {"dataset": "xor", "n": 400, "n_test": 400, "noise": 0.15, "seed": 0}, [8], "tanh", 0.03, 30, 32, 0.99,
+                 "004:1213-1640 (XOR: no single line separates it, one hidden layer does)",
+                 "400 training, 80 validation and 400 test points, Gaussian noise of std 0.15 around the corners "
+                 "(the best possible accuracy is about 99.9%: a point crosses x = 0.5 or y = 0.5 with "
+                 "probability 0.09%). Measured (seeds 0 and 1, 1 thread, engines torch and scratch): test accuracy "
+                 "1.000 in all four runs, 2-4 s of training."),
+        _toy_mlp("circles-mlp", "Two concentric circles (radii 1 and 0.5, noise 0.08), MLP 2-16-2 (tanh)",
+                 {"dataset": "circles", "n": 500, "n_test": 500, "noise": 0.08, "seed": 0}, [16], "tanh", 0.03, 40, 32, 0.98,
+                 "004:136-178 (circles: a boundary no line draws)",
+                 "500 training, 100 validation and 500 test points; the classes meet at radius 0.75, about 3 std "
+                 "of noise from either circle (best possible accuracy ~99.9%). Measured (seeds 0 and 1, 1 thread, "
+                 "torch and scratch): test accuracy 1.000 in all four runs, 3-4 s of training."),
+        _toy_mlp("spirals-mlp", "Two interleaved spiral arms (1.5 turns, noise 0.03), MLP 2-64-64-2 (tanh)",
+                 {"dataset": "spirals", "n": 2000, "n_test": 500, "noise": 0.03, "turns": 1.5, "seed": 0}, [64, 64], "tanh",
+                 0.01, 40, 32, 0.95,
+                 "no seed reference: the TensorFlow-playground-style spiral, designed here",
+                 "2,000 training, 400 validation and 500 test points (data.options.turns=1.5, noise 0.03); the "
+                 "mistakes that remain sit where the arms meet at the centre. Measured (1 thread): scratch 0.984 "
+                 "(seed 0) and 0.980 (seed 1), torch 0.980 and 0.976; 5-14 s of training on a busy machine."),
+    )
+})
+
+
 def _gan(name, summary, data_options, model, gan, optimizer, epochs, batch_size, targets, curriculum, notes):
     return Recipe(
         name=name, summary=summary, task="gan",

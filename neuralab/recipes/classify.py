@@ -2,6 +2,12 @@
 
 Writes the run folder of ARCHITECTURE.md; ``summary.json`` gets ``test_accuracy``,
 ``test_loss``, macro precision/recall/F1 and whether each target was met.
+
+Figures: ``curves`` and ``confusion`` always, then by what one input is
+(:func:`neuralab.data.input_kind`): images get ``misclassified`` (the worst test images),
+points of the plane (the toy sets) get ``decision_boundary`` (the model's regions over the
+plane with the train and test points), rows of features (iris) get ``misclassified_table``
+(the worst test samples with their feature values).
 """
 
 from __future__ import annotations
@@ -21,22 +27,49 @@ from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
 from neuralab.recipes.config import require
 from neuralab.recipes.targets import verdicts
-from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified
+from neuralab.viz import (
+    plot_confusion_matrix, plot_decision_boundary, plot_history, plot_misclassified, plot_misclassified_table,
+)
 
-# Config keys only classification recipes have (merged over recipes.BASE_CONFIG).
-DEFAULTS: dict[str, Any] = {"train": {"label_smoothing": 0.0}}
+# Config keys only classification recipes have (merged over recipes.BASE_CONFIG). data.options go to
+# data.load (a toy set's n, noise, seed, ...).
+DEFAULTS: dict[str, Any] = {"train": {"label_smoothing": 0.0}, "data": {"options": {}}}
 
 
 def validate(config: dict[str, Any]) -> None:
     """Classification-only checks (the shared ones live in ``recipes.validate``)."""
     smoothing = config["train"]["label_smoothing"]
     require(isinstance(smoothing, (int, float)) and 0.0 <= smoothing < 1.0, f"label_smoothing must be in [0, 1); got {smoothing!r}")
+    options = config["data"].get("options", {})  # runs from before data.options have none
+    require(isinstance(options, dict), f"data.options must be a mapping; got {options!r}")
+    known = data.entry(config["data"]["name"]).options
+    unknown = [key for key in options if key not in known]
+    require(not unknown, f"{config['data']['name']} has no option {', '.join(map(repr, unknown))} in data.options "
+                         f"(options: {', '.join(known) or 'none'}; data.options={{}} clears them)")
 
 
 def load_splits(config: dict[str, Any]):
-    """The dataset of ``config``, standardized with training statistics when asked."""
-    splits = data.load(config["data"]["name"])
+    """The dataset of ``config`` (with ``data.options``), standardized with training statistics when asked."""
+    splits = data.load(config["data"]["name"], **config["data"].get("options", {}))
     return standardize(splits) if config["data"]["standardize"] else splits
+
+
+def fit_model_to_data(config: dict[str, Any], splits) -> dict[str, Any]:
+    """An MLP's first and last widths set to the data's input size and number of classes.
+
+    So ``--set data.name=xor`` on a recipe built for iris trains a 2-...-2 net instead of
+    failing at the first matrix product; the config written to the run says what was built.
+    Other models are returned unchanged.
+    """
+    if config["model"]["name"] != "mlp":
+        return config
+    sizes = list(config["model"]["sizes"])
+    fitted = [int(np.prod(splits.input_shape)), *sizes[1:-1], splits.num_classes]
+    if fitted == sizes:
+        return config
+    config = copy.deepcopy(config)
+    config["model"]["sizes"] = fitted
+    return config
 
 
 def build(config: dict[str, Any]):
@@ -81,6 +114,7 @@ def schedule_spec(config: dict[str, Any]) -> dict[str, Any] | None:
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate one classification config; returns the summary dict."""
     splits = load_splits(config)
+    config = fit_model_to_data(config, splits)
     T, model, optimizer = build(config)
     device = engines.resolve_device(T, config["device"])
     config = spell_out(config, optimizer, len(splits.train))
@@ -111,18 +145,43 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     )
     test_results = trainer.evaluate((splits.test.x, splits.test.y), batch_size=config["eval"]["batch_size"], split="test")
     logits = trainer.predict(splits.test.x, batch_size=config["eval"]["batch_size"])
-    return report(record, config, splits, history, logits, test_results, models.count_parameters(model))
+
+    def predict_proba(x: np.ndarray) -> np.ndarray:
+        return metrics.softmax(trainer.predict(x, batch_size=config["eval"]["batch_size"]))
+
+    return report(record, config, splits, history, logits, test_results, models.count_parameters(model), predict_proba)
 
 
-def report(record: RunRecord, config, splits, history, logits: np.ndarray, test_results: dict[str, float], parameters: int) -> dict[str, Any]:
-    """Per-class metrics, figures and target verdicts into the run folder; returns the summary."""
+def plot_mistakes(record: RunRecord, config, splits, probabilities: np.ndarray, predict_proba=None) -> str:
+    """The figure of what the model gets wrong that suits the inputs; returns its name (see the module docstring)."""
+    classes, title = list(splits.classes), f"{config['recipe']} ({config['engine']})"
+    kind = splits.input_kind
+    if kind == "points" and predict_proba is not None:
+        plot_decision_boundary(predict_proba, (splits.train.x, splits.train.y), record.figure_path("decision_boundary"),
+                               test=(splits.test.x, splits.test.y), class_names=classes,
+                               title=f"{title}: decision boundary on {splits.name}")
+        return "decision_boundary"
+    if kind == "image":
+        plot_misclassified(splits.test.x, splits.test.y, probabilities, record.figure_path("misclassified"), class_names=classes)
+        return "misclassified"
+    scaled = " (standardized)" if config["data"]["standardize"] else ""
+    plot_misclassified_table(splits.test.x, splits.test.y, probabilities, record.figure_path("misclassified_table"),
+                             class_names=classes, title=f"{title}: most confidently wrong test samples{scaled}")
+    return "misclassified_table"
+
+
+def report(record: RunRecord, config, splits, history, logits: np.ndarray, test_results: dict[str, float], parameters: int,
+           predict_proba=None) -> dict[str, Any]:
+    """Per-class metrics, figures and target verdicts into the run folder; returns the summary.
+
+    ``predict_proba(points (M, 2)) -> (M, C)`` draws the decision boundary of a 2-D data set."""
     predictions = logits.argmax(axis=1)
     classes = list(splits.classes)
     details = metrics.classification_report(splits.test.y, predictions, class_names=classes)
     confusion = metrics.confusion_matrix(splits.test.y, predictions, num_classes=len(classes))
     plot_history(history, record.figure_path("curves"), title=f"{config['recipe']} ({config['engine']})")
     plot_confusion_matrix(confusion, record.figure_path("confusion"), class_names=classes)
-    plot_misclassified(splits.test.x, splits.test.y, metrics.softmax(logits), record.figure_path("misclassified"), class_names=classes)
+    plot_mistakes(record, config, splits, metrics.softmax(logits), predict_proba)
     measured = {
         "test_accuracy": test_results["accuracy"],
         "test_loss": test_results["loss"],

@@ -85,3 +85,56 @@ def plot_misclassified(
         ax.set_title(f"true {name(y_true[index])} / pred {name(predicted)} (p={probabilities[index, predicted]:.2f})", fontsize=8)
     figure.suptitle(title or f"The {len(picks)} most confidently wrong predictions")
     return save_png(figure, path)
+
+
+def plot_misclassified_table(
+    features: np.ndarray,
+    y_true: np.ndarray,
+    probabilities: np.ndarray,
+    path: str | os.PathLike,
+    class_names: Sequence[str] | None = None,
+    feature_names: Sequence[str] | None = None,
+    k: int = 10,
+    title: str | None = None,
+) -> Path:
+    """A table of the ``k`` most confidently wrong samples of tabular data: one row each with
+    the sample's index, its feature values, the true class and the prediction with its ``p``.
+
+    For inputs that are rows of features (iris's 4 measurements), where a picture of the
+    sample would mean nothing. ``features``: ``(N, D)``; the values are shown as given (so
+    standardized when the run standardized them). Returns the path.
+    """
+    features = np.asarray(features, dtype=float).reshape(len(features), -1)
+    probabilities = np.asarray(probabilities)
+    y_true = np.asarray(y_true).astype(np.int64)
+    if len(features) != len(y_true) or len(y_true) != len(probabilities):
+        raise ValueError(f"features ({len(features)}), y_true ({len(y_true)}) and probabilities ({len(probabilities)}) must have the same length")
+    columns = list(feature_names) if feature_names is not None else [f"x[{j}]" for j in range(features.shape[1])]
+    if len(columns) != features.shape[1]:
+        raise ValueError(f"{len(columns)} feature names for {features.shape[1]} features")
+    picks = worst_misclassified(probabilities, y_true, k)
+
+    def name(label: int) -> str:
+        return str(class_names[label]) if class_names is not None else str(label)
+
+    if picks.size == 0:
+        figure = new_figure(4.0, 1.5)
+        figure.text(0.5, 0.5, f"no misclassified samples (of {len(y_true)})", ha="center", va="center")
+        return save_png(figure, path)
+    rows = []
+    for index in picks:
+        predicted = int(probabilities[index].argmax())
+        rows.append([str(index), *(f"{v:.3g}" for v in features[index]), name(y_true[index]),
+                     f"{name(predicted)} (p={probabilities[index, predicted]:.2f})"])
+    header = ["sample", *columns, "true", "predicted"]
+    figure = new_figure(max(4.5, 1.1 * len(header) + 1.0), 0.32 * (len(rows) + 1) + 0.9)
+    ax = figure.subplots()
+    ax.axis("off")
+    table = ax.table(cellText=rows, colLabels=header, loc="center", cellLoc="center")
+    table.auto_set_font_size(False)
+    table.set_fontsize(8)
+    table.scale(1.0, 1.3)
+    for column in range(len(header)):
+        table[0, column].set_facecolor("#e8e8e8")
+    ax.set_title(title or f"The {len(picks)} most confidently wrong of {len(y_true)} test samples", fontsize=10)
+    return save_png(figure, path)

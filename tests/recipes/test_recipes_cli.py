@@ -113,7 +113,7 @@ def test_a_run_writes_the_whole_folder_and_eval_reproduces_it(tmp_path, capsys):
     assert config["optimizer"]["betas"] == [0.9, 0.999] and config["optimizer"]["eps"] == 1e-8
     lines = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert [row["epoch"] for row in lines if row["split"] == "train"] == list(range(1, 21))
-    for name in ("curves", "confusion", "misclassified"):
+    for name in ("curves", "confusion", "misclassified_table"):  # iris is tabular: a table of mistakes, no images
         assert (run_dir / "figures" / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for name in ("best", "last"):
         assert (run_dir / "checkpoints" / f"{name}.safetensors").exists()

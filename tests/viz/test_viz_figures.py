@@ -8,7 +8,11 @@ from matplotlib.image import imread
 
 from neuralab.train import History
 from neuralab.train.metrics import confusion_matrix, softmax
-from neuralab.viz import plot_confusion_matrix, plot_history, plot_misclassified, worst_misclassified
+from neuralab.viz import (
+    plot_confusion_matrix, plot_decision_boundary, plot_history, plot_misclassified, plot_misclassified_table,
+    worst_misclassified,
+)
+from neuralab.viz.decision_boundary import grid_limits, probability_grid
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -80,3 +84,43 @@ def test_misclassified_with_nothing_wrong_still_writes_a_figure(tmp_path):
     probabilities = np.eye(3)[[0, 1, 2]]
     path = plot_misclassified(np.zeros((3, 8, 8)), np.array([0, 1, 2]), probabilities, tmp_path / "none.png")
     assert path.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def _nearest_centre(centres):
+    """A stand-in classifier: softmax of minus the squared distance to each class centre."""
+    centres = np.asarray(centres, dtype=float)
+
+    def predict_proba(points):
+        return softmax(-((points[:, None, :] - centres[None]) ** 2).sum(-1) * 4)
+    return predict_proba
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_decision_boundary(tmp_path, classes):
+    rng = np.random.default_rng(0)
+    centres = [[np.cos(a), np.sin(a)] for a in 2 * np.pi * np.arange(classes) / classes]
+    y = np.arange(60) % classes
+    x = (np.asarray(centres)[y] + rng.normal(0, 0.6, (60, 2))).astype(np.float32)
+    path = plot_decision_boundary(_nearest_centre(centres), (x[:40], y[:40]), tmp_path / "boundary.png",
+                                  test=(x[40:], y[40:]), class_names=[f"c{k}" for k in range(classes)], resolution=60)
+    assert_png(path)
+
+
+def test_decision_boundary_grid_covers_the_points_and_checks_the_model():
+    x_limits, y_limits = grid_limits(np.array([[0.0, -1.0], [2.0, 1.0]]))
+    assert x_limits[0] < 0 and x_limits[1] > 2 and y_limits[0] < -1 and y_limits[1] > 1
+    xx, yy, probabilities = probability_grid(_nearest_centre([[0, 0], [1, 1]]), x_limits, y_limits, resolution=7)
+    assert xx.shape == yy.shape == (7, 7) and probabilities.shape == (7, 7, 2)
+    with pytest.raises(ValueError, match="2-D points"):
+        plot_decision_boundary(_nearest_centre([[0, 0], [1, 1]]), (np.zeros((4, 3)), np.zeros(4)), "unused.png")
+
+
+def test_misclassified_table_of_tabular_samples(tmp_path):
+    rng = np.random.default_rng(0)
+    y_true = rng.integers(0, 3, 30)
+    probabilities = softmax(rng.normal(size=(30, 3)) * 3)
+    path = plot_misclassified_table(rng.normal(size=(30, 4)), y_true, probabilities, tmp_path / "table.png",
+                                    class_names=["setosa", "versicolor", "virginica"], k=5)
+    assert_png(path)
+    with pytest.raises(ValueError, match="2 feature names for 4 features"):
+        plot_misclassified_table(np.zeros((3, 4)), y_true[:3], probabilities[:3], tmp_path / "x.png", feature_names=["a", "b"])
