@@ -1,7 +1,9 @@
-"""`neuralab verify --quick` over every lesson, then report.html opened in a real browser.
+"""The report: `neuralab verify` end to end, then report.html opened in a real browser.
 
 The browser is Debian's chromium driven by Playwright through ``executable_path``
-(`make test` installs both); nothing is downloaded.
+(`make test` installs both); nothing is downloaded. The full report is rendered over the
+session's quick runs of every lesson (the records the lesson tests check), so no lesson
+runs twice.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import shutil
 
 import pytest
 
+from neuralab import lessons
 from neuralab.cli import main
+from neuralab.lessons.report import write_report
 
 from lesson_helpers import recheck
 
@@ -19,49 +23,44 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    out = tmp_path_factory.mktemp("verify")
-    status = main(["verify", "--quick", "--jobs", "2", "--out", str(out)])
-    verdicts = json.loads((out / "verdicts.json").read_text())
-    return status, out, verdicts
-
-
-def test_verify_runs_every_lesson_and_each_verdict_follows_its_rule(report):
-    status, out, verdicts = report
-    failures = [(r["name"], r.get("error"), [c for c in r["checks"] if not c["passed"]])
-                for r in verdicts["lessons"] if not r["ok"]]
-    assert status == 0, failures
+def test_verify_writes_the_report_records_and_map(tmp_path, capsys):
+    assert main(["verify", "--quick", "--jobs", "2", "--only", "neuron,conv*", "--out", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "neuron" in table and "convolution" in table and "total" in table
+    verdicts = json.loads((tmp_path / "verdicts.json").read_text())
+    assert [r["name"] for r in verdicts["lessons"]] == ["neuron", "convolution"]  # curriculum order
     for record in verdicts["lessons"]:
         recheck(record)
-        assert (out / record["name"] / "lesson.json").is_file()
+        assert record["ok"] and (tmp_path / record["name"] / "lesson.json").is_file()
+    assert "| E12 | `neuron` | **holds** |" in (tmp_path / "curriculum-map.md").read_text()
+    assert (tmp_path / "report.html").stat().st_size > 0
 
 
-def test_report_opens_in_chromium_with_contents_verdicts_and_figures(report):
+def test_report_opens_in_chromium_with_contents_verdicts_and_figures(run_lesson, lessons_root):
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = shutil.which("chromium")
     assert chromium, "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
-    _, out, verdicts = report
-    claims = [(r["name"], c) for r in verdicts["lessons"] for c in r["claims"]]
+    records = [run_lesson(name) for name in lessons.names()]
+    report = write_report(records, lessons_root / "report.html")
+    claims = [(r["name"], c) for r in records for c in r["claims"]]
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto((out / "report.html").as_uri())
+            page.goto(report.as_uri())
             page.wait_for_load_state("load")
-            # The contents list links every claim, in every lesson.
+            # The contents list links every claim of every lesson.
             for name, claim in claims:
                 assert page.locator(f'nav a[href="#{name}-{claim["id"]}"]').count() == 1, (name, claim["id"])
-            # One block per claim, each with exactly one verdict in its heading, matching verdicts.json.
-            for name, claim in claims:
-                heading = page.locator(f'[id="{name}-{claim["id"]}"] h3 .verdict')
-                assert heading.count() == 1 and heading.inner_text() == claim["verdict"], (name, claim["id"])
+            # One block per claim, each with exactly one verdict in its heading, as the record says.
             assert page.locator(".claim").count() == len(claims)
-            # Every figure loads (decoded, non-empty).
+            for name, claim in claims:
+                badge = page.locator(f'[id="{name}-{claim["id"]}"] h3 .verdict')
+                assert badge.count() == 1 and badge.inner_text() == claim["verdict"], (name, claim["id"])
+            # Every figure every claim cites is on the page and decodes.
             images = page.eval_on_selector_all("img", "els => els.map(e => [e.getAttribute('src'), e.complete && e.naturalWidth > 0])")
-            expected = {f"{name}/{f}" for name, c in claims for f in c["figures"]}
-            assert {src for src, _ in images} == expected
+            assert {src for src, _ in images} == {f"{name}/{f}" for name, c in claims for f in c["figures"]}
             assert all(loaded for _, loaded in images), [src for src, loaded in images if not loaded]
-            page.screenshot(path=str(out / "report.png"), full_page=False)
+            page.screenshot(path=str(lessons_root / "report.png"))
         finally:
             browser.close()
