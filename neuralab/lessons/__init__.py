@@ -35,6 +35,15 @@ LESSONS: tuple[str, ...] = (
     "gans",              # 004:4228-4919  E35-E39 D11 D12
     "attention",         # 004:4920-5649  E40-E44 D6 D13
     "diffusion",         # 000:63         (no seed code)
+    # Lessons III: practice
+    "regularization",    # 004:5650-6004  E45-E48 D14
+    "tuning",            # 004:6005-6105  E49 E50 E59 D20
+    "preprocessing",     # 004:6106-6182  E51
+    "batchnorm",         # 004:6183-6438  E52 D15
+    "debugging",         # 004:6439-6558  E53 E54 E58 E60
+    "other_families",    # 002:41-52      RBF networks, SOMs, ensembles
+    "derivations",       # 004:2040-6274  the seven sympy derivations
+    "applications",      # 004:6559-7116  A1-A5 D16 D21
 )
 
 ABOUT_KEYS = ("title", "part", "section", "claims", "seconds", "engines")
