@@ -20,8 +20,12 @@ def _leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def _infer_array(data) -> np.ndarray:
-    """NumPy array of Python data with torch's dtype inference (floats -> default dtype)."""
+def _infer_array(data, dtype_given: bool = False) -> np.ndarray:
+    """NumPy array of Python data with torch's dtype inference (floats -> default dtype).
+
+    With an explicit dtype the floats are kept at full precision until the cast to it
+    (torch never rounds ``tensor([0.1], dtype=float64)`` through float32).
+    """
     if isinstance(data, Tensor):
         return data._data.copy()
     if isinstance(data, np.ndarray):
@@ -33,7 +37,7 @@ def _infer_array(data) -> np.ndarray:
     arr = np.array(data)
     if arr.dtype == object:
         raise ValueError(f"could not convert {type(data).__name__} to a tensor: ragged or mixed nested sequences")
-    if arr.dtype.kind == "f" and arr.dtype == np.float64 and not _has_float64_tensors(data):
+    if arr.dtype.kind == "f" and arr.dtype == np.float64 and not dtype_given and not _has_float64_tensors(data):
         arr = arr.astype(_dt.default_np())
     elif arr.dtype.kind in "iu" and arr.dtype != np.int64 and not _has_tensors(data):
         arr = arr.astype(np.int64)
@@ -63,7 +67,7 @@ def _has_float64_tensors(data) -> bool:
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False) -> Tensor:
     """A new leaf tensor copying ``data`` (ints -> int64, floats -> default dtype, bools -> bool)."""
     _check_device(device)
-    arr = _infer_array(data)
+    arr = _infer_array(data, dtype_given=dtype is not None)
     if dtype is not None:
         arr = arr.astype(_dt.to_np(dtype), copy=False)
     _dt.from_numpy_dtype(arr.dtype)  # raises for unsupported dtypes

@@ -22,6 +22,13 @@ def test_creation_functions_match_torch_values_and_dtypes():
                      E.as_tensor([1.5]), E.from_numpy(np.ones(2, dtype=np.float32))), backward=False)
 
 
+def test_python_floats_keep_full_precision_when_a_dtype_is_given():
+    # 0.1 rounded through float32 would be off by 1.5e-9: float64 parity is ~1e-10.
+    check(lambda E: (E.tensor([0.1, 1 / 3], dtype=E.float64), E.tensor([[0.1]], dtype=E.float64),
+                     E.tensor(0.1, dtype=E.float64), E.as_tensor([0.1], dtype=E.float64)), backward=False)
+    assert T.tensor([0.1], dtype=T.float64).numpy()[0] == 0.1
+
+
 def test_tensor_basics():
     x = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     assert x.shape == (2, 3) and x.size() == (2, 3) and x.size(1) == 3 and x.size(-1) == 3
