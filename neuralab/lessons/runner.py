@@ -6,6 +6,7 @@ a seed claim whose verdict is ``fails`` is a finding and is reported, not raised
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import multiprocessing
 import os
@@ -31,16 +32,26 @@ def select(only: str | None = None) -> tuple[str, ...]:
     return chosen
 
 
+def _blas_threads(threads: int):
+    """Limit NumPy's BLAS threads while a lesson runs (its matrices are small: threads only contend)."""
+    try:
+        from threadpoolctl import threadpool_limits  # noqa: PLC0415 - installed with scikit-learn
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def run_lesson(name: str, engine: str = "scratch", seed: int = 0, out: str | Path = "lessons-out",
-               quick: bool = False) -> dict[str, Any]:
-    """Run one lesson; write ``OUT/NAME/lesson.json`` and its figures; return the record."""
+               quick: bool = False, threads: int = 1) -> dict[str, Any]:
+    """Run one lesson (BLAS limited to ``threads``); write ``OUT/NAME/lesson.json`` and its figures."""
     module = lessons.load(name)
     about = module.ABOUT
     if engine not in about["engines"]:
         raise ValueError(f"lesson {name} runs on {' or '.join(about['engines'])}; got --engine {engine}")
     lesson = Lesson(name, engine=engine, seed=seed, quick=quick, out=Path(out) / name)
     start = time.perf_counter()
-    module.run(lesson)
+    with _blas_threads(threads):
+        module.run(lesson)
     record = {
         "name": name, "title": about["title"], "part": about["part"], "section": about["section"],
         "engine": engine, "seed": seed, "quick": quick, "seconds": round(time.perf_counter() - start, 2),
