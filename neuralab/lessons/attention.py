@@ -952,20 +952,13 @@ def show_model_sizes(lesson, table, counted, t5_seed_layers, ours):
 
 # %%
 def run(lesson):
-    # Every matrix here is small (at most 512 x 128): one BLAS thread is as fast as two on a quiet
-    # machine and several times faster when other jobs share the cores.
-    threads = lesson.T.get_num_threads()
-    lesson.T.set_num_threads(1)
-    try:
-        attention_bars(lesson)
-        attention_examples(lesson)
-        toy_self_attention(lesson)
-        untrained_vs_trained(lesson)
-        positional_encodings(lesson)
-        encoder_total = encoder_counts(lesson)
-        model_sizes(lesson, encoder_total)
-    finally:
-        lesson.T.set_num_threads(threads)
+    attention_bars(lesson)
+    attention_examples(lesson)
+    toy_self_attention(lesson)
+    untrained_vs_trained(lesson)
+    positional_encodings(lesson)
+    encoder_total = encoder_counts(lesson)
+    model_sizes(lesson, encoder_total)
 
 
 # %%

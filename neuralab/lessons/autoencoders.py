@@ -1013,17 +1013,10 @@ def show_generation(lesson, history, z_free_nll, samples, distance, nearest, nam
 
 # %%
 def run(lesson):
-    # Every matrix here is small (at most 1000 x 256): one BLAS thread is as fast as two on a quiet
-    # machine and many times faster when other jobs share the cores.
-    threads = lesson.T.get_num_threads()
-    lesson.T.set_num_threads(1)
-    try:
-        compression(lesson)
-        denoising(lesson)
-        vae_math(lesson)
-        generation(lesson)
-    finally:
-        lesson.T.set_num_threads(threads)
+    compression(lesson)
+    denoising(lesson)
+    vae_math(lesson)
+    generation(lesson)
 
 
 # %%

@@ -545,18 +545,12 @@ def _too_few_steps(measured, lost, kept):
 
 # %%
 def run(lesson):
-    T = lesson.T
-    threads = T.get_num_threads()
-    T.set_num_threads(1)  # the matrices are small: one BLAS thread is many times faster than two fighting
-    try:
-        schedule = noise_schedule("linear", STEPS, BETA_START, BETA_END)
-        forward_chain(lesson, schedule)
-        net, losses = train_denoiser(lesson, schedule)
-        noise_prediction(lesson, net, schedule, losses)
-        samples, seconds = reverse_sampling(lesson, net, schedule)
-        sampler_steps(lesson, net, schedule, samples, seconds)
-    finally:
-        T.set_num_threads(threads)
+    schedule = noise_schedule("linear", STEPS, BETA_START, BETA_END)
+    forward_chain(lesson, schedule)
+    net, losses = train_denoiser(lesson, schedule)
+    noise_prediction(lesson, net, schedule, losses)
+    samples, seconds = reverse_sampling(lesson, net, schedule)
+    sampler_steps(lesson, net, schedule, samples, seconds)
 
 
 # %%

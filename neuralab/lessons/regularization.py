@@ -936,23 +936,17 @@ def cures(lesson, benches: list[Bench], bases: list[Run], signs: dict, curves_fi
 
 # %%
 def run(lesson):
-    T = lesson.T
-    threads = T.get_num_threads()
-    T.set_num_threads(1)  # small matrices: one BLAS thread is as fast as two, and far faster on a busy machine
-    try:
-        benches = make_benches(lesson)
-        bases, signs, curves_figure = overfitting_baseline(lesson, benches)
-        mechanics, mask_figure = dropout_mechanics(lesson)
-        dropped = dropout_run(lesson, benches, bases, mechanics, mask_figure)
-        single = l2_single_weight(lesson)
-        fifty, fifty_figure = l2_fifty_weights(lesson)
-        conventions, conventions_runs = l2_conventions(lesson)
-        l2_runs, _, sweep_measured, sweep_figure = l2_sweep(lesson, benches[0], bases[0])
-        l2_claims(lesson, single, fifty, fifty_figure, conventions, conventions_runs, sweep_measured, sweep_figure)
-        stopped = early_stopping(lesson, benches[0], bases[0])
-        cures(lesson, benches, bases, signs, curves_figure, dropped, l2_runs[L2_CURE], stopped)
-    finally:
-        T.set_num_threads(threads)
+    benches = make_benches(lesson)
+    bases, signs, curves_figure = overfitting_baseline(lesson, benches)
+    mechanics, mask_figure = dropout_mechanics(lesson)
+    dropped = dropout_run(lesson, benches, bases, mechanics, mask_figure)
+    single = l2_single_weight(lesson)
+    fifty, fifty_figure = l2_fifty_weights(lesson)
+    conventions, conventions_runs = l2_conventions(lesson)
+    l2_runs, _, sweep_measured, sweep_figure = l2_sweep(lesson, benches[0], bases[0])
+    l2_claims(lesson, single, fifty, fifty_figure, conventions, conventions_runs, sweep_measured, sweep_figure)
+    stopped = early_stopping(lesson, benches[0], bases[0])
+    cures(lesson, benches, bases, signs, curves_figure, dropped, l2_runs[L2_CURE], stopped)
 
 
 # %%

@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable
 
-from neuralab import lessons
+from neuralab import engines, lessons
 from neuralab.io import atomic_write_bytes, atomic_write_json
 from neuralab.lessons.lesson import Lesson
 
@@ -32,13 +32,26 @@ def select(only: str | None = None) -> tuple[str, ...]:
     return chosen
 
 
-def _blas_threads(threads: int):
-    """Limit NumPy's BLAS threads while a lesson runs (its matrices are small: threads only contend)."""
+@contextlib.contextmanager
+def _threads(engine: str, threads: int):
+    """Limit BLAS (and torch's) threads while a lesson runs: its matrices are small, so more
+    threads only contend, many times slower on a shared machine."""
     try:
         from threadpoolctl import threadpool_limits  # noqa: PLC0415 - installed with scikit-learn
     except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=threads, user_api="blas")
+        blas = contextlib.nullcontext()
+    else:
+        blas = threadpool_limits(limits=threads, user_api="blas")
+    torch = engines.get("torch") if engine == "torch" else None
+    before = torch.get_num_threads() if torch else None
+    with blas:
+        if torch:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch:
+                torch.set_num_threads(before)
 
 
 def run_lesson(name: str, engine: str = "scratch", seed: int = 0, out: str | Path = "lessons-out",
@@ -50,7 +63,7 @@ def run_lesson(name: str, engine: str = "scratch", seed: int = 0, out: str | Pat
         raise ValueError(f"lesson {name} runs on {' or '.join(about['engines'])}; got --engine {engine}")
     lesson = Lesson(name, engine=engine, seed=seed, quick=quick, out=Path(out) / name)
     start = time.perf_counter()
-    with _blas_threads(threads):
+    with _threads(engine, threads):
         module.run(lesson)
     record = {
         "name": name, "title": about["title"], "part": about["part"], "section": about["section"],
