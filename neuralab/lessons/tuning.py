@@ -856,21 +856,16 @@ def _batch_figure(noise, corrected, slope_raw, slope, runs, examples, budget, ep
 
 # %%
 def run(lesson):
-    T = lesson.T
-    threads = T.get_num_threads()
-    T.set_num_threads(1)  # these nets are tiny: one BLAS thread is fastest, and the timings stay honest
-    try:
-        task = digits()
-        search_methods(lesson, task)
-        check_reader(lesson)
-        sweep = learning_rate_sweep(lesson, task)
-        figures = sweep_figures(lesson, sweep)
-        schedule_runs, schedule_path = schedules(lesson, task)
-        learning_rate_claim(lesson, sweep, schedule_runs, [*figures, schedule_path])
-        simulation_vs_text(lesson, sweep)
-        batch_size(lesson, task, sweep)
-    finally:
-        T.set_num_threads(threads)
+    # The runner gives every lesson one BLAS thread: these nets are tiny, so the timings stay honest.
+    task = digits()
+    search_methods(lesson, task)
+    check_reader(lesson)
+    sweep = learning_rate_sweep(lesson, task)
+    figures = sweep_figures(lesson, sweep)
+    schedule_runs, schedule_path = schedules(lesson, task)
+    learning_rate_claim(lesson, sweep, schedule_runs, [*figures, schedule_path])
+    simulation_vs_text(lesson, sweep)
+    batch_size(lesson, task, sweep)
 
 
 # %%
