@@ -215,7 +215,8 @@ def image_classification(lesson):
 #
 # The model is an embedding bag: each token (a word, or a pair of adjacent words) has a
 # 16-number embedding (pairs seen fewer than 5 times in training are dropped: too rare
-# to learn, easy to memorise), a review is the sum of its tokens' embeddings (a count vector
+# to learn, easy to memorise; keeping those seen twice, our first try, gave 0.90-0.93
+# held-out accuracy), a review is the sum of its tokens' embeddings (a count vector
 # times the embedding matrix, which is what ``EmbeddingBag(mode="sum")`` computes), and
 # a linear layer turns the sum into three logits. With single words only the model
 # cannot tell "not good, bad" from "good, not bad"; adjacent pairs ("not good") carry
