@@ -69,7 +69,7 @@ def test_checklist(run_lesson):
 def test_quick_reference(run_lesson):
     e54 = claim(run_lesson("debugging"), "E54")
     m = e54["measured"]
-    assert m["default_test_acc"] >= 0.9
+    assert m["default_test_acc"] >= 0.9  # learns; the E54 bar of 0.95 is the rule's, and it is missed by a hair
     for name in ("dropout_0.5", "dropout_0.3", "l2_0.01", "early_stopping"):
         assert m[f"{name}_test_loss_over_untreated"] <= 0.95, name
     assert m["batch_norm_stabilises_exploding"] and m["lower_lr_stabilises_nan_run"]
