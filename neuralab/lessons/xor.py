@@ -356,6 +356,7 @@ def first_demo(lesson, X, y, runs):
         fix=({"solved_sqrt_init_10000_epochs": solved_good[EPOCHS], "solved_sqrt_init_1000_epochs": solved_good[1000],
               "seeds": SEEDS},
              fraction("solved_sqrt_init_10000_epochs", "seeds", holds_at=1.0, fails_at=0.5)))
+    return path
 
 
 # %% [markdown]
@@ -464,7 +465,8 @@ def loss_mismatch(lesson, X, y, runs):
 # ``np.random.seed(42)`` start.
 
 # %%
-def from_scratch(lesson, y, runs):
+def from_scratch(lesson, y, runs, training_figure):
+    """E17; ``training_figure`` shows the 20 sqrt(1/n) runs' loss curves and one learned map."""
     seed_42 = runs["seed-42"]
     good = runs["sqrt"]
     out_42 = seed_42["outputs"][EPOCHS][0]
@@ -476,7 +478,8 @@ def from_scratch(lesson, y, runs):
                   "final_mse_max": float(np.max(good["mse"][-1])),
                   "seed_42_outputs": [round(float(v), 5) for v in out_42],
                   "seed_42_final_mse": float(np.mean((out_42 - y[:, 0]) ** 2))},
-        rule=all_of(fraction("solved", "seeds", holds_at=1.0, fails_at=0.5), below("seed_42_final_mse", 1e-3)))
+        rule=all_of(fraction("solved", "seeds", holds_at=1.0, fails_at=0.5), below("seed_42_final_mse", 1e-3)),
+        figures=[training_figure])
 
 
 # %% [markdown]
@@ -704,9 +707,9 @@ def run(lesson):
     X, y = xor_data()
     check_gradients(lesson, X, y)
     runs = sweep(lesson, X, y)
-    first_demo(lesson, X, y, runs)
+    training_figure = first_demo(lesson, X, y, runs)
     loss_mismatch(lesson, X, y, runs)
-    from_scratch(lesson, y, runs)
+    from_scratch(lesson, y, runs, training_figure)
     progress(lesson, y, runs)
     decision_boundary(lesson, X, y, runs)
     hidden_units(lesson, runs)
