@@ -71,7 +71,7 @@ def test_every_lesson_is_described_and_tested():
     for name in lessons.names():
         about = lessons.about(name)
         assert about["claims"] and about["seconds"] > 0 and about["engines"][0] in ("scratch", "torch"), name
-        assert (here / f"test_{name}.py").is_file(), f"lesson {name} has no test file"
+        assert (here / f"test_lesson_{name}.py").is_file(), f"lesson {name} has no test file"
 
 
 def test_cli_refuses_unknown_lessons_and_globs(capsys):
@@ -100,3 +100,9 @@ def test_notebook_export_keeps_the_cells(tmp_path, capsys):
     assert "markdown" in kinds and "code" in kinds
     assert main(["lesson", "neuron", "--notebook", str(tmp_path / "neuron.txt")]) == 2
     assert "writes a .ipynb" in capsys.readouterr().err
+
+
+def test_test_file_names_are_unique_across_folders():
+    # pytest imports test modules by basename (no packages here): two test_x.py files break collection.
+    names = [path.name for path in Path(__file__).parents[1].rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
