@@ -480,6 +480,45 @@ def softmax_seed(y):
     return np.exp(y) / np.sum(np.exp(y))
 
 
+def softmax_overflow_figure(lesson, overflow_threshold, largest_training_logit):
+    """The top probability of both softmaxes for the seed's two example shapes, swept over scale ``s``.
+
+    Large logits ``[s, s-1, 0]`` and very negative ones ``[-s, -s-1, -s-2]``; where the seed's
+    output is ``nan`` a cross is drawn on the top edge instead. Just before ``nan`` the seed's output
+    is already wrong: ``[s, s-1, 0]`` gives 0 once the sum alone overflows (s > 709.47), and
+    near -745 the ``exp`` values are subnormal with few significant bits left.
+    """
+    # Log-spaced, plus a 0.1-step stretch around the overflow (709.78) and underflow (~745) points.
+    scales = np.union1d(np.geomspace(1.0, 2000.0, 400), np.arange(700.0, 760.0, 0.1))
+    shapes = {"large logits y = [s, s-1, 0]": lambda s: np.array([s, s - 1.0, 0.0]),
+              "very negative logits y = [-s, -s-1, -s-2]": lambda s: np.array([-s, -s - 1.0, -s - 2.0])}
+    fig = new_figure(12.0, 4.4)
+    for ax, (title, logits) in zip(fig.subplots(1, 2), shapes.items()):
+        with np.errstate(over="ignore", invalid="ignore"):
+            seed_top = np.array([softmax_seed(logits(s))[0] for s in scales])
+        stable_top = np.array([softmax(logits(s)[None])[0, 0] for s in scales])
+        bad = ~np.isfinite(seed_top)
+        ax.plot(scales, stable_top, color="#3B9797", lw=3, label="max subtracted first")
+        ax.plot(scales[~bad], seed_top[~bad], color="#BF092F", lw=1.5, ls="--", label="seed: exp(y) / sum(exp(y))")
+        ax.scatter(scales[bad], np.full(bad.sum(), 1.02), color="#BF092F", marker="x", s=14,
+                   label="seed's output is nan")
+        if bad.any():
+            ax.axvline(scales[bad][0], color="gray", ls=":", lw=1, label=f"seed's first nan at s ≈ {scales[bad][0]:.1f}")
+        ax.set_xscale("log"); ax.set_ylim(-0.04, 1.08)
+        ax.set_xlabel("logit scale s"); ax.set_ylabel("probability of the first class")
+        ax.set_title(title, fontsize=10); ax.grid(alpha=0.3)
+    ax_large, ax_negative = fig.axes
+    ax_large.axvline(overflow_threshold, color="black", ls=":",
+                     label=f"exp overflows above log(max float) = {overflow_threshold:.2f}")
+    ax_large.axvline(largest_training_logit, color="#1f77b4", ls="-.",
+                     label=f"largest CharRNN training logit = {largest_training_logit:.1f}")
+    ax_large.legend(fontsize=8, loc="lower left")
+    ax_negative.legend(fontsize=8, loc="lower left")
+    fig.suptitle("D17: the seed's softmax gives nan once exp overflows (or every exp underflows); "
+                 "subtracting the max does not", fontsize=11)
+    return lesson.figure("softmax-overflow", fig)
+
+
 def softmax_overflow(lesson, largest_training_logit):
     T = lesson.T
     cases = {"large": np.array([[1000.0, 999.0, 0.0]]), "very_negative": np.array([[-1000.0, -1001.0, -1002.0]])}
@@ -493,13 +532,15 @@ def softmax_overflow(lesson, largest_training_logit):
     engine_gap = max(float(np.abs(engine[n] - stable[n]).max()) for n in cases)
     lesson.check("D17: the max-subtracted softmax equals the engine's softmax", engine_gap < 1e-15,
                  f"largest gap {engine_gap:.1e}")
+    overflow_threshold = float(np.log(np.finfo(np.float64).max))
+    path = softmax_overflow_figure(lesson, overflow_threshold, largest_training_logit)
     lesson.claim(
         id="D17", seed_ref="004:2916, 2976",
         claim="The CharRNN's softmax exp(y) / sum(exp(y)) turns any logits into probabilities.",
         measured={"seed_finite_for_large_logits": bool(np.all(np.isfinite(seed_out["large"]))),
                   "seed_finite_for_very_negative_logits": bool(np.all(np.isfinite(seed_out["very_negative"]))),
                   "seed_output_large": [None if not np.isfinite(v) else float(v) for v in seed_out["large"][0]],
-                  "overflow_threshold": float(np.log(np.finfo(np.float64).max)),
+                  "overflow_threshold": overflow_threshold,
                   "largest_logit_in_char_rnn_training": largest_training_logit},
         rule=all_of(is_true("seed_finite_for_large_logits"), is_true("seed_finite_for_very_negative_logits")),
         correction="exp overflows above 709.78 (inf / inf = nan) and underflows to 0 below about -745 "
@@ -509,7 +550,8 @@ def softmax_overflow(lesson, largest_training_logit):
               "stable_max_error_very_negative": float(np.abs(stable["very_negative"] - exact["very_negative"]).max()),
               "stable_sums_to_one": bool(all(abs(stable[n].sum() - 1) < 1e-15 for n in cases))},
              all_of(at_most("stable_max_error_large", 1e-15), at_most("stable_max_error_very_negative", 1e-15),
-                    is_true("stable_sums_to_one"))))
+                    is_true("stable_sums_to_one"))),
+        figures=[path])
 
 
 # %% [markdown]
@@ -997,6 +1039,23 @@ def parameter_counts(lesson):
                  f"largest gap {zero_gap:.1e}")
     later_gap = float(np.abs(from_later - gru.forward(x, h_later)[0]).max())
 
+    fig = new_figure(8.0, 4.8)
+    ax = fig.subplots()
+    groups = np.arange(2)
+    for offset, name, counts, color in ((-0.2, "LSTM (4 gate blocks)", (seed_lstm, engine_lstm), "#ff7f0e"),
+                                        (0.2, "GRU (3 gate blocks)", (seed_gru, engine_gru), "#9467bd")):
+        bars = ax.bar(groups + offset, counts, 0.4, color=color, label=name)
+        ax.bar_label(bars, [f"{c:,}" for c in counts], fontsize=9, padding=2)
+    ax.set_xticks(groups, ["seed: one bias per gate\n4·((100+128)·128 + 128)",
+                           "engine / PyTorch: b_ih and b_hh\n4·(128·(100+128) + 2·128)"])
+    ax.set_ylim(0, 1.15 * max(seed_lstm, engine_lstm))
+    ax.set_ylabel("parameters (input 100, hidden 128)")
+    ax.yaxis.set_major_formatter(lambda value, _: f"{value:,.0f}")
+    ax.set_title(f"E30: the GRU has {1 - seed_gru / seed_lstm:.0%} fewer parameters than the LSTM "
+                 f"(engine: {1 - engine_gru / engine_lstm:.0%})", fontsize=10)
+    ax.grid(alpha=0.3, axis="y"); ax.legend(fontsize=9, loc="upper right")
+    path = lesson.figure("lstm-gru-parameters", fig)
+
     lesson.claim(
         id="E30", seed_ref="004:3417-3448",
         claim="For input 100 and hidden 128 an LSTM has 4·((100+128)·128 + 128) = 117,248 parameters and a GRU "
@@ -1012,7 +1071,8 @@ def parameter_counts(lesson):
                     close("seed_cell_arrays_lstm", 117_248, 0), close("seed_cell_arrays_gru", 87_936, 0),
                     close("seed_reduction", 0.25, 0), close("engine_lstm", 117_760, 0),
                     close("engine_gru", 88_320, 0), close("engine_reduction", 0.25, 0),
-                    close("gru_reset_mean", 0.5, 0.02), close("gru_update_mean", 0.5, 0.02)))
+                    close("gru_reset_mean", 0.5, 0.02), close("gru_update_mean", 0.5, 0.02)),
+        figures=[path])
 
 
 # %%
