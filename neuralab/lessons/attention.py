@@ -808,6 +808,10 @@ def encoder_counts(lesson):
     lesson.check("E43: the block formula counts the engine's layer and the seed's", formula_check,
                  f"formula {layer_parameters(D_MODEL, D_FF)}, engine {engine_layer}, seed {total}")
 
+    figure = encoder_count_figure(lesson, {
+        "seed": {"attention weights": mha, "attention biases": 0, "feed-forward": ffn, "layer norms": norms},
+        "PyTorch": {"attention weights": engine_mha_no_bias, "attention biases": engine_layer - total,
+                    "feed-forward": ffn, "layer norms": norms}})
     lesson.claim(
         id="E43", seed_ref="004:5427-5525",
         claim="One encoder layer with d_model 64, 8 heads and d_ff 256 holds 16,384 attention, 33,088 "
@@ -822,8 +826,42 @@ def encoder_counts(lesson):
                    "nn.TransformerEncoderLayer(64, 8, 256) holds 49,984: its attention adds 3 · 64 input-projection "
                    "and 64 output biases. And a 6-layer model needs embeddings and an output layer on top of the "
                    "298,368.",
+        figures=[figure],
     )
     return total
+
+
+def encoder_count_figure(lesson, counts):
+    """One encoder layer's parameters by part, the seed's convention against PyTorch's, and the totals."""
+    fig = new_figure(13.0, 4.8)
+    ax_parts, ax_total = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 1]})
+    parts = list(counts["seed"])
+    x = np.arange(len(parts))
+    width = 0.38
+    colors = {"seed": "#BF092F", "PyTorch": "#3B9797"}
+    for i, (who, by_part) in enumerate(counts.items()):
+        values = [by_part[p] for p in parts]
+        bars = ax_parts.bar(x + (i - 0.5) * width, values, width, color=colors[who], alpha=0.8, label=who)
+        ax_parts.bar_label(bars, labels=[f"{v:,}" for v in values], padding=2, fontsize=9)
+        total = sum(values)
+        bar = ax_total.bar(i, total, 0.6, color=colors[who], alpha=0.8)
+        ax_total.bar_label(bar, labels=[f"{total:,}"], padding=2)
+    ax_parts.set_xticks(x, parts)
+    ax_parts.set_ylabel("parameters")
+    ax_parts.set_ylim(0, max(counts["seed"].values()) * 1.15)
+    ax_parts.set_title("One encoder layer (d_model 64, 8 heads, d_ff 256) by part")
+    ax_parts.legend()
+    ax_total.set_xticks([0, 1], list(counts))
+    ax_total.set_ylim(0, sum(counts["PyTorch"].values()) * 1.15)
+    ax_total.set_title("Total per layer")
+    ax_total.set_ylabel("parameters")
+    for ax in (ax_parts, ax_total):
+        ax.grid(axis="y", alpha=0.3)
+        ax.yaxis.set_major_formatter("{x:,.0f}")
+    seed_total = sum(counts["seed"].values())
+    fig.suptitle(f"E43: the seed counts {seed_total:,} per layer ({6 * seed_total:,} for 6); PyTorch's layer "
+                 f"adds {counts['PyTorch']['attention biases']:,} attention biases")
+    return lesson.figure("encoder-layer-parameters", fig)
 
 
 # %% [markdown]

@@ -250,6 +250,12 @@ def parameter_counts(lesson):
     engine_d = models.count_parameters(engine["discriminator"])
     formula_g = NOISE_DIM * hidden + hidden + hidden * DATA_DIM + DATA_DIM
     formula_d = DATA_DIM * hidden + hidden + hidden * 1 + 1
+    weights_g = G.params["W1"].size + G.params["W2"].size
+    weights_d = D.params["W1"].size + D.params["W2"].size
+    figure = parameter_count_figure(lesson, {
+        "generator": {"weights": weights_g, "printed_biases": printed_g - weights_g, "biases": engine_g - weights_g},
+        "discriminator": {"weights": weights_d, "printed_biases": printed_d - weights_d,
+                          "biases": engine_d - weights_d}})
     lesson.claim(
         id="D12", seed_ref="004:4547-4576",
         claim="With noise 10, data 2 and 32 hidden units the generator has 396 parameters and the "
@@ -265,7 +271,45 @@ def parameter_counts(lesson):
         fix=({"generator_engine": engine_g, "discriminator_engine": engine_d, "generator_arrays": arrays_g,
               "discriminator_arrays": arrays_d, "generator_formula": formula_g, "discriminator_formula": formula_d},
              all_of(close("generator_engine", formula_g, 0), close("discriminator_engine", formula_d, 0),
-                    close("generator_arrays", formula_g, 0), close("discriminator_arrays", formula_d, 0))))
+                    close("generator_arrays", formula_g, 0), close("discriminator_arrays", formula_d, 0))),
+        figures=[figure])
+
+
+def parameter_count_figure(lesson, counts):
+    """Printed against true parameter counts of G and D, weights and biases in separate panels."""
+    fig = new_figure(12.0, 4.6)
+    ax_w, ax_b = fig.subplots(1, 2)
+    names = list(counts)
+    x = np.arange(len(names))
+    width = 0.36
+    panels = ((ax_w, "weights", "weights", "Weights (W1 + W2): the seed counts them right"),
+              (ax_b, "printed_biases", "biases", "Biases (b1 + b2): the seed counts input sizes"))
+    for ax, printed_key, true_key, title in panels:
+        printed = [counts[n][printed_key] for n in names]
+        true = [counts[n][true_key] for n in names]
+        bars_p = ax.bar(x - width / 2, printed, width, color="#BF092F", alpha=0.8, label="printed by the seed")
+        bars_t = ax.bar(x + width / 2, true, width, color="#3B9797", alpha=0.8, label="true (arrays, engine)")
+        ax.bar_label(bars_p, padding=2, bbox=dict(facecolor="white", edgecolor="none", pad=1))
+        ax.bar_label(bars_t, padding=2)
+        ax.set_xticks(x, names)
+        ax.set_ylabel("parameters")
+        ax.set_ylim(0, max(true + printed) * 1.25)
+        ax.set_title(title)
+        ax.legend(loc="upper right", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    # The missing biases, drawn as a dashed box on top of the printed bar: b1 has one entry per hidden unit.
+    missing = [counts[n]["biases"] - counts[n]["printed_biases"] for n in names]
+    bottoms = [counts[n]["printed_biases"] for n in names]
+    ax_b.bar(x - width / 2, missing, width, bottom=bottoms, fill=False, hatch="//", edgecolor="#BF092F",
+             ls="--", label="missing: hidden biases counted as input sizes")
+    for i, m in enumerate(missing):
+        ax_b.text(x[i] - width / 2, bottoms[i] + m * 0.6, f"missing {m}", ha="center", va="center",
+                  color="#BF092F", fontweight="bold", bbox=dict(facecolor="white", edgecolor="none", pad=2))
+    ax_b.legend(loc="upper right", fontsize=9)
+    totals = ", ".join(f"{n} {counts[n]['weights'] + counts[n]['printed_biases']} printed / "
+                       f"{counts[n]['weights'] + counts[n]['biases']} true" for n in names)
+    fig.suptitle(f"D12: the seed's parameter counts (noise 10, data 2, hidden 32): {totals}")
+    return lesson.figure("gan-parameter-counts", fig)
 
 
 # %% [markdown]
