@@ -12,7 +12,7 @@ def test_verdicts_and_figures(run_lesson):
                         "E43": "holds", "E44": "partly"}
     for made in record["claims"]:
         assert all((record["out"] / f).stat().st_size > 0 for f in made["figures"]), made["id"]
-    assert len(record["figures"]) == 7
+    assert len(record["figures"]) == 8
     assert all(c["passed"] for c in record["checks"])
 
 

@@ -17,7 +17,7 @@ def test_claims_in_order_with_their_figures(run_lesson):
             assert made["figures"] and all((record["out"] / f).stat().st_size > 0 for f in made["figures"])
         if made.get("fix"):
             assert made["fix"]["verdict"] == "holds", made["id"]
-    assert len(record["figures"]) == 8
+    assert len(record["figures"]) == 9
 
 
 def test_seed_parameter_counts_are_wrong_by_the_biases(run_lesson):
