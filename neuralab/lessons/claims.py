@@ -167,6 +167,11 @@ def all_of(*parts: Rule) -> Rule:
     return AllOf(tuple(parts))
 
 
+def unless_holds(rule: Rule, measured: Measured, correction: str) -> str | None:
+    """``correction`` for a claim, unless ``rule`` holds on ``measured`` (a claim that holds needs none)."""
+    return None if rule.verdict(measured) == "holds" else correction
+
+
 def rule_from_json(obj: dict[str, Any]) -> Rule:
     """The inverse of ``Rule.to_json``: lets a reader of ``lesson.json`` recompute a verdict."""
     (kind, args), = obj.items()

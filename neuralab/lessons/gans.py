@@ -35,7 +35,7 @@ from neuralab.data import sample_circle
 from neuralab.generative import gan_losses
 from neuralab.generative.fid import feature_distance
 from neuralab.generative.metrics import angular_bin_fractions, mode_coverage, radius_stats
-from neuralab.lessons.claims import all_of, at_least, at_most, close, fraction, is_true
+from neuralab.lessons.claims import all_of, at_least, at_most, close, fraction, is_true, unless_holds
 from neuralab.viz.style import new_figure
 
 ABOUT = {
@@ -62,11 +62,6 @@ MIXTURE_LR, MIXTURE_BETAS = (4e-3, 4e-3), (0.5, 0.9)   # both GANs on the mixtur
 def sigmoid(z):
     """sigma(z) = 1 / (1 + e^-z), clipped as the seed does (004:4511) so exp never overflows."""
     return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
-
-
-def unless_holds(rule, measured, text):
-    """``text`` as the claim's correction, unless ``rule`` holds on ``measured`` (then there is none)."""
-    return None if rule.verdict(measured) == "holds" else text
 
 
 # %% [markdown]

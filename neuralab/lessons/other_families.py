@@ -24,7 +24,7 @@ import numpy as np
 
 from neuralab import data, models
 from neuralab.generative.mixture import kmeans_plus_plus, squared_distances
-from neuralab.lessons.claims import above, all_of, at_least, below, fraction
+from neuralab.lessons.claims import above, all_of, at_least, below, fraction, unless_holds
 from neuralab.train import EarlyStopping, Trainer
 from neuralab.train.metrics import softmax
 from neuralab.viz.decision_boundary import CLASS_COLORS, grid_limits, probability_grid
@@ -38,11 +38,6 @@ ABOUT = {
     "seconds": 35,
     "engines": ("scratch", "torch"),
 }
-
-
-def unless_holds(rule, measured, correction):
-    """``correction`` when ``rule`` does not hold on ``measured`` (a claim that holds needs none)."""
-    return None if rule.verdict(measured) == "holds" else correction
 
 
 # %% [markdown]
