@@ -15,15 +15,21 @@ from neuralab.viz.style import new_figure, save_png
 def worst_misclassified(probabilities: np.ndarray, y_true: np.ndarray, k: int = 16) -> np.ndarray:
     """Indices of up to ``k`` misclassified samples, most confidently wrong first.
 
-    "Worst" means the lowest probability given to the true class (equivalently the
-    highest cross-entropy loss). ``probabilities``: ``(N, C)`` rows summing to 1.
+    Confidence is ``p_wrong = max_c p(c | x)``, the probability of the (wrong) prediction,
+    which is the ``p`` the figures print, so their panels read in descending ``p``. Ties go
+    to the lower probability of the true class (the higher cross-entropy loss). With more
+    than two classes the two orders differ: ``[0.05, 0.50, 0.45]`` for true class 0 has the
+    higher loss, ``[0.30, 0.70, 0.00]`` the more confident mistake.
+    ``probabilities``: ``(N, C)`` rows summing to 1.
     """
     probabilities = np.asarray(probabilities)
     y_true = np.asarray(y_true).astype(np.int64)
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
+    confidence = probabilities[wrong, predicted[wrong]]
     true_probability = probabilities[wrong, y_true[wrong]]
-    return wrong[np.argsort(true_probability, kind="stable")[:k]]
+    # np.lexsort sorts by its last key first: descending confidence, then ascending p(true)
+    return wrong[np.lexsort((true_probability, -confidence))[:k]]
 
 
 def _as_image(sample: np.ndarray) -> np.ndarray:

@@ -62,12 +62,52 @@ def test_confusion_matrix_rejects_bad_shapes(tmp_path):
         plot_confusion_matrix(np.zeros((3, 3)), tmp_path / "x.png", class_names=["a", "b"])
 
 
-def test_worst_misclassified_orders_by_true_class_probability():
+def test_worst_misclassified_orders_by_the_confidence_of_the_wrong_prediction():
     probabilities = np.array([[0.9, 0.1],    # right
-                              [0.2, 0.8],    # wrong, p(true)=0.2
-                              [0.05, 0.95],  # wrong, p(true)=0.05 -> worst
-                              [0.4, 0.6]])   # wrong, p(true)=0.4
+                              [0.2, 0.8],    # wrong with p=0.8
+                              [0.05, 0.95],  # wrong with p=0.95 -> first
+                              [0.4, 0.6]])   # wrong with p=0.6
     assert list(worst_misclassified(probabilities, np.array([0, 0, 0, 0]), k=2)) == [2, 1]
+
+
+def test_worst_misclassified_with_three_classes_is_not_the_highest_loss_order():
+    # true class 0 everywhere; sample 0 has the highest loss (p(true)=0.05) but the least confident
+    # mistake (0.50); sorting by p(true) would put it first
+    probabilities = np.array([[0.05, 0.50, 0.45],
+                              [0.30, 0.70, 0.00],
+                              [0.10, 0.00, 0.90],
+                              [0.20, 0.70, 0.10]])  # same confidence as sample 1, lower p(true): before it
+    assert list(worst_misclassified(probabilities, np.zeros(4, dtype=int))) == [2, 3, 1, 0]
+
+
+def _printed_confidences(texts):
+    return [float(text.rsplit("p=", 1)[1].rstrip(")")) for text in texts]
+
+
+def test_misclassified_figures_print_descending_confidence(tmp_path, monkeypatch):
+    """The panels and table rows read from the most confident mistake down (issue #16: they did not)."""
+    import neuralab.viz.misclassified as module
+    seen, real_save = {}, module.save_png
+
+    def recording_save(figure, path):
+        seen["titles"] = [ax.get_title() for ax in figure.axes if ax.get_title()]
+        seen["cells"] = [cell.get_text().get_text() for ax in figure.axes for table in ax.tables
+                         for _, cell in sorted(table.get_celld().items())]  # row by row
+        return real_save(figure, path)
+
+    monkeypatch.setattr(module, "save_png", recording_save)
+    rng = np.random.default_rng(3)
+    y_true = rng.integers(0, 10, 400)
+    probabilities = softmax(rng.normal(size=(400, 10)) * 2)
+    plot_misclassified(rng.random((400, 8, 8)), y_true, probabilities, tmp_path / "grid.png", k=12)
+    printed = _printed_confidences(seen["titles"])
+    assert len(printed) == 12 and printed == sorted(printed, reverse=True)
+    wrong = probabilities.argmax(1) != y_true
+    assert printed[0] == round(float(probabilities[wrong].max()), 2)  # the most confident mistake of all comes first
+
+    plot_misclassified_table(rng.normal(size=(400, 4)), y_true, probabilities, tmp_path / "table.png", k=8)
+    printed = _printed_confidences([text for text in seen["cells"] if "p=" in text])  # the "predicted" column
+    assert len(printed) == 8 and printed == sorted(printed, reverse=True)
 
 
 @pytest.mark.parametrize("shape", [(64,), (1, 12, 12), (12, 12, 3)])
