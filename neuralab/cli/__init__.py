@@ -1,5 +1,7 @@
-"""`neuralab ...`: the command-line face. It parses, shows and calls public
-functions; no training logic lives here.
+"""neuralab: train, evaluate, sample and verify neural networks from the command line.
+
+This package is the command-line face: it parses, shows and calls public functions; no
+training logic lives here. ``neuralab --help`` prints the first paragraph of this docstring.
 
 Each sub-command lives in its own module exposing ``register(subparsers)``,
 which adds a parser and sets ``func(args) -> int`` on it.
@@ -52,8 +54,13 @@ def _all_option_strings(parser: argparse.ArgumentParser) -> set[str]:
     return options
 
 
+def help_summary() -> str:
+    """The first paragraph of this module's docstring on one line (argparse rewraps it)."""
+    return " ".join(__doc__.split("\n\n", 1)[0].split())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = SuggestingParser(prog="neuralab", description=__doc__.splitlines()[0])
+    parser = SuggestingParser(prog="neuralab", description=help_summary())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=SuggestingParser)
     sub.required = True
     for name in COMMAND_MODULES:
