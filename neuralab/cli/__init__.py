@@ -16,6 +16,7 @@ import sys
 
 COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
 COMMAND_MODULES += ("sample", "lessons")
+COMMAND_MODULES += ("lab",)
 
 
 class SuggestingParser(argparse.ArgumentParser):

@@ -1,0 +1,46 @@
+"""`neuralab lab`: serve the playgrounds (network, GAN, diffusion) as a local web app.
+
+Binds 127.0.0.1 unless ``--host`` says otherwise (then it warns), prints the URL with a
+fresh token (as Jupyter does) and opens it in the browser unless ``--no-browser``.
+Ctrl-C stops the server and every playground's worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import webbrowser
+
+from neuralab.lab.server import LabServer, is_loopback
+
+
+def register(subparsers) -> None:
+    """Add the ``lab`` command."""
+    parser = subparsers.add_parser("lab", help="serve the playgrounds (network, GAN, diffusion) in the browser",
+                                   description="Starts a local web server whose pages train small networks live: "
+                                               "a TensorFlow-Playground-style network playground, a GAN playground "
+                                               "and a diffusion playground. Ctrl-C stops it.")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one (default: 8765)")
+    parser.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (default: 127.0.0.1, this machine only; anything else is reachable "
+                             "from the network and prints a warning)")
+    parser.add_argument("--no-browser", action="store_true", help="print the URL but do not open a browser")
+    parser.add_argument("--runs", default=None, metavar="DIR", help="folder of run records for the runs dashboard")
+    parser.set_defaults(func=lab_command)
+
+
+def lab_command(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        raise ValueError(f"--port: expected 0..65535, got {args.port}")
+    server = LabServer(args.host, args.port, runs_dir=args.runs)
+    if not is_loopback(args.host):
+        print(f"warning: --host {args.host} makes the lab reachable from other machines; anyone with the "
+              "token can train on this one. Use the default 127.0.0.1 unless you mean it.", file=sys.stderr)
+    print(f"neuralab lab: serving the playgrounds at\n\n    {server.url}\n\n"
+          "Open that URL (it carries this server's token). Ctrl-C stops the server.", flush=True)
+    if not args.no_browser:
+        threading.Timer(0.5, webbrowser.open, args=(server.url,)).start()
+    server.serve_forever()
+    print("neuralab lab: stopped", flush=True)
+    return 0
