@@ -6,6 +6,7 @@ The discriminator (critic) returns raw scores ``(N, 1)``: logits for the standar
 Standard GAN (Goodfellow et al. 2014) with the non-saturating generator loss:
     L_D = -E[log D(x)] - E[log(1 - D(G(z)))]        D = sigmoid(logit)
     L_G = -E[log D(G(z))]                            (strong gradients when D wins)
+    L_G = E[log(1 - D(G(z)))]                        (the saturating minimax form)
 WGAN-GP (Gulrajani et al. 2017):
     L_C = E[C(G(z))] - E[C(x)] + lambda E[(||grad C(x_hat)||_2 - 1)^2]
     L_G = -E[C(G(z))]
@@ -30,6 +31,12 @@ def discriminator_loss(T: ModuleType, real_logits, fake_logits, real_label: floa
 def generator_loss(T: ModuleType, fake_logits):
     """Non-saturating generator loss ``-E[log D(G(z))]``."""
     return T.nn.functional.binary_cross_entropy_with_logits(fake_logits, T.ones_like(fake_logits))
+
+
+def saturating_generator_loss(T: ModuleType, fake_logits):
+    """Goodfellow's minimax generator loss ``E[log(1 - D(G(z)))]``: its gradient vanishes
+    where D confidently rejects the samples, which is why the non-saturating form is used."""
+    return -T.nn.functional.binary_cross_entropy_with_logits(fake_logits, T.zeros_like(fake_logits))
 
 
 def critic_loss(real_scores, fake_scores):
