@@ -14,7 +14,7 @@ seed, so a TF link gives the same experiment, not the very same random points.
   ``0.5 + 7 noise`` (TF's linear map of noise [0, 0.5] onto variance [0.5, 4]).
 * ``spiral``: two arms ``r = 5 i / n``, ``angle = 1.75 * 2 pi i / n (+ pi)``, each coordinate
   moved by ``U(-1, 1) * noise``.
-* ``reg-plane``: target ``(x1 + x2) / 10`` of the point moved by ``U(-6, 6) * noise``.
+* ``reg-plane``: target ``(x1 + x2) / 10`` (not clamped: up to +-1.2) of the point moved by ``U(-6, 6) * noise``.
 * ``reg-gauss``: six signed bumps; target = the bump with the largest ``|1 - d / 2|``.
 
 Ours (``noise`` adds Gaussian jitter of standard deviation ``noise / 100`` per axis):
@@ -93,7 +93,7 @@ def spiral(n: int, noise: float, rng):
 def reg_plane(n: int, noise: float, rng):
     points = _uniform(rng, -6, 6, (n, 2))
     moved = points + _uniform(rng, -6, 6, (n, 2)) * noise
-    return points, np.clip(moved.sum(1) / 10, -1, 1)
+    return points, moved.sum(1) / 10   # TF: d3 linear map of [-10, 10] onto [-1, 1], unclamped
 
 
 _BUMPS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1], [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], float)

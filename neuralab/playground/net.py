@@ -132,7 +132,7 @@ def load(T: ModuleType, folder) -> tuple:
     folder = Path(folder)
     config = json.loads((folder / "model.json").read_text())
     net = from_config(T, config)
-    state = {key: T.from_numpy(np.ascontiguousarray(value)) for key, value in
+    state = {key: T.from_numpy(np.array(value, order="C")) for key, value in
              load_file(str(folder / "model.safetensors")).items()}
     net.load_state_dict(state)
     net.eval()

@@ -363,7 +363,8 @@ class NetworkPlayground(Playground):
         from neuralab.playground.tf_hash import to_hash
 
         s = self.settings
-        state = {key: np.ascontiguousarray(value.detach().cpu().numpy()) for key, value in self.net.state_dict().items()}
+        # np.array, not ascontiguousarray: that one turns the 0-d batch counters into shape (1,)
+        state = {key: np.array(value.detach().cpu().numpy(), order="C") for key, value in self.net.state_dict().items()}
         tensors = save(state, metadata={"format": "neuralab-playground-network"})
         train, test = self.losses()
         config = {
