@@ -137,7 +137,7 @@ def image_classification(lesson):
     fig.suptitle(f"Fashion-MNIST with a trained 784-256-10 MLP: the first 10 held-out images "
                  f"(green right, red wrong; test accuracy {right.mean():.1%} on {len(y_test)})",
                  fontsize=12, fontweight="bold")
-    grid_path = lesson.figure("image-predictions", fig)
+    grid_path = lesson.figure("image-predictions", fig, shows="V52")
 
     fig = new_figure(15.0, 6.0)
     matrix_ax, bars_ax = fig.subplots(1, 2, width_ratios=(1.1, 1))
@@ -159,7 +159,7 @@ def image_classification(lesson):
     bars_ax.set(xlim=(0, 1.0), xlabel="score", title="Precision, recall and F1 per class")
     bars_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4, fontsize=9)
     bars_ax.grid(alpha=0.3, axis="x")
-    matrix_path = lesson.figure("image-confusion", fig)
+    matrix_path = lesson.figure("image-confusion", fig, shows="CM")
 
     lesson.claim(
         id="A1", seed_ref="004:6561-6656; 003:168-178",
@@ -360,7 +360,7 @@ def sentiment_analysis(lesson):
             ax.legend(fontsize=8, loc="center right")
     fig.suptitle("The seed's six reviews scored by a trained embedding bag (words and word pairs); "
                  "black bars: the seed's typed-in 'BERT' probabilities", fontsize=13, fontweight="bold")
-    reviews_path = lesson.figure("sentiment-reviews", fig)
+    reviews_path = lesson.figure("sentiment-reviews", fig, shows="V53")
 
     fig = new_figure(9.0, 4.6)
     ax = fig.subplots()
@@ -532,7 +532,7 @@ def stock_forecasting(lesson):
     floor_ax.set(xlabel="50-day MAE ($)", ylabel="noise draws",
                  title=f"The floor: the oracle's MAE over {len(oracle_mae):,} noise draws")
     floor_ax.legend(fontsize=8)
-    path = lesson.figure("stock-forecast", fig)
+    path = lesson.figure("stock-forecast", fig, shows="V54")
 
     mean_of = lambda who, key: float(np.mean([r[who][key] for r in rows]))  # noqa: E731
     lesson.claim(
@@ -782,7 +782,7 @@ def recommender(lesson):
     rmse_ax.set(xlim=(0, 1.45), xlabel="held-out RMSE (stars)", title="Held-out error: factorisation vs mean baselines")
     rmse_ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
     rmse_ax.grid(alpha=0.3, axis="x")
-    path = lesson.figure("recommender", fig)
+    path = lesson.figure("recommender", fig, shows="V55")
 
     mf_small = float(np.mean(loo[2]))
     lesson.claim(
@@ -969,7 +969,7 @@ def drug_discovery(lesson):
     _draw_molecule(mol_ax, *mols[n_train])
     mol_ax.set_title(f"Held-out molecule 1, {labels[0]}: a random graph, not a chemical "
                      f"(true toxicity {y[0]:.2f}, MLP {mlp_pred[0]:.2f})", fontsize=10)
-    path = lesson.figure("molecule-toy", fig)
+    path = lesson.figure("molecule-toy", fig, shows="V56")
 
     lesson.claim(
         id="A5", seed_ref="004:6965-7074",

@@ -22,7 +22,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from neuralab import data, models
-from neuralab.lessons.claims import above, all_of, fraction
+from neuralab.lessons.claims import above, all_of, at_least, fraction
 from neuralab.train import Trainer
 from neuralab.train.metrics import softmax
 from neuralab.viz.style import new_figure
@@ -31,7 +31,7 @@ ABOUT = {
     "title": "Which architecture fits which data",
     "part": "I. Foundations",
     "section": "004:1641-2035",
-    "claims": ("E21", "E57"),
+    "claims": ("E21", "D19", "E57"),
     "seconds": 20,
     "engines": ("scratch", "torch"),
 }
@@ -68,14 +68,15 @@ def seed_split():
 class FeedforwardNN:
     """The seed's MLP (``004:1673-1695``, re-indented): ``x (N, 4) -> ReLU(x W1 + b1) (N, 10)
     -> softmax(a1 W2 + b2) (N, 3)``. Weights ``0.01 * N(0, 1)``, biases zero; the random
-    numbers come from ``rng`` instead of NumPy's global generator. The seed's unused ``lr``
-    argument is dropped: this class has no training step."""
+    numbers come from ``rng`` instead of NumPy's global generator. It stores ``lr`` as the
+    seed does; with no training step, nothing reads it (D19 measures that)."""
 
-    def __init__(self, input_size, hidden_size, output_size, rng):
+    def __init__(self, input_size, hidden_size, output_size, rng, lr=0.01):
         self.W1 = rng.standard_normal((input_size, hidden_size)) * 0.01
         self.b1 = np.zeros((1, hidden_size))
         self.W2 = rng.standard_normal((hidden_size, output_size)) * 0.01
         self.b2 = np.zeros((1, output_size))
+        self.lr = lr
 
     def forward(self, X):
         z1 = X @ self.W1 + self.b1
@@ -171,6 +172,101 @@ def iris_network(lesson):
             "untrained_max_prob_deviation_from_third": float(np.abs(untrained_probs - 1 / 3).max()),
         },
         rule=fraction("trained_reaching_0.9", "trained_runs", holds_at=0.8, fails_at=0.5), figures=[path])
+
+
+# %% [markdown]
+# ## D19: arguments the seed takes and never uses (``004:1675, 4098, 5436, 103``)
+#
+# ``FeedforwardNN(..., lr=0.01)`` (``004:1675``) and ``VariationalAutoencoder(...,
+# learning_rate=0.001)`` (``004:4098``) take a learning rate, which tells a reader the
+# classes train; neither has a training step. The same holds for ``dropout=0.1`` of the
+# seed's ``TransformerEncoderLayer`` (``004:5436``, stored, never applied; the attention
+# lesson notes it) and for the ``DecisionTreeClassifier`` import of ``004:103`` (no tree
+# is ever built; classical_limits notes it). We measure the first two by running the
+# seed's programs with the argument varied over six orders of magnitude, counting every
+# read of the attribute and comparing the outputs.
+#
+# **Rule.** The seed's arguments do what their names say if the attribute is read at
+# least once. The fix is the same network trained on the engine, where the learning rate
+# is read at every step: its test accuracy after the same epochs must differ between
+# lr 0.01 and lr 1e-4.
+
+# %%
+def attribute_reads(obj, name, program) -> int:
+    """How many times ``program(obj)`` reads ``obj.NAME`` (every ``getattr`` counted)."""
+    reads = 0
+    base = type(obj)
+
+    class Watched(base):
+        def __getattribute__(self, attr):
+            nonlocal reads
+            reads += attr == name
+            return base.__getattribute__(self, attr)
+
+    obj.__class__ = Watched
+    try:
+        program(obj)
+    finally:
+        obj.__class__ = base
+    return reads
+
+
+def unused_arguments(lesson):
+    from neuralab.lessons.autoencoders import SeedVAE
+
+    T = lesson.T
+    x_train, x_test, y_train, y_test, _ = seed_split()
+    rates = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 100.0)
+    fnn_probs, fnn_reads = [], 0
+    for lr in rates:
+        fnn = FeedforwardNN(4, 10, 3, lesson.rng(19), lr=lr)  # same weights for every lr
+        fnn_reads += attribute_reads(fnn, "lr", lambda net: fnn_probs.append(net.forward(x_test)))
+    images = lesson.rng(19, 1).random((16, 256))
+    eps = lesson.rng(19, 2).standard_normal((16, 8))
+    vae_out, vae_reads = [], 0
+    for lr in rates:
+        vae = SeedVAE(lesson.rng(19, 3), 256, 8, learning_rate=lr)
+        vae_reads += attribute_reads(vae, "learning_rate",
+                                     lambda net: vae_out.append(net.compute_loss(images, *net.forward(images, eps)[:3])))
+    measured = {
+        "learning_rates_tried": list(rates),
+        "feedforward_lr_reads": fnn_reads, "vae_learning_rate_reads": vae_reads,
+        "feedforward_max_output_change": float(max(np.abs(p - fnn_probs[0]).max() for p in fnn_probs)),
+        "vae_max_loss_change": float(max(np.abs(np.subtract(v, vae_out[0])).max() for v in vae_out)),
+    }
+    accuracy = {}
+    for lr in (1e-2, 1e-4):  # the engine's copy of the same net, where lr drives every Adam step
+        net = engine_copy(T, FeedforwardNN(4, 10, 3, lesson.rng(21, 0)))
+        trainer = Trainer(net, T.optim.Adam(net.parameters(), lr=lr), T.nn.functional.cross_entropy,
+                          engine=T, seed=lesson.seed, progress=False)
+        trainer.fit((x_train, y_train), epochs=lesson.pick(100, 60), batch_size=16)
+        accuracy[lr] = trainer.evaluate((x_test, y_test))["accuracy"]
+    fixed = {"test_accuracy_lr_0.01": accuracy[1e-2], "test_accuracy_lr_0.0001": accuracy[1e-4],
+             "accuracy_gap": accuracy[1e-2] - accuracy[1e-4]}
+    fig = new_figure(10.0, 3.6)
+    seed_ax, engine_ax = fig.subplots(1, 2)
+    top = [p.argmax(axis=1)[0] for p in fnn_probs]
+    seed_ax.plot(rates, [p[0, top[0]] for p in fnn_probs], "o-", color="#BF092F", label="FeedforwardNN: P(top class), flower 0")
+    seed_ax.plot(rates, [v[0] / vae_out[0][0] for v in vae_out], "s--", color="#132440", label="VAE: loss / loss at lr 1e-4")
+    seed_ax.set_xscale("log")
+    seed_ax.set(title=f"The seed's classes: lr read {fnn_reads + vae_reads} times", xlabel="lr argument", ylabel="output")
+    seed_ax.legend(fontsize=8)
+    engine_ax.bar(["lr 0.01", "lr 0.0001"], [accuracy[1e-2], accuracy[1e-4]], color=["#3B9797", "#bbbbbb"])
+    engine_ax.set(title="Engine copy, Adam, same epochs: lr matters", ylabel="Iris test accuracy", ylim=(0, 1.05))
+    for i, a in enumerate((accuracy[1e-2], accuracy[1e-4])):
+        engine_ax.text(i, a + 0.02, f"{a:.3f}", ha="center")
+    path = lesson.figure("unused-learning-rates", fig)
+    lesson.claim(
+        id="D19", seed_ref="004:1675, 4098, 5436, 103",
+        claim="FeedforwardNN's lr and the VAE's learning_rate set how these networks learn (and the "
+              "encoder layer's dropout and the DecisionTreeClassifier import are used).",
+        measured=measured, rule=all_of(at_least("feedforward_lr_reads", 1), at_least("vae_learning_rate_reads", 1)),
+        correction="Neither class reads its learning rate: across lr 1e-4 to 100 the attribute is read "
+                   f"{fnn_reads + vae_reads} times and the outputs change by "
+                   f"{max(measured['feedforward_max_output_change'], measured['vae_max_loss_change']):g}. The seed "
+                   "never trains them (E21 trains the Iris net here); likewise its encoder layer stores dropout "
+                   "and never applies it, and the decision-tree import is never used.",
+        figures=[path], fix=(fixed, above("accuracy_gap", 0.0)))
 
 
 # %% [markdown]
@@ -363,6 +459,7 @@ def architecture_fit(lesson):
 # %%
 def run(lesson):
     iris_network(lesson)
+    unused_arguments(lesson)
     architecture_fit(lesson)
 
 

@@ -121,7 +121,7 @@ def attention_bars(lesson):
         ax.set_title(f'Attention when predicting "{target}": peak on "{peak}" '
                      f"({weights.max():.2f}); sum {weights.sum():.2f}\n(hand-set by the seed, not computed)")
         ax.grid(alpha=0.3, axis="y")
-    path = lesson.figure("attention-bars", fig)
+    path = lesson.figure("attention-bars", fig, shows="V38")
 
     lesson.claim(
         id="E40", seed_ref="004:4939-4984",
@@ -334,7 +334,7 @@ def show_seed_heads(lesson, heads):
         ax.set_title(f"head {h + 1}: weights {heads[h].min():.3f} to {heads[h].max():.3f}", fontsize=10)
     fig.suptitle("The seed's 8 untrained heads (randn · 0.01), each on its own colour scale as in the seed:\n"
                  "the colours stretch a spread of about 0.01 around 1/4 into apparent 'patterns'", fontsize=12)
-    return lesson.figure("multi-head-seed", fig)
+    return lesson.figure("multi-head-seed", fig, shows="V40")
 
 
 # %% [markdown]
@@ -370,7 +370,7 @@ def toy_self_attention(lesson):
         ax.set_xlabel("key (attended to)")
         ax.set_ylabel("query (attending from)")
     fig.colorbar(image, ax=[ax_one, ax_many], label="attention weight / share of draws", shrink=0.8)
-    path = lesson.figure("self-attention-toy", fig)
+    path = lesson.figure("self-attention-toy", fig, shows="V39")
 
     self_rows = int((top == np.arange(4)).sum())
     lesson.claim(
@@ -589,7 +589,7 @@ def show_heads(lesson, seed_heads, seed_entropy, trained, trained_entropy, offse
                  f"trained to name each digit's neighbours ({trained['accuracy']:.1%} right),\n"
                  f"averaged over 500 test sequences: {int((offsets == -1).sum())} heads look mostly one step back "
                  f"(offset -1), {int((offsets == 1).sum())} one step ahead (+1)", fontsize=11)
-    return lesson.figure("heads-untrained-vs-trained", fig)
+    return lesson.figure("heads-untrained-vs-trained", fig, shows="V40")
 
 
 # %% [markdown]
@@ -699,7 +699,7 @@ def show_positional_encoding(lesson, PE, dots, closed):
     ax_dot.set_title("The dot product depends only on the offset\n(the band over p has zero width)")
     ax_dot.legend()
     ax_dot.grid(alpha=0.3)
-    return lesson.figure("positional-encoding", fig)
+    return lesson.figure("positional-encoding", fig, shows="V41")
 
 
 # %% [markdown]
@@ -985,7 +985,7 @@ def show_model_sizes(lesson, table, counted, t5_seed_layers, ours):
     ax.set_title("Transformer sizes: the seed's four (quoted, solid) and the project's own (counted here, hatched)")
     ax.grid(alpha=0.3, axis="y")
     ax.legend(loc="upper right")
-    return lesson.figure("model-sizes", fig)
+    return lesson.figure("model-sizes", fig, shows="V42")
 
 
 # %%

@@ -385,7 +385,7 @@ def show_compression(lesson, run):
     for ax in (ax_loss, ax_signal, ax_dims, ax_factor, ax_code, ax_hist):
         ax.grid(alpha=0.3)
     fig.suptitle("E31: the seed's 20-3-20 autoencoder on 20-D data with 3 intrinsic dimensions (data seed 0)")
-    return lesson.figure("ae-compression", fig)
+    return lesson.figure("ae-compression", fig, shows=('V26', 'V27', 'V28'))
 
 
 # %% [markdown]
@@ -592,7 +592,7 @@ def show_denoising(lesson, run, columns=8):
             ax.set_xticks([]); ax.set_yticks([])
         axes[r, 0].set_ylabel(label if r == 0 else f"{label}\nMSE {mse:.3f}", fontsize=10)
     fig.suptitle("E32/D10: 8 unseen test images (data seed 0); MSE against the clean row")
-    return lesson.figure("dae-denoising", fig)
+    return lesson.figure("dae-denoising", fig, shows=('V29', 'V31'))
 
 
 def show_denoising_curves(lesson, run):
@@ -619,7 +619,7 @@ def show_denoising_curves(lesson, run):
     ax_alive.legend()
     for ax in (ax_mse, ax_alive):
         ax.grid(alpha=0.3)
-    return lesson.figure("dae-training", fig)
+    return lesson.figure("dae-training", fig, shows="V30")
 
 
 # %% [markdown]
@@ -755,7 +755,7 @@ def show_latents(lesson, mu, sigma, kl_total, draws):
     ax_kl.legend(fontsize=9)
     for ax in (ax_prior, ax_post, ax_kl):
         ax.grid(alpha=0.3)
-    return lesson.figure("vae-latent-kl", fig)
+    return lesson.figure("vae-latent-kl", fig, shows="V32")
 
 
 # %% [markdown]
@@ -785,13 +785,15 @@ def show_latents(lesson, mu, sigma, kl_total, draws):
 
 # %%
 class SeedVAE:
-    """The seed's ``VariationalAutoencoder`` (``004:4094-4178``), forward only, re-indented."""
+    """The seed's ``VariationalAutoencoder`` (``004:4094-4178``), forward only, re-indented.
+    It stores ``learning_rate`` as the seed does and, like the seed, never reads it (D19)."""
 
-    def __init__(self, rng, input_size, latent_size, hidden_size=128):
+    def __init__(self, rng, input_size, latent_size, hidden_size=128, learning_rate=0.001):
         def weights(fan_in, fan_out):
             return rng.standard_normal((fan_in, fan_out)) * 0.01, np.zeros((1, fan_out))
 
         self.latent_size = latent_size
+        self.learning_rate = learning_rate
         self.W_enc_hidden, self.b_enc_hidden = weights(input_size, hidden_size)
         self.W_mu, self.b_mu = weights(hidden_size, latent_size)
         self.W_logvar, self.b_logvar = weights(hidden_size, latent_size)

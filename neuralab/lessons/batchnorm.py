@@ -159,7 +159,7 @@ def skewed_batch(lesson):
         ax.axvline(values.mean(), color="orange", ls="--", lw=2, label=f"mean = {values.mean():.2f}")
         ax.set_title(f"{title}\nmean {values.mean():.2f}, std {values.std():.2f}, skewness {skewness(values):.2f}")
         ax.set_xlabel(xlabel); ax.set_ylabel("count"); ax.grid(alpha=0.3); ax.legend()
-    path = lesson.figure("skewed-batch", fig)
+    path = lesson.figure("skewed-batch", fig, shows="V49")
     return draws, {
         "skewed_mean_before": float(batch.mean()), "skewed_std_before": float(batch.std()),
         "skewed_mean_after": float(normalised.mean()), "skewed_std_after": float(normalised.std()),
@@ -211,7 +211,7 @@ def two_batches(lesson, draws):
         ax.set_xlabel("feature index (first 50 of 128)"); ax.set_ylabel("mean over the batch")
     for ax in axes.ravel():
         ax.grid(alpha=0.3)
-    return batch1, batch2, measured, lesson.figure("two-batches", fig)
+    return batch1, batch2, measured, lesson.figure("two-batches", fig, shows="V50")
 
 
 # %% [markdown]

@@ -223,7 +223,7 @@ def circles(lesson):
         ax.set_aspect("equal")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
-    path = lesson.figure("circles-decision-regions", fig)
+    path = lesson.figure("circles-decision-regions", fig, shows="V1")
 
     lesson.claim(
         id="E4", seed_ref="004:136-178",
@@ -391,7 +391,7 @@ def curse_of_dimensionality(lesson):
     ax.set_title("...while their relative spread shrinks")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
-    path = lesson.figure("curse-of-dimensionality", fig)
+    path = lesson.figure("curse-of-dimensionality", fig, shows="V2")
 
     per_axis = {d: 100 ** (1 / d) for d in (2, 10, 1000)}
     lesson.claim(

@@ -103,7 +103,7 @@ def show_samples(lesson, X, y):
             ax.set_title(CLASSES[label])
             ax.axis("off")
     fig.suptitle("The seed's shape data: noisy 16x16 circles and squares")
-    return lesson.figure("shape-samples", fig)
+    return lesson.figure("shape-samples", fig, shows="V19")
 
 
 # %% [markdown]
@@ -416,7 +416,7 @@ def show_curves(lesson, runs):
         ax.set_ylim(0.4, 1.02)
         ax.legend(loc="lower right", fontsize=8)
     ax_loss.legend(fontsize=8)
-    return lesson.figure("training-curves", fig)
+    return lesson.figure("training-curves", fig, shows="V20")
 
 
 def show_predictions(lesson, run, count=8):
@@ -440,7 +440,7 @@ def show_predictions(lesson, run, count=8):
         row[0].set_ylabel(name)
     fig.suptitle("Predictions on test images (seed 0): green right, red wrong; top the seed's training, "
                  "bottom end to end")
-    return lesson.figure("predictions", fig)
+    return lesson.figure("predictions", fig, shows="V22")
 
 
 def mosaic(maps, cols):
@@ -543,7 +543,7 @@ def show_filters(lesson, run, changes):
         fig.colorbar(shown, ax=ax, label="weight")
     fig.suptitle("The seed's 'Learned Convolutional Filters' (seed 0): 3x3 weights, "
                  "change = ||W - W_init|| / ||W_init||")
-    return lesson.figure("filters-before-after", fig)
+    return lesson.figure("filters-before-after", fig, shows="V21")
 
 
 def filters_learned(lesson, runs):

@@ -184,7 +184,7 @@ def edge_demo(lesson, patch, patch_response):
     for ax in axes[2:]:
         ax.set_xticks(columns); ax.set_xlabel("output column j (sees input columns j..j+2)", fontsize=8)
     fig.colorbar(shown, ax=axes[2:], fraction=0.046, label="response")
-    path = lesson.figure("edge-demo", fig)
+    path = lesson.figure("edge-demo", fig, shows="V15")
     return path, {"edge_on_min": float(on_edge.min()), "edge_on_max": float(on_edge.max()),
                   "edge_off_max_abs": float(np.abs(off_edge).max()),
                   "horizontal_max_abs": float(np.abs(horizontal).max())}
@@ -248,7 +248,7 @@ def output_sizes(lesson, line_image):
         loc="center", cellLoc="center")
     table.scale(1.0, 1.35)
     table_ax.set_title("Output side for a 3x3 kernel: formula, engine, seed", fontsize=10)
-    path = lesson.figure("stride-padding", fig)
+    path = lesson.figure("stride-padding", fig, shows="V17")
     return path, {"sizes_matching": matching, "sizes_total": len(SIZE_CASES),
                   "sizes_engine": [row[5] for row in rows],
                   "sizes_unrounded_non_integer": sum(row[3] != int(row[3]) for row in rows)}
@@ -319,7 +319,7 @@ def kernel_zoo(lesson, lines, digits, labels):
                  f"TV {total_variation(maps[shown_digit, col]):.0f}", signed=signed)
     fig.suptitle("The seed's kernel zoo (top) on its 20x20 line image (middle, valid) and on an MNIST digit "
                  "(bottom; TV = total variation)", fontsize=11)
-    zoo_path = lesson.figure("kernel-zoo", fig)
+    zoo_path = lesson.figure("kernel-zoo", fig, shows="V16")
 
     fig = new_figure(12.0, 4.2)
     left, right = fig.subplots(1, 2)
@@ -488,7 +488,7 @@ def pooling(lesson, digits, labels):
     top = show_pooled(axes[1, 2], digit_avg[shown], "average pooling -> 14x14 (edges dimmed)", 1)
     fig.colorbar(top, ax=axes[1, :], fraction=0.03, label="brightness")
     fig.suptitle("Pooling keeps 1 value in 4: the maximum or the mean of each 2x2 window", fontsize=11)
-    path = lesson.figure("pooling", fig)
+    path = lesson.figure("pooling", fig, shows="V18")
 
     lesson.claim(
         id="E23", seed_ref="004:2321-2401",

@@ -34,21 +34,24 @@ Follows the seven sympy sections of ``004`` (``004:2040-2130, 3120-3220, 3928-40
 # estimate, and the generator's gradients with respect to D and to D's logit.
 
 # %%
+import re
+
 import numpy as np
 import sympy as sp
 
 from matplotlib.lines import Line2D
+from matplotlib.mathtext import MathTextParser
 from matplotlib.patches import Patch
 
 from neuralab.generative.vae import gaussian_kl
-from neuralab.lessons.claims import all_of, at_most, below, is_true
+from neuralab.lessons.claims import all_of, at_least, at_most, below, is_true
 from neuralab.viz.style import new_figure
 
 ABOUT = {
     "title": "The derivations, checked by sympy and by the engine",
     "part": "III. Practice",
     "section": "004:2040-6274",
-    "claims": ("S1", "S2", "S3", "S4", "S5", "S6", "S7"),
+    "claims": ("S1", "S2", "S3", "S4", "S5", "S6", "S7", "D22"),
     "seconds": 8,
     "engines": ("scratch", "torch"),
 }
@@ -859,6 +862,131 @@ def formulas_figure(lesson, made):
     return lesson.figure("derivation-formulas", fig)
 
 
+# %% [markdown]
+# ## D22: the formulas of `003`, as the seed's text holds them
+#
+# `003` writes its formulas as LaTeX display math: the network as a mapping
+# ``\text{Input} \rightarrow f(\text{weights}) \rightarrow \text{Output}`` (``003:9-13``),
+# the gradient ``\frac{\partial L}{\partial w}`` and the update (``003:89-99``), the losses
+# (``003:104-112``). Somewhere on its way into the text, the LaTeX went through Python
+# string escapes: ``\t`` became a tab, ``\r`` and ``\f`` line breaks. So ``\text`` lost its
+# ``\t``, ``\rightarrow`` its ``\r`` and ``\frac`` its ``\f``. Two lines also went through
+# the wrong character set: UTF-8 bytes read as Windows-1252 (``003:1``, ``001:38``).
+#
+# We keep the eight display blocks of ``003`` byte for byte (the tests compare them with
+# the seed file when it is at hand) and render each one with matplotlib's TeX parser,
+# whitespace folded as TeX folds it. The glyphs it draws are what a reader sees. The
+# repair puts the three escapes back (a tab is ``\t``; a line break before ``ightarrow``
+# is ``\r``, before ``rac{`` it is ``\f``), and the garbled lines are re-read as UTF-8.
+#
+# **Rule.** The seed's formulas hold if every block draws the same glyphs as its
+# repaired source (fraction 1). The fix must render every block with no stray letters
+# and turn the garbled lines into real characters.
+
+# %%
+SEED_003_DISPLAY_MATH = {  # 003's \[ ... \] blocks, byte for byte (tabs and line breaks included)
+    "003:9-13": "\\[\n\text{Input} \nightarrow f(\text{weights}) \nightarrow \text{Output}\n\\]",
+    "003:34-36": "\\[\nz = w_1x_1 + w_2x_2 + ... + b\n\\]",
+    "003:40-42": "\\[\na = \\sigma(z)\n\\]",
+    "003:80-82": "\\[\n\\hat{y}\n\\]",
+    "003:89-92": "\\[\n\nrac{\\partial L}{\\partial w}\n\\]",
+    "003:96-99": "\\[\nw = w - \\eta \\cdot \nrac{\\partial L}{\\partial w}\n\\]",
+    "003:104-106": "\\[\nCE = -\\sum y\\log(\\hat{y})\n\\]",
+    "003:109-112": "\\[\nMSE = \nrac{1}{n}\\sum (y-\\hat{y})^2\n\\]",
+}
+SEED_GARBLED_LINES = {  # UTF-8 read as Windows-1252, as the seeds hold them
+    "003:1": "# \u00f0\u0178\u201c\u02dc Neural Networks \u00e2\u20ac\u201d Complete Documentation for NN with PyTorch Project",
+    "001:38": "| **ReLU** | $\\text{ReLU}(x) = \\max(0, x)$ | Range: [0,\u00e2\u02c6\u017e), Fast | Hidden layers (modern default) |",
+}
+
+
+def restore_escapes(source: str) -> str:
+    """Undo the Python escapes that ate ``\\t``, ``\\r`` and ``\\f`` out of LaTeX commands."""
+    source = source.replace("\t", "\\t")
+    source = re.sub(r"\n(?=ightarrow)", r"\\r", source)
+    return re.sub(r"\n(?=rac\{)", r"\\f", source)
+
+
+def drawn_glyphs(source: str) -> str:
+    """The characters matplotlib's TeX parser draws for a display block (TeX folds whitespace)."""
+    body = " ".join(source.strip().removeprefix("\\[").removesuffix("\\]").split())
+    return "".join(chr(glyph[2]) for glyph in MathTextParser("path").parse(f"${body}$").glyphs)
+
+
+def reread_utf8(line: str) -> str:
+    """Text whose UTF-8 bytes were decoded as Windows-1252, decoded again as UTF-8."""
+    return line.encode("cp1252").decode("utf-8")
+
+
+def relu_range(line: str) -> str:
+    """The "Range: [0, ...)" cell of 001:38's ReLU row."""
+    return line.split("Range: ")[1].split(", Fast")[0]
+
+
+def seed_latex(lesson):
+    as_written = {ref: drawn_glyphs(src) for ref, src in SEED_003_DISPLAY_MATH.items()}
+    repaired = {ref: drawn_glyphs(restore_escapes(src)) for ref, src in SEED_003_DISPLAY_MATH.items()}
+    same = [as_written[ref] == repaired[ref] for ref in SEED_003_DISPLAY_MATH]
+    garbled = {ref: reread_utf8(line) for ref, line in SEED_GARBLED_LINES.items()}
+    stray = ("ext", "ightarrow", "rac")
+    measured = {
+        "display_blocks": len(same), "blocks_drawn_as_intended": int(sum(same)),
+        "fraction_drawn_as_intended": sum(same) / len(same),
+        "blocks_with_stray_letters": [ref for ref in as_written if any(w in as_written[ref] for w in stray)],
+        "as_written_9_13": as_written["003:9-13"], "repaired_9_13": repaired["003:9-13"],
+        "garbled_lines": len(garbled), "garbled_003_1_title_mark": SEED_GARBLED_LINES["003:1"][2:6],
+        "reread_003_1_title_mark": f"U+{ord(garbled['003:1'][2]):04X}",
+        "reread_001_38_range": relu_range(garbled["001:38"]),
+    }
+    fixed = {
+        "fraction_repaired_without_stray_letters": sum(not any(w in g for w in stray) for g in repaired.values()) / len(repaired),
+        "repaired_9_13_has_arrows": repaired["003:9-13"].count("\u2192") == 2,
+        "garbled_lines_reread": sum("\u00e2" not in g and "\u00f0" not in g for g in garbled.values()) / len(garbled),
+    }
+    figure = latex_figure(lesson, garbled)
+    lesson.claim("D22", "003:9-13, 89-99, 109-112, 1; 001:38",
+                 "003 writes its formulas in LaTeX display math (the mapping Input -> f(weights) -> Output, dL/dw, "
+                 "the update, the losses), and its title and 001's ReLU range in Unicode; read as written, they "
+                 "show those formulas and characters.",
+                 measured, at_least("fraction_drawn_as_intended", 1.0),
+                 correction=f"{len(same) - sum(same)} of {len(same)} display blocks draw stray letters ('ext', "
+                            "'ightarrow', 'rac'): the LaTeX lost \\t, \\r and \\f to Python string escapes. The title's "
+                            "book emoji and the ReLU range's infinity are UTF-8 read as Windows-1252. Restoring the "
+                            "escapes and re-reading the bytes fixes both.",
+                 figures=[figure],
+                 fix=(fixed, all_of(at_least("fraction_repaired_without_stray_letters", 1.0),
+                                    is_true("repaired_9_13_has_arrows"),
+                                    at_least("garbled_lines_reread", 1.0))))
+
+
+def latex_figure(lesson, garbled):
+    fig = new_figure(12.0, 7.2)
+    ax = fig.add_subplot()
+    ax.axis("off")
+    rows = list(SEED_003_DISPLAY_MATH.items())
+    ax.text(0.0, 1.0, "lines", fontweight="bold", va="top"); ax.text(0.14, 1.0, "as the seed holds it", fontweight="bold", va="top")
+    ax.text(0.57, 1.0, "escapes restored", fontweight="bold", va="top")
+    for row, (ref, source) in enumerate(rows):
+        y = 0.92 - row * 0.09
+        before = " ".join(source.strip().removeprefix("\\[").removesuffix("\\]").split())
+        after = " ".join(restore_escapes(source).strip().removeprefix("\\[").removesuffix("\\]").split())
+        broken = drawn_glyphs(source) != drawn_glyphs(restore_escapes(source))
+        ax.text(0.0, y, ref, fontsize=10, va="center", family="monospace")
+        ax.text(0.14, y, f"${before}$", fontsize=14, va="center", color=RED if broken else NAVY)
+        ax.text(0.57, y, f"${after}$", fontsize=14, va="center", color=TEAL if broken else NAVY)
+    y = 0.92 - len(rows) * 0.09
+    for ref, line in SEED_GARBLED_LINES.items():
+        seen = relu_range(line) if "Range" in line else line[2:6]
+        fixed = relu_range(garbled[ref]) if "Range" in line else f"U+{ord(garbled[ref][2]):04X} (a book emoji)"
+        ax.text(0.0, y, ref, fontsize=10, va="center", family="monospace")
+        ax.text(0.14, y, repr(seen), fontsize=12, va="center", color=RED, family="monospace")
+        ax.text(0.57, y, fixed, fontsize=12, va="center", color=TEAL, family="monospace")
+        y -= 0.07
+    ax.set_title("D22: 003's formulas drawn by a TeX parser: red rows draw stray letters; re-read text in the last rows",
+                 fontsize=11)
+    return lesson.figure("seed-latex", fig)
+
+
 # %%
 def run(lesson):
     made = [conv_expansion(lesson)]
@@ -871,6 +999,7 @@ def run(lesson):
     for derivation in made:
         shown = figures if derivation["id"] in ("S2", "S3", "S4") else [figures[0], figures[2]]
         lesson.claim(**derivation, figures=shown)
+    seed_latex(lesson)
 
 
 # %%

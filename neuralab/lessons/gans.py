@@ -217,7 +217,7 @@ def objective_figure(lesson, dstar):
         ax.legend(fontsize=8)
     for ax in (ax_d, ax_loss, ax_grad):
         ax.grid(alpha=0.3)
-    return lesson.figure("objective-and-losses", fig)
+    return lesson.figure("objective-and-losses", fig, shows="V33")
 
 
 # %% [markdown]
@@ -815,7 +815,7 @@ def ring_figures(lesson, runs, fixed):
         ax.set_xlim(-3, 3); ax.set_ylim(-3, 3); ax.set_aspect("equal"); ax.set_xlabel("x"); ax.set_ylabel("y")
     for ax in (ax_loss, ax_real, ax_gen, ax_both):
         ax.grid(alpha=0.3)
-    results = lesson.figure("ring-as-written", fig)
+    results = lesson.figure("ring-as-written", fig, shows="V35")
 
     fig = new_figure(16.0, 5.2)
     ax_w, ax_f, ax_r = fig.subplots(1, 3, width_ratios=[1, 1, 1.3])
@@ -840,7 +840,7 @@ def ring_figures(lesson, runs, fixed):
     ax_r.legend(fontsize=8, loc="center right")
     for ax in (ax_w, ax_f, ax_r):
         ax.grid(alpha=0.3)
-    return results, lesson.figure("ring-as-written-vs-fixed", fig)
+    return results, lesson.figure("ring-as-written-vs-fixed", fig, shows="V36")
 
 
 def loss_comparison_figure(lesson, fixed, when_d_wins):
@@ -923,7 +923,7 @@ def dynamics_figure(lesson, fixed):
     ax_loss.set_xlabel("iteration"); ax_loss.set_ylabel("loss"); ax_loss.set_title("Measured losses per iteration")
     for ax in (ax_seed, ax_acc, ax_loss):
         ax.grid(alpha=0.3); ax.legend(fontsize=8)
-    return lesson.figure("training-dynamics", fig)
+    return lesson.figure("training-dynamics", fig, shows="V34")
 
 
 # %% [markdown]
@@ -1218,7 +1218,7 @@ def collapse_figures(lesson, simulated, vanilla, wgan, seeds):
         ax.set_xlim(-4, 4); ax.set_ylim(-4, 4); ax.set_aspect("equal"); ax.grid(alpha=0.3)
         ax.set_xlabel("x"); ax.set_ylabel("y")
     fig.suptitle("The seed's figure (its 'collapse' and 'healthy GAN' are drawn by hand), with the three measures")
-    simulated_path = lesson.figure("mode-collapse-simulated", fig)
+    simulated_path = lesson.figure("mode-collapse-simulated", fig, shows="V37")
 
     fig = new_figure(3.2 * len(seeds), 6.6)
     axes = fig.subplots(2, len(seeds), squeeze=False)
@@ -1234,7 +1234,7 @@ def collapse_figures(lesson, simulated, vanilla, wgan, seeds):
             ax.set_xlim(-4, 4); ax.set_ylim(-4, 4); ax.set_aspect("equal"); ax.grid(alpha=0.3)
             ax.tick_params(labelsize=7)
     fig.suptitle(f"Trained samples (red) over the real points (teal), {vanilla['steps']} generator updates")
-    samples_path = lesson.figure("mode-collapse-seeds", fig)
+    samples_path = lesson.figure("mode-collapse-seeds", fig, shows="V37")
 
     fig = new_figure(12.0, 4.6)
     ax = fig.add_subplot()

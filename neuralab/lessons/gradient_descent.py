@@ -139,7 +139,7 @@ def four_settings(lesson) -> None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="upper center")
     fig.suptitle("Gradient descent on (w - 3)^2, 50 iterations", fontweight="bold")
-    path = lesson.figure("gd-paths", fig)
+    path = lesson.figure("gd-paths", fig, shows="V8")
 
     w = {label: float(h[-1]) for label, h in runs.items()}
     lesson.claim(

@@ -4,7 +4,8 @@ A lesson module defines ``run(lesson)`` and calls, cell by cell:
 
 * ``lesson.T`` -- the engine (``neuralab.scratch`` by default, ``torch`` with --engine torch);
 * ``lesson.rng(*keys)`` -- a NumPy generator fixed by the lesson's seed and the keys;
-* ``lesson.figure(name, fig)`` -- saves ``figures/NAME.png`` and returns its path for a claim;
+* ``lesson.figure(name, fig, shows=...)`` -- saves ``figures/NAME.png`` and returns its path for
+  a claim; ``shows`` names the seed figure types it draws (``"V13"``, see ``seed_figures``);
 * ``lesson.claim(...)`` -- records a seed claim, its measurements and the rule's verdict;
 * ``lesson.check(name, passed, detail)`` -- the lesson's own correctness (a hand-derived
   gradient equals autograd's, the fixed network works). A failed check makes the lesson
@@ -22,6 +23,7 @@ import numpy as np
 
 from neuralab import engines
 from neuralab.lessons.claims import Claim, Fix, Measured, Rule
+from neuralab.lessons.seed_figures import check_ids
 from neuralab.viz.style import save_png
 
 _FIGURE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -40,6 +42,7 @@ class Lesson:
         self.claims: list[Claim] = []
         self.checks: list[dict[str, Any]] = []
         self.figures: list[str] = []
+        self.shows: dict[str, list[str]] = {}  # figure path -> seed figure types it draws
         self._T: ModuleType | None = None
 
     @property
@@ -58,8 +61,12 @@ class Lesson:
         """``quick`` in --quick mode, else ``full`` (epochs, seed counts, sizes)."""
         return quick if self.quick else full
 
-    def figure(self, name: str, fig) -> str:
-        """Save a matplotlib figure as ``figures/NAME.png``; returns the path claims cite."""
+    def figure(self, name: str, fig, shows: str | tuple[str, ...] = ()) -> str:
+        """Save a matplotlib figure as ``figures/NAME.png``; returns the path claims cite.
+
+        ``shows``: the seed figure types (``seed_figures.SEED_FIGURES`` ids) this figure draws.
+        """
+        shown = check_ids(shows)
         if not _FIGURE_NAME.match(name):
             raise ValueError(f"figure names are lower-case words with - or _; got {name!r}")
         if f"figures/{name}.png" in self.figures:
@@ -67,6 +74,8 @@ class Lesson:
         save_png(fig, self.out / "figures" / f"{name}.png")
         path = f"figures/{name}.png"
         self.figures.append(path)
+        if shown:
+            self.shows[path] = list(shown)
         return path
 
     def claim(self, id: str, seed_ref: str, claim: str, measured: Measured, rule: Rule,

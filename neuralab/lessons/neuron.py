@@ -99,7 +99,7 @@ def single_neuron(lesson):
         ax.set_ylabel("neuron output")
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left")
-    path = lesson.figure("single-neuron", fig)
+    path = lesson.figure("single-neuron", fig, shows="V3")
 
     lesson.claim(
         id="E7", seed_ref="004:291-369; 001:36",
@@ -169,7 +169,7 @@ def weight_and_bias(lesson):
         ax.axvline(0.0, color="gray", ls="--", alpha=0.4)
         ax.set_xlabel("input x"); ax.set_ylabel("sigmoid(w x + b)")
         ax.set_title(title); ax.grid(alpha=0.3); ax.legend(loc="lower right", fontsize=9)
-    path = lesson.figure("weight-and-bias", fig)
+    path = lesson.figure("weight-and-bias", fig, shows="V4")
 
     lesson.claim(
         id="E8", seed_ref="004:384-432",
@@ -322,7 +322,7 @@ def activation_functions(lesson):
     ax_d.set_title("Their derivatives (engine autograd)"); ax_d.set_ylabel("f'(z)")
     for ax in (ax_f, ax_d):
         ax.set_xlabel("z"); ax.grid(alpha=0.3); ax.legend(loc="upper left", fontsize=9)
-    path = lesson.figure("activations", fig)
+    path = lesson.figure("activations", fig, shows="V5")
 
     positive, negative = z > 0, z < 0
     lesson.claim(
@@ -385,7 +385,7 @@ def network_shapes(lesson):
 
     fig = new_figure(9.0, 5.4)
     _draw_network(fig.add_subplot(), (n_in, n_hidden, n_out))
-    path = lesson.figure("network-diagram", fig)
+    path = lesson.figure("network-diagram", fig, shows="V6")
 
     lesson.claim(
         id="E11", seed_ref="004:538-633",
@@ -538,7 +538,7 @@ def loss_functions(lesson):
     ax_bce.set_title("Binary cross-entropy: confident mistakes cost most")
     for ax in (ax_mse, ax_bce):
         ax.grid(alpha=0.3); ax.legend(fontsize=9, loc="upper center")
-    path = lesson.figure("loss-curves", fig)
+    path = lesson.figure("loss-curves", fig, shows="V7")
 
     lesson.claim(
         id="E13", seed_ref="004:737-826",

@@ -265,7 +265,7 @@ def seed_race(lesson):
     paths = {name: race(optimizer) for name, optimizer in optimizers.items()}
     result = {name: summary(path) for name, path in paths.items()}
     figure = lesson.figure("rosenbrock-race", plot_race(
-        paths, "The seed's race: SGD+momentum lr 0.001, RMSprop lr 0.01, Adam lr 0.01, at most 500 updates"))
+        paths, "The seed's race: SGD+momentum lr 0.001, RMSprop lr 0.01, Adam lr 0.01, at most 500 updates"), shows="V10")
     measured = {f"{KEYS[name]}_{field}": value for name, r in result.items() for field, value in r.items()}
 
     why = {"valley_length": valley_length()}

@@ -308,7 +308,7 @@ def cannot_learn_xor(lesson):
             fontsize=7, color="darkorange")
     ax.set_title(f"XOR: no line gets all 4 (best of {points}^3 grid: {grid.max():.2f})")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, fontsize=8, markerscale=0.5)
-    path = lesson.figure("xor-separators", fig)
+    path = lesson.figure("xor-separators", fig, shows="V11")
 
     lesson.claim(
         id="E2", seed_ref="004:70-72, 1228-1255",

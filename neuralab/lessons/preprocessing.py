@@ -187,7 +187,7 @@ def _two_scale_figure(lesson, versions, measured):
     ax.set_xticks(range(3), SCALINGS); ax.set_ylim(0, 1.15); ax.set_ylabel("fraction")
     ax.set_title("Does feature 2 decide the distances?", fontsize=10)
     ax.legend(fontsize=8, loc="upper right"); ax.grid(alpha=0.3, axis="y")
-    return lesson.figure("two-scale-data", fig)
+    return lesson.figure("two-scale-data", fig, shows="V48")
 
 
 # %% [markdown]

@@ -430,7 +430,7 @@ def char_rnn(lesson):
     ax_start.set_ylabel("untrained loss, mean over all windows")
     ax_start.set_title("Where the loss really starts", fontsize=10)
     ax_start.grid(alpha=0.3, axis="y"); ax_start.legend(fontsize=8, loc="upper right")
-    path = lesson.figure("char-rnn-loss", fig)
+    path = lesson.figure("char-rnn-loss", fig, shows="V23")
 
     lesson.claim(
         id="E26", seed_ref="004:2871-3119",
@@ -623,7 +623,7 @@ def gradient_regimes(lesson):
     ax.set_xlabel("time steps T"); ax.set_ylabel("gradient magnitude (W_h·σ')^T, log scale")
     ax.set_title("Gradient flow through time: only a factor above 1 explodes")
     ax.grid(alpha=0.3); ax.legend(fontsize=8, loc="lower left")
-    path = lesson.figure("gradient-regimes", fig)
+    path = lesson.figure("gradient-regimes", fig, shows="V24")
 
     vanish = values["vanishing (seed)"]
     printed = {5: 3.05e-5, 10: 9.31e-10, 20: 8.67e-19, 50: 7.01e-46}   # what the seed's print shows (.2e)
@@ -821,7 +821,7 @@ def vanishing_with_length(lesson):
     ax_cells.set_title(f"Trained on recall-the-first-token (median{' and range' if seeds > 1 else ''} "
                        f"over {seeds} seeds)", fontsize=10)
     ax_cells.grid(alpha=0.3); ax_cells.legend(fontsize=8, loc="lower left")
-    path = lesson.figure("vanishing-vs-length", fig)
+    path = lesson.figure("vanishing-vs-length", fig, shows="V25")
 
     measured = {"matrices": matrices, "median_norm_per_length": np.median(norms, axis=0).tolist(),
                 "median_spectral_radius": float(np.median(radii)),

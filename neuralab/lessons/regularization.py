@@ -319,7 +319,7 @@ def dropout_mechanics(lesson):
     axes[3].set_yscale("log"); axes[3].set_xlabel("activation value"); axes[3].set_ylabel("count (log)")
     axes[3].set_title("Values: a spike at 0, survivors spread x2", fontsize=10); axes[3].legend(fontsize=8)
     fig.suptitle("The seed's inverted dropout, p = 0.5, on randn(100, 20) (first 20 samples shown)")
-    return measured, lesson.figure("dropout-mask", fig)
+    return measured, lesson.figure("dropout-mask", fig, shows="V43")
 
 
 # %% [markdown]
@@ -487,7 +487,7 @@ def l2_fifty_weights(lesson):
         ax.set_title(f"lambda = {lam:g}: final ||W||² = {np.sum(history[-1] ** 2):.2f}")
         ax.set_xlabel("step"); ax.set_ylabel("weight value"); ax.grid(alpha=0.3)
     fig.suptitle("The seed's 50-weight demo (10 of 50 shown; new starting weights for each lambda, as written)")
-    return measured, lesson.figure("l2-fifty-weights", fig)
+    return measured, lesson.figure("l2-fifty-weights", fig, shows="V45")
 
 
 # %% [markdown]
@@ -578,7 +578,7 @@ def l2_demo_figure(lesson, histories, conventions, lam):
                       "(4 of 50 weights; dotted = the first at 2 lambda)")
     for ax in (ax_one, ax_conv):
         ax.grid(alpha=0.3); ax.legend(fontsize=8)
-    return lesson.figure("l2-single-weight", fig)
+    return lesson.figure("l2-single-weight", fig, shows="V44")
 
 
 # %% [markdown]
@@ -808,7 +808,7 @@ def early_stopping(lesson, bench: Bench, base: Run):
     ax_sim.set_title("The seed's simulation (seed 0): patience 15, min_delta 0.01")
     ax_real.set_yscale("log"); ax_real.set_ylabel("cross-entropy loss (log scale)")
     ax_real.set_title("neuralab's EarlyStopping on the real MNIST run")
-    figure = lesson.figure("early-stopping", fig)
+    figure = lesson.figure("early-stopping", fig, shows="V46")
 
     lesson.claim(
         id="E48", seed_ref="004:5906-6004",

@@ -69,7 +69,7 @@ def run_lesson(name: str, engine: str = "scratch", seed: int = 0, out: str | Pat
         "name": name, "title": about["title"], "part": about["part"], "section": about["section"],
         "engine": engine, "seed": seed, "quick": quick, "seconds": round(time.perf_counter() - start, 2),
         "claims": [c.to_json() for c in lesson.claims], "checks": lesson.checks,
-        "figures": lesson.figures, "ok": all(c["passed"] for c in lesson.checks),
+        "figures": lesson.figures, "shows": lesson.shows, "ok": all(c["passed"] for c in lesson.checks),
     }
     unlisted = sorted({c.id for c in lesson.claims} - set(about["claims"]))
     record["ok"] = record["ok"] and not unlisted
@@ -88,7 +88,7 @@ def _run_safely(name: str, engine: str, seed: int, out: str, quick: bool) -> dic
         about = lessons.load(name).ABOUT
         return {"name": name, "title": about["title"], "part": about["part"], "section": about["section"],
                 "engine": engine, "seed": seed, "quick": quick, "seconds": round(time.perf_counter() - start, 2),
-                "claims": [], "checks": [], "figures": [], "ok": False, "error": traceback.format_exc()}
+                "claims": [], "checks": [], "figures": [], "shows": {}, "ok": False, "error": traceback.format_exc()}
 
 
 def _worker_threads(jobs: int) -> None:

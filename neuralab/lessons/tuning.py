@@ -435,7 +435,7 @@ def sweep_figures(lesson, sweep):
         ax.set_xlabel("update")
     fig.suptitle("The seed's four learning rates, trained for real, on the seed's linear axes "
                  "(title colour: the symptom the rules read)")
-    panels_path = lesson.figure("lr-impact-real", fig)
+    panels_path = lesson.figure("lr-impact-real", fig, shows="V47")
     return sweep_path, panels_path
 
 

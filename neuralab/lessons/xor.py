@@ -317,7 +317,7 @@ def first_demo(lesson, X, y, runs):
     decision_panel(ax_small, fig, first_net, X, y, "×0.01 init after 1000 epochs (draw 1 of 20)")
     decision_panel(ax_good, fig, [p[:1] for p in good["final"]], X, y,
                    "sqrt(1/n) init after 10,000 epochs (draw 1 of 20)")
-    path = lesson.figure("first-demo-training", fig)
+    path = lesson.figure("first-demo-training", fig, shows="V9")
 
     lesson.claim(
         id="E15", seed_ref="004:1010-1070",
@@ -516,7 +516,7 @@ def progress(lesson, y, runs):
                 title="Outputs after the seed's epochs of training")
     ax_pred.legend(fontsize=8, loc="center right")
     ax_pred.grid(True, alpha=0.3)
-    path = lesson.figure("training-progress", fig)
+    path = lesson.figure("training-progress", fig, shows="V12")
 
     lesson.claim(
         id="E18", seed_ref="004:1458-1482",
@@ -608,7 +608,7 @@ def decision_boundary(lesson, X, y, runs):
     fig.colorbar(surface, ax=ax_surface, shrink=0.6, label="P(class 1)")
     fig.suptitle(f"Seed-42 network after {EPOCHS:,} epochs: all 4 points right; no single straight line agrees "
                  f"with more than {line_accuracy:.0%} of its grid labels")
-    path = lesson.figure("decision-boundary", fig)
+    path = lesson.figure("decision-boundary", fig, shows="V13")
 
     # How typical the seed-42 boundary is: the same straightness over the 20 sqrt(1/n) networks.
     throwaway = new_figure()
@@ -682,7 +682,7 @@ def hidden_units(lesson, runs):
                      f"{signed(b1[unit])})\nrange over the grid {ranges[unit]:.2f}")
     fig.suptitle(f"Seed-42 network after {EPOCHS:,} epochs: units {i + 1} and {j + 1} correlate at "
                  f"|corr| = {corr[i, j]:.3f}")
-    path = lesson.figure("hidden-units", fig)
+    path = lesson.figure("hidden-units", fig, shows="V14")
 
     lesson.claim(
         id="E20", seed_ref="004:1604-1630",

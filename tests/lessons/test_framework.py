@@ -66,6 +66,17 @@ def test_claims_cite_only_saved_figures(tmp_path):
         lesson.figure("Bad Name", new_figure(2, 2))
 
 
+def test_figures_name_the_seed_figure_types_they_draw(tmp_path):
+    lesson = Lesson("demo", out=tmp_path)
+    path = lesson.figure("boundary", new_figure(2, 2), shows=("V13", "V14"))
+    assert lesson.shows == {path: ["V13", "V14"]}
+    with pytest.raises(ValueError, match="unknown seed figure ids"):
+        lesson.figure("other", new_figure(2, 2), shows="V99")
+    with pytest.raises(ValueError, match="NOT_DRAWN"):
+        lesson.figure("books", new_figure(2, 2), shows="V57")
+    assert "other" not in str(lesson.figures)  # nothing saved for a refused figure
+
+
 def test_every_lesson_is_described_and_tested():
     here = Path(__file__).parent
     for name in lessons.names():

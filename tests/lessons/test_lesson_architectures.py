@@ -26,3 +26,24 @@ def test_cnn_and_gru_beat_the_mlp_on_their_data(run_lesson):
     assert measured["mlp_by_train_size"][-1] > measured["mlp"] + 0.2  # 4x the data lets the MLP catch up
     for figure in e57["figures"]:
         assert (record["out"] / figure).stat().st_size > 0
+
+
+def test_d19_the_seeds_learning_rates_are_never_read(run_lesson):
+    d19 = claim(run_lesson("architectures"), "D19")
+    m = d19["measured"]
+    assert d19["verdict"] == "fails"
+    assert m["feedforward_lr_reads"] == 0 and m["vae_learning_rate_reads"] == 0
+    assert m["feedforward_max_output_change"] == 0.0 and m["vae_max_loss_change"] == 0.0
+    assert d19["fix"]["verdict"] == "holds" and d19["fix"]["measured"]["test_accuracy_lr_0.01"] >= 0.9
+
+
+def test_attribute_reads_counts_every_read():
+    from neuralab.lessons.architectures import attribute_reads
+
+    class Box:
+        def __init__(self):
+            self.lr = 0.1
+
+    box = Box()
+    assert attribute_reads(box, "lr", lambda b: (b.lr, b.lr, getattr(b, "lr"))) == 3
+    assert type(box) is Box  # the object is given back its own class

@@ -14,7 +14,7 @@ def test_verdicts_and_figures(run_lesson):
         "E53": "partly", "E54": "partly", "E60": "partly", "E58": "holds"}
     assert sorted(record["figures"]) == sorted(f"figures/{name}.png" for name in (
         "debugging-scenarios", "single-batch-overfit", "gradient-monitors", "quick-reference",
-        "training-problem-cures"))
+        "training-problem-cures", "five-exercises"))
     assert all((record["out"] / f).stat().st_size > 0 for f in record["figures"])
 
 
@@ -84,9 +84,12 @@ def test_training_problems(run_lesson):
     assert m["relu_with_he_init_val_acc"] >= 0.85
 
 
-def test_exercises_map_to_lessons(run_lesson):
+def test_the_five_exercises_are_done_and_measured(run_lesson):
     e58 = claim(run_lesson("debugging"), "E58")
-    assert e58["measured"]["all_covered"] and not e58["measured"]["missing_lessons"]
+    m = e58["measured"]
+    assert e58["figures"] == ["figures/five-exercises.png"]
+    assert m["classifier_test_accuracy"] >= 0.9 and m["gd_middle_lr_best"] and m["regularisation_cures"] >= 1
+    assert m["autoencoder_test_mse"] < 0.5 * m["mean_image_mse"]
     for key in ("simple_classifier", "explore_gradient_descent", "visualise_learning", "apply_regularisation",
                 "generative_foundation"):
-        assert all(name in LESSONS for name in e58["measured"][f"exercise_{key}"].split(", ")), key
+        assert all(name in LESSONS for name in m[f"lessons_{key}"].split(", ")), key

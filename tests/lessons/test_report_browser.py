@@ -15,7 +15,8 @@ import pytest
 
 from neuralab import lessons
 from neuralab.cli import main
-from neuralab.lessons.report import write_report
+from neuralab.lessons.report import INVENTORY_IDS, NOT_MEASURED, curriculum_map, write_report
+from neuralab.lessons.seed_figures import NOT_DRAWN, SEED_FIGURES, coverage
 
 from lesson_helpers import recheck
 
@@ -60,7 +61,26 @@ def test_report_opens_in_chromium_with_contents_verdicts_and_figures(run_lesson,
             # Every figure every claim cites is on the page and decodes.
             images = page.eval_on_selector_all("img", "els => els.map(e => [e.getAttribute('src'), e.complete && e.naturalWidth > 0])")
             assert {src for src, _ in images} == {f"{name}/{f}" for name, c in claims for f in c["figures"]}
+            # The seed's figure types: one row each, linking the lesson figures that draw it.
+            assert page.locator("#seed-figures + p + table tr").count() == len(SEED_FIGURES) + 1
             assert all(loaded for _, loaded in images), [src for src, loaded in images if not loaded]
             page.screenshot(path=str(lessons_root / "report.png"))
         finally:
             browser.close()
+
+
+def test_the_course_covers_every_inventory_id_and_figure_type(run_lesson):
+    """Done-when of the Lessons issues: every E1-E60 and D2-D23 has a measured verdict (or a
+    stated reason in NOT_MEASURED), and every seed figure type is drawn (or has its reason)."""
+    records = [run_lesson(name) for name in lessons.names()]
+    measured = {c["id"] for r in records for c in r["claims"]}
+    assert set(INVENTORY_IDS) - measured - set(NOT_MEASURED) == set()
+    assert not measured & set(NOT_MEASURED), "an id with a verdict must not also be excused"
+    drawn = coverage(records)
+    for key in SEED_FIGURES:
+        assert drawn[key] or key in NOT_DRAWN, f"no lesson draws {key}: {SEED_FIGURES[key]}"
+        for path in drawn[key]:
+            assert path.split("/", 1)[1] in next(r for r in records if r["name"] == path.split("/")[0])["figures"]
+    assert not set(NOT_DRAWN) & {k for k, v in drawn.items() if v}
+    text = curriculum_map(records)
+    assert "not yet measured" not in text and f"{len(SEED_FIGURES) - len(NOT_DRAWN)} of {len(SEED_FIGURES)} seed figure types" in text
