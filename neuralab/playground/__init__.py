@@ -79,7 +79,8 @@ Settings of "gan": distribution: ring | gaussians | line | moons | drawn; noise 
     gpWeight (10); numShown (300)
 Settings of "diffusion": distribution, noise, modes, points, seed (as gan); diffusionSteps (100);
     schedule: linear | cosine; hidden (64); depth (3); activation (silu); optimizer (adam);
-    learningRate (0.003); batchSize (256); sampler: ddim | ddpm; samplingSteps (25, DDIM);
+    learningRate (0.003); ema (0.995: the weight average that samples; 0 = last weights);
+    batchSize (256); sampler: ddim | ddpm; samplingSteps (25, DDIM);
     t (50, the forward step shown); numShown (300); trajectoryEvery (200 training steps)
 
 frame() of "network":

@@ -8,12 +8,15 @@ One ``step`` is one optimizer update.
 
 ``frame()`` shows the forward process at step ``t`` (``x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps``
 for the shown data) and a reverse-sampling trajectory from fixed starting noise: DDPM
-(ancestral, every step) or DDIM (deterministic, ``samplingSteps`` steps). The trajectory is
+(ancestral, every step) or DDIM (deterministic, ``samplingSteps`` steps), sampled with a moving average of the weights
+(``ema``, ``neuralab.train.ema.WeightEMA``), which steadies the samples. The trajectory is
 sampled again only every ``trajectoryEvery`` training steps (or when a sampling setting
 changes), so frames stay cheap.
 """
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -27,8 +30,12 @@ from neuralab.playground.gan import OPTIMIZERS, make_optimizer
 from neuralab.playground.history import History
 from neuralab.playground.limits import LIMITS
 from neuralab.playground.settings import LIVE, REBUILD, VIEW, Setting
+from neuralab.train.ema import WeightEMA
 
 MAX_SHOWN_SNAPSHOTS = 26   # trajectory point sets sent per frame (start and end included)
+# DDIM's bound on its x0 prediction: every distribution lies within |x| <= 3 (plus noise); the
+# first jump divides by sqrt(abar_T) ~ 0.007, and an untrained model's error would fly off the view
+X0_CLIP = 4.0
 
 
 def _specs() -> dict[str, Setting]:
@@ -41,6 +48,7 @@ def _specs() -> dict[str, Setting]:
         Setting("activation", "choice", "silu", REBUILD, choices=ACTIVATIONS),
         Setting("optimizer", "choice", "adam", LIVE, choices=OPTIMIZERS),
         Setting("learningRate", "float", 0.003, LIVE, 1e-6, 10),
+        Setting("ema", "float", 0.995, LIVE, 0, 0.9999, about="decay of the weight average that samples (0: last weights)"),
         Setting("batchSize", "int", 256, LIVE, 1, LIMITS["max_batch_size"]),
         Setting("sampler", "choice", "ddim", VIEW, choices=("ddpm", "ddim")),
         Setting("samplingSteps", "int", 25, VIEW, 1, LIMITS["max_diffusion_steps"], about="DDIM steps"),
@@ -84,6 +92,10 @@ class DiffusionPlayground(Playground):
         self.seed_engine(1)
         self.schedule = make_schedule(s["schedule"], s["diffusionSteps"])
         self.model = denoiser.build(T, data_dim=2, hidden=s["hidden"], depth=s["depth"], activation=s["activation"])
+        self.sampler_model = denoiser.build(T, data_dim=2, hidden=s["hidden"], depth=s["depth"], activation=s["activation"])
+        self._owner = SimpleNamespace(model=self.model)   # WeightEMA reads the model of a trainer
+        self.ema = WeightEMA(s["ema"])
+        self.ema.on_fit_start(self._owner)
         self._make_optimizer()
         self.seed_engine(3)   # the engine RNG now draws the training noise and steps
         self.history = History(("train_loss",))
@@ -112,6 +124,8 @@ class DiffusionPlayground(Playground):
             loss.backward()
             self.optimizer.step()
             self.step_count += 1
+            self.ema.decay = s["ema"]
+            self.ema.on_batch_end(self._owner, self.step_count, {})
             self._losses.append(float(loss.item()))
             if self.history.due(self.step_count):
                 # the mean since the last entry: a readable curve from a noisy per-batch loss
@@ -129,26 +143,36 @@ class DiffusionPlayground(Playground):
         mean, variance = ddpm.q_mean_var(self.schedule, x0, t)
         return mean + np.sqrt(variance) * self.rng(5).standard_normal(x0.shape)
 
+    def _sampling_model(self):
+        """The model that samples: the moving average of the weights (``ema``), or the last weights."""
+        T = self.T
+        if self.settings["ema"] == 0:
+            return self.model
+        like = self.model.state_dict()
+        self.sampler_model.load_state_dict({name: T.from_numpy(value) for name, value in
+                                            self.ema.model_weights(like).items()})
+        return self.sampler_model
+
     def sample_trajectory(self) -> tuple[list[int], list[np.ndarray]]:
         """Reverse sampling from fixed noise: ``(steps, point sets)``, from x_T down to x_0."""
         T, s = self.T, self.settings
+        model = self._sampling_model()
         n, total = s["numShown"], self.schedule.steps
         if s["sampler"] == "ddpm":
-            _, snapshots = ddpm.ddpm_sample(T, self.model, self.schedule, (n, 2), seed=int(self.rng(6).integers(2 ** 31)),
+            _, snapshots = ddpm.ddpm_sample(T, model, self.schedule, (n, 2), seed=int(self.rng(6).integers(2 ** 31)),
                                             record=range(total + 1))
         else:
             noise = T.from_numpy(self.rng(6).standard_normal((n, 2)).astype(np.float32))
-            _, snapshots = ddpm.ddim_trajectory(T, self.model, self.schedule, noise, steps=s["samplingSteps"])
+            _, snapshots = ddpm.ddim_trajectory(T, model, self.schedule, noise, steps=s["samplingSteps"], clip=X0_CLIP)
         steps = sorted(snapshots, reverse=True)
         if len(steps) > MAX_SHOWN_SNAPSHOTS:   # keep the start, the end and evenly spread steps between
             keep = np.unique(np.linspace(0, len(steps) - 1, MAX_SHOWN_SNAPSHOTS).round().astype(int))
             steps = [steps[i] for i in keep]
-        self.model.train()
         return steps, [snapshots[t] for t in steps]
 
     def _current_trajectory(self):
         s = self.settings
-        key = (s["sampler"], s["samplingSteps"], s["numShown"])
+        key = (s["sampler"], s["samplingSteps"], s["numShown"], s["ema"])
         stale = (self._trajectory is None or self._trajectory[0] != key
                  or self.step_count - self._trajectory[1] >= s["trajectoryEvery"])
         if stale:
