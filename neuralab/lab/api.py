@@ -73,14 +73,18 @@ def _session(request: Request, session_id: str) -> LabSession:
 
 def _state(session: LabSession) -> dict:
     settings = session.playground.settings
-    return {"settings": settings, "hash": playgrounds.to_hash(settings), "playing": session.playing,
+    return {"settings": settings, "hash": playgrounds.to_hash(settings, session.playground.kind), "playing": session.playing,
             "step": session.playground.step_count}
 
 
 @router.get("/defaults/{kind}")
 def defaults(kind: Kind) -> dict:
-    """Every setting of ``kind`` with its default, and the limits the server enforces."""
-    return {"settings": playgrounds.defaults(kind), "limits": playgrounds.LIMITS}
+    """Every setting of ``kind`` with its default, what each accepts (the page builds its menus
+    from it), and the limits the server enforces."""
+    specs = {name: {"type": spec.type, "choices": list(spec.choices), "low": spec.low, "high": spec.high,
+                    "about": spec.about}
+             for name, spec in playgrounds.KINDS[kind].SETTINGS.items()}
+    return {"settings": playgrounds.defaults(kind), "specs": specs, "limits": playgrounds.LIMITS}
 
 
 @router.post("/sessions")
@@ -88,7 +92,7 @@ def create_session(body: CreateRequest, request: Request) -> dict:
     """A new playground for one page, from a URL hash (TF Playground keys) and/or settings."""
     settings = {}
     if body.hash and body.hash.strip("#"):
-        settings.update(playgrounds.parse_tf_hash(body.hash))
+        settings.update(playgrounds.parse_hash(body.hash, body.kind))
     settings.update(body.settings or {})
     playground = playgrounds.create(body.kind, settings, engine=body.engine, seed=body.seed)
     session = LabSession(playground, fps=request.app.state.fps)
@@ -150,7 +154,9 @@ async def upload(session_id: str, request: Request) -> dict:
     session = _session(request, session_id)
     data = await read_limited(request, playgrounds.LIMITS["max_upload_bytes"], what="the CSV upload")
     parsed = await run_in_threadpool(playgrounds.read_csv_upload, data)
-    changes = {"dataset": "upload", "points": parsed["points"], "problem": parsed["problem"]}
+    # TF keeps one data set per problem: ``dataset`` (classification) and ``regDataset``
+    key = "regDataset" if parsed["problem"] == "regression" else "dataset"
+    changes = {key: "upload", "points": parsed["points"], "problem": parsed["problem"]}
     await run_in_threadpool(session.run, lambda p: p.update(changes), points=True)
     return dict(_state(session), rows=len(parsed["points"]), classes=parsed.get("classes"))
 

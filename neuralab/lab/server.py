@@ -74,6 +74,8 @@ class LabServer:
         """Serve until Ctrl-C (uvicorn handles the signal); workers stop on the way out."""
         try:
             self._server.run(sockets=[self.socket])
+        except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it has already handled
+            pass
         finally:
             self.app.state.closing.set()
             self.app.state.sessions.close_all()

@@ -24,6 +24,10 @@ from neuralab.playground import PlaygroundError
 
 MAX_SESSIONS = 16  # open pages; the least recently used one is closed beyond this
 FPS = 25
+# One lock for every playground of the process: the scratch engine's grad mode is one global
+# flag (torch's is per thread), so one page's frame() under no_grad would break another page's
+# backward() running at the same moment. Steps are short, so pages take turns step by step.
+PLAYGROUND_LOCK = threading.RLock()
 
 
 def to_json(obj) -> str:
@@ -79,12 +83,12 @@ class Feed:
 
 
 class LabSession:
-    """A playground, the lock that guards it, and the worker thread that trains it."""
+    """A playground, the lock that guards it (shared by all pages), and the worker thread that trains it."""
 
     def __init__(self, playground, *, fps: int = FPS):
         self.id = uuid.uuid4().hex
         self.playground = playground
-        self.lock = threading.RLock()
+        self.lock = PLAYGROUND_LOCK
         self.feed = Feed()
         self.frame_interval = 1.0 / fps
         self.last_used = time.monotonic()
@@ -123,7 +127,7 @@ class LabSession:
         with self.lock:
             settings = self.playground.settings
             return {"id": self.id, "kind": self.playground.kind, "settings": settings,
-                    "hash": playgrounds.to_hash(settings), "playing": self.playing,
+                    "hash": playgrounds.to_hash(settings, self.playground.kind), "playing": self.playing,
                     "points": self.playground.points(), "frame": self.playground.frame()}
 
     # -- feed --
@@ -134,7 +138,7 @@ class LabSession:
     def publish_points(self) -> None:
         settings = self.playground.settings
         self.feed.publish("points", to_json({"points": self.playground.points(), "settings": settings,
-                                             "hash": playgrounds.to_hash(settings)}))
+                                             "hash": playgrounds.to_hash(settings, self.playground.kind)}))
 
     def publish_state(self) -> None:
         self.feed.publish("state", to_json({"playing": self.playing}))
@@ -144,20 +148,25 @@ class LabSession:
 
     # -- worker --
     def _work(self) -> None:
+        frame_cost = 0.0
         while not self._closed.is_set():
             if not self._playing.is_set():
                 self._wake.wait(0.5)
                 self._wake.clear()
                 continue
-            deadline = time.monotonic() + self.frame_interval
+            # train for one frame interval, or thrice as long as a frame takes, so drawing
+            # never eats more than a quarter of the time
+            deadline = time.monotonic() + max(self.frame_interval, 3 * frame_cost)
             try:
                 while self._playing.is_set() and not self._closed.is_set():
                     with self.lock:  # one step at a time, so controls never wait long
                         self.playground.step(1)
                     if time.monotonic() >= deadline:
                         break
+                started = time.monotonic()
                 with self.lock:
                     self.publish_frame()
+                frame_cost = time.monotonic() - started
             except Exception as error:  # noqa: BLE001 - a failed step pauses this page only
                 if not isinstance(error, PlaygroundError):
                     traceback.print_exc(file=sys.stderr)

@@ -6,7 +6,11 @@ const view = {settings: {}, frame: null, shown: -1, timer: null};
 
 const session = new Lab.Session("diffusion", {
   frame: showFrame,
-  settings: settings => { view.settings = settings; Lab.showSettings(settings); },
+  settings: settings => {
+    view.settings = settings;
+    $("[data-testid=t]").max = String(settings.diffusionSteps - 1);
+    Lab.showSettings(settings);
+  },
   state: state => Lab.showPlaying(state.playing),
 });
 
@@ -17,7 +21,6 @@ function showFrame(frame) {
   $("[data-testid=train-loss]").textContent = Lab.fmt(frame.train_loss, 4);
   const coverage = frame.coverage || {};
   $("[data-testid=mean-radius]").textContent = Lab.fmt(coverage.mean_radius);
-  $("[data-testid=t-value]").textContent = String(frame.t);
   const noised = $("[data-testid=noised]"), extent = frame.extent || [-4, 4, -4, 4];
   Generative.clear(noised); Generative.axes(noised, extent);
   Lab.dots(noised, extent, frame.noised || [], () => Generative.FAKE, {radius: 2, stroke: null});
@@ -31,10 +34,13 @@ function showTrajectory(index) {
   const frame = view.frame, trajectory = (frame && frame.trajectory) || [];
   const canvas = $("[data-testid=samples]"), extent = frame.extent || [-4, 4, -4, 4];
   Generative.clear(canvas); Generative.axes(canvas, extent);
-  Lab.dots(canvas, extent, frame.data || frame.real || [], () => Generative.GREY, {radius: 2, stroke: null});
+  Lab.dots(canvas, extent, frame.real || [], () => Generative.GREY, {radius: 2, stroke: null});
   const points = trajectory[index] || frame.samples || [];
   Lab.dots(canvas, extent, points, () => Generative.FAKE, {radius: 2, stroke: null});
-  $("[data-testid=trajectory-step]").textContent = trajectory.length ? `frame ${index + 1} of ${trajectory.length}` : "–";
+  const steps = frame.trajectory_steps || [];
+  $("[data-testid=trajectory-step]").textContent = trajectory.length ?
+    `${frame.sampler} frame ${index + 1} of ${trajectory.length}` + (steps[index] !== undefined ? ` (t = ${steps[index]})` : "") +
+    (frame.trajectory_at !== undefined ? `, model of step ${frame.trajectory_at}` : "") : "–";
 }
 
 $("[data-testid=animate]").addEventListener("click", () => {
@@ -50,7 +56,8 @@ $("[data-testid=animate]").addEventListener("click", () => {
 Lab.bindTransport(session);
 (async () => {
   try {
-    await Generative.settingsPanel(session, "diffusion", DIFFUSION_CHOICES, ["points"]);
+    await Generative.settingsPanel(session, "diffusion", ["points", "t"]);
+    Lab.bindControls(session, $("[data-testid=t]").parentElement);
     await session.open();
   } catch (error) { /* shown in the error box */ }
 })();

@@ -43,11 +43,11 @@ const Generative = (() => {
       .join("");
   }
 
-  // Build the settings panel from the kind's defaults, then bind it to the session
-  async function settingsPanel(session, kind, choices, skip = []) {
+  // Build the settings panel from the kind's specs, then bind it to the session
+  async function settingsPanel(session, kind, skip = []) {
     const data = await Lab.api(`/defaults/${kind}`, undefined, {method: "GET"});
     const root = document.querySelector("[data-testid=settings]");
-    Lab.settingsPanel(root, data.settings, choices, skip);
+    Lab.settingsPanel(root, data.settings, data.specs, skip);
     Lab.bindControls(session, root);
     return data;
   }

@@ -56,6 +56,7 @@ const Lab = (() => {
       this.handlers.points && this.handlers.points(data.points, data.settings);
       this.handlers.settings && this.handlers.settings(data.settings);
       this.handlers.frame(data.frame);
+      document.body.dataset.session = this.id;  // ready: the page shows this session (tests wait for it)
       const query = TOKEN ? "?token=" + encodeURIComponent(TOKEN) : "";
       this.source = new EventSource(`/api/sessions/${this.id}/events${query}`);
       this.source.addEventListener("frame", e => this.handlers.frame(JSON.parse(e.data)));
@@ -75,6 +76,7 @@ const Lab = (() => {
     }
 
     async post(action, body) {
+      if (!this.id) throw new Error("no session yet");  // opening it failed: its error is on show
       const data = await api(`/sessions/${this.id}/${action}`, body);
       if (data.settings) { this.settings = data.settings; this.setHash(data.hash); }
       if (data.playing !== undefined && this.handlers.state) this.handlers.state({playing: data.playing});
@@ -101,7 +103,7 @@ const Lab = (() => {
   function readControl(el) {
     if (el.type === "checkbox") return el.checked;
     const kind = el.dataset.type || "string";
-    if (kind === "number") return Number(el.value);
+    if (kind === "number") return el.value.trim() === "" ? null : Number(el.value);
     if (kind === "list") return el.value.split(",").map(s => s.trim()).filter(Boolean).map(Number);
     return el.value;
   }
@@ -191,7 +193,7 @@ const Lab = (() => {
 
   // ---- line chart: series = [{label, colour, x: [...], y: [...]}] ----
   function chart(canvas, series, {log = false} = {}) {
-    const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height, pad = 26;
+    const ctx = canvas.getContext("2d"), W = canvas.width, H = canvas.height, pad = 30, top = 18;
     ctx.clearRect(0, 0, W, H);
     const f = v => (log ? Math.log10(Math.max(v, 1e-6)) : v);
     let xs = [], ys = [];
@@ -201,10 +203,10 @@ const Lab = (() => {
     let ymin = log ? Math.min(...ys) : Math.min(0, ...ys), ymax = Math.max(...ys);
     if (ymax - ymin < 1e-9) ymax = ymin + 1;
     ctx.strokeStyle = "#bbb"; ctx.lineWidth = 1;
-    ctx.beginPath(); ctx.moveTo(pad, 4); ctx.lineTo(pad, H - 14); ctx.lineTo(W - 4, H - 14); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(pad, top); ctx.lineTo(pad, H - 14); ctx.lineTo(W - 4, H - 14); ctx.stroke();
     ctx.fillStyle = "#666"; ctx.font = "10px sans-serif";
     const label = v => (log ? Math.pow(10, v).toPrecision(2) : v.toPrecision(2));
-    ctx.fillText(label(ymax), 0, 12); ctx.fillText(label(ymin), 0, H - 16);
+    ctx.fillText(label(ymax), 0, top + 8); ctx.fillText(label(ymin), 0, H - 16);
     ctx.fillText(String(xmax), W - 40, H - 2);
     for (const s of series) {
       ctx.strokeStyle = s.colour; ctx.lineWidth = 1.5; ctx.beginPath();
@@ -212,7 +214,7 @@ const Lab = (() => {
       s.x.forEach((x, i) => {
         const v = s.y[i];
         if (v === null || !isFinite(v)) return;
-        const px = pad + (x - xmin) / (xmax - xmin) * (W - pad - 6), py = 4 + (1 - (f(v) - ymin) / (ymax - ymin)) * (H - 20);
+        const px = pad + (x - xmin) / (xmax - xmin) * (W - pad - 6), py = top + (1 - (f(v) - ymin) / (ymax - ymin)) * (H - 14 - top);
         started ? ctx.lineTo(px, py) : ctx.moveTo(px, py); started = true;
       });
       ctx.stroke();
@@ -256,34 +258,43 @@ const Lab = (() => {
           byteToSigned, toPixel, toPlane, dots, chart, fmt, bindTransport, showPlaying, showError, TOKEN};
 })();
 
-// ---- a settings panel built from the kind's defaults: one control per key, testid = key ----
-Lab.settingsPanel = function (root, defaults, choices, skip = []) {
+// "gLearningRate" -> "g learning rate": a settings key as words
+function words(key) { return key.replace(/([A-Z])/g, " $1").toLowerCase(); }
+
+// ---- a settings panel built from the kind's specs: one control per key, testid = key ----
+// specs: {key: {type, choices, low, high, about}} as /api/defaults/KIND sends them
+Lab.settingsPanel = function (root, defaults, specs, skip = []) {
   root.innerHTML = "";
   for (const [key, value] of Object.entries(defaults)) {
-    if (skip.includes(key) || (value !== null && typeof value === "object" && !Array.isArray(value))) continue;
-    if (Array.isArray(value) && value.length && typeof value[0] !== "number") continue;  // points etc.
+    const spec = specs[key] || {};
+    if (skip.includes(key) || spec.type === "points") continue;
     const label = document.createElement("label");
     let control;
-    if (typeof value === "boolean") {
+    if (spec.type === "bool") {
       label.className = "check";
       control = document.createElement("input"); control.type = "checkbox";
-      label.append(control, " " + key);
+      label.append(control, " " + words(key));
     } else {
-      label.append(key);
-      if (choices[key]) {
+      label.append(words(key));
+      if (spec.choices && spec.choices.length) {
         control = document.createElement("select");
-        choices[key].forEach(c => control.add(new Option(c, c)));
+        spec.choices.forEach(c => control.add(new Option(c, c)));
       } else {
         control = document.createElement("input");
-        control.type = typeof value === "number" ? "number" : "text";
-        if (typeof value === "number") control.step = "any";
+        const numeric = spec.type === "int" || spec.type === "float";
+        control.type = numeric ? "number" : "text";
+        if (numeric) {
+          control.dataset.type = "number";
+          control.step = spec.type === "int" ? "1" : "any";
+          if (spec.low !== null) control.min = spec.low;
+          if (spec.high !== null) control.max = spec.high;
+        }
+        if (spec.type === "widths") control.dataset.type = "list";
       }
-      if (typeof value === "number") control.dataset.type = "number";
-      if (Array.isArray(value)) control.dataset.type = "list";
       label.append(control);
     }
+    label.title = key + (spec.about ? ": " + spec.about : "");
     control.dataset.key = key;
-    control.dataset.testid = key;
     control.setAttribute("data-testid", key);
     root.append(label);
   }

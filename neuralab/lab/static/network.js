@@ -3,7 +3,7 @@
 
 const FEATURES = [["x", "X₁"], ["y", "X₂"], ["xSquared", "X₁²"], ["ySquared", "X₂²"], ["xTimesY", "X₁X₂"],
                   ["sinX", "sin(X₁)"], ["sinY", "sin(X₂)"], ["cosX", "cos(X₁)"], ["cosY", "cos(X₂)"]];
-const ACTIVATIONS = ["relu", "tanh", "sigmoid", "linear", "leaky_relu", "gelu"];
+const ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "leaky_relu", "gelu"];
 const NODE = 34, ROW = 44, TOP = 58;
 
 const view = {settings: {}, points: null, frame: null, structure: "", nodes: [], links: [], drawn: []};
@@ -13,7 +13,10 @@ const tooltip = $("[data-testid=tooltip]");
 const session = new Lab.Session("network", {
   frame: showFrame,
   points: (points, settings) => { view.points = points; view.settings = settings; drawLegend(); },
-  settings: settings => { view.settings = settings; Lab.showSettings(settings); syncDrawnPoints(); },
+  settings: settings => {
+    view.settings = settings; Lab.showSettings(settings); syncDrawnPoints();
+    document.querySelectorAll("[data-when]").forEach(el => { el.hidden = el.dataset.when !== settings.problem; });
+  },
   state: state => Lab.showPlaying(state.playing),
 });
 
@@ -41,7 +44,7 @@ function buildNetwork(frame) {
   // input features: all nine rows, the enabled ones feed the network
   let k = 0;
   FEATURES.forEach(([key, label], row) => {
-    const on = !!settings[key];
+    const on = frame.features ? frame.features.includes(key) : !!settings[key];
     const el = document.createElement("div");
     el.className = "feature" + (on ? "" : " off");
     el.style.left = (xOf(0) - NODE / 2 - 70) + "px";
@@ -228,13 +231,16 @@ function drawOutput(frame) {
   } else {
     Lab.paint(canvas, bytes, frame.output_shape, b => {
       const t = Lab.byteToSigned(b);
-      return Lab.diverging(discrete ? Math.sign(t) : t);
+      return pale(Lab.diverging(discrete ? Math.sign(t) : t));
     });
   }
   if (!view.points) return;
   Lab.dots(canvas, frame.extent, view.points.train, pointColour, {stroke: "white"});
   if (view.settings.showTestData) Lab.dots(canvas, frame.extent, view.points.test, pointColour, {stroke: "black"});
 }
+
+// The output's background a little paler than the points, so the points stand out (as in TF)
+function pale([r, g, b]) { return [r + (255 - r) * 0.3, g + (255 - g) * 0.3, b + (255 - b) * 0.3]; }
 
 function drawLegend() {
   const p = view.points, legend = $("[data-testid=legend]"), select = $("[data-testid=draw-class]");
@@ -246,29 +252,33 @@ function drawLegend() {
   if (labels.map(String).includes(chosen)) select.value = chosen;
 }
 
+// Labels a drawn point may take: class indices, or for regression a low and a high target
 function drawLabels() {
   const p = view.points || {classes: 2};
   if (p.problem === "regression") return [-1, 1];
-  if (p.classes > 2) return [...Array(p.classes).keys()];
-  return [-1, 1];
+  return [...Array(Math.max(p.classes, 2)).keys()];
 }
+
+// TF keeps one data set per problem: "dataset" for classification, "regDataset" for regression
+function datasetKey() { return view.settings.problem === "regression" ? "regDataset" : "dataset"; }
 
 // ---------- your own data: drawn points, CSV ----------
 function syncDrawnPoints() {
-  view.drawn = view.settings.dataset === "drawn" && Array.isArray(view.settings.points) ? view.settings.points.slice() : view.drawn;
+  const drawing = view.settings[datasetKey()] === "drawn" && Array.isArray(view.settings.points);
+  view.drawn = drawing ? view.settings.points.slice() : view.drawn;
 }
 
 $("[data-testid=output]").addEventListener("click", event => {
   if (!$("[data-testid=draw]").checked || !view.frame) return;
   const [x, y] = Lab.toPlane(event.target, view.frame.extent, event.clientX, event.clientY);
-  if (view.settings.dataset !== "drawn") view.drawn = [];
+  if (view.settings[datasetKey()] !== "drawn") view.drawn = [];
   view.drawn.push([+x.toFixed(3), +y.toFixed(3), Number($("[data-testid=draw-class]").value)]);
-  session.update({dataset: "drawn", points: view.drawn}).catch(() => view.drawn.pop());
+  if (view.drawn.length < 2) return;  // a data set needs two points; the first waits for the second
+  session.update({[datasetKey()]: "drawn", points: view.drawn}).catch(() => view.drawn.pop());
 });
 
 $("[data-testid=clear-points]").addEventListener("click", () => {
   view.drawn = [];
-  if (view.settings.dataset === "drawn") session.update({dataset: "drawn", points: []}).catch(() => {});
 });
 
 $("[data-testid=upload]").addEventListener("change", async event => {

@@ -1,0 +1,168 @@
+"""The three playgrounds in a real browser: Debian's chromium driven by Playwright.
+
+The browser is found with ``shutil.which("chromium")`` and launched through
+``executable_path`` (nothing is downloaded); the server is a real uvicorn one on a free
+port. Every page's screenshot lands in the session's ``lab-screenshots`` folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import SPIRAL_HASH, TOKEN, csv_of_two_blobs
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+TRAINING_TIMEOUT_MS = 90_000  # generous: the machine's two cores are shared with other test processes
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is missing: `make test` installs it (apt-get install chromium)"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def open_page(page, lab_server, name, hash_=""):
+    page.goto(f"{lab_server.base_url}/{name}?token={TOKEN}{hash_}")
+    page.wait_for_function("() => document.body.dataset.session")
+
+
+def number(page, testid) -> float:
+    text = page.get_by_test_id(testid).inner_text()
+    return float(text) if text not in ("", "–") else float("nan")
+
+
+def wait_below(page, testid, bound, timeout=TRAINING_TIMEOUT_MS):
+    page.wait_for_function(f"""() => {{ const v = parseFloat(document.querySelector('[data-testid={testid}]').textContent);
+                                        return isFinite(v) && v < {bound}; }}""", timeout=timeout)
+
+
+def wait_in_band(page, testid, centre, half_width, *, held_s=1.0, timeout=TRAINING_TIMEOUT_MS):
+    """Until the readout stays within centre +- half_width for ``held_s`` (passing through is not landing)."""
+    polls = int(held_s / 0.1)
+    page.wait_for_function(f"""() => {{
+        const v = parseFloat(document.querySelector('[data-testid={testid}]').textContent);
+        window.__held = isFinite(v) && Math.abs(v - {centre}) <= {half_width} ? (window.__held || 0) + 1 : 0;
+        return window.__held >= {polls}; }}""", polling=100, timeout=timeout)
+
+
+def test_a_tf_playground_link_trains_the_spiral_below_0_1_test_loss(page, lab_server, screenshots):
+    open_page(page, lab_server, "network", SPIRAL_HASH)
+    assert page.get_by_test_id("dataset").input_value() == "spiral"
+    assert page.get_by_test_id("networkShape").input_value() == "8,8"
+    assert page.get_by_test_id("activation").input_value() == "tanh"
+    for key in ("x", "y", "xSquared", "ySquared", "xTimesY", "sinX", "sinY"):
+        assert page.get_by_test_id(key).is_checked(), key
+    assert not page.get_by_test_id("cosX").is_checked()
+    page.get_by_test_id("play-pause").click()
+    wait_below(page, "test-loss", 0.1)
+    assert number(page, "epoch") > 0
+    # the learning rate changes while it runs: no reset, the link follows
+    step_before = number(page, "step-count")
+    page.get_by_test_id("learningRate").select_option("0.01")
+    page.wait_for_function("() => location.hash.includes('learningRate=0.01')")
+    page.wait_for_function(f"() => parseFloat(document.querySelector('[data-testid=step-count]').textContent) > {step_before + 20}")
+    page.get_by_test_id("play-pause").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=play-pause]').dataset.playing === 'false'")
+    page.screenshot(path=str(screenshots / "lab-network.png"))
+
+
+def test_adding_a_layer_and_neurons_rebuilds_the_network(page, lab_server, screenshots):
+    open_page(page, lab_server, "network", "#networkShape=4,2&dataset=xor")
+    assert page.get_by_test_id("layer-count").inner_text() == "2"
+    page.get_by_test_id("add-layer").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=layer-count]').textContent === '3'")
+    assert page.get_by_test_id("networkShape").input_value() == "4,2,2"
+    assert "networkShape=4,2,2" in page.evaluate("location.hash")
+    page.get_by_test_id("add-neuron-0").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=neurons-0]').textContent === '5'")
+    assert page.locator("#links line").count() == 2 * 5 + 5 * 2 + 2 * 2 + 2 * 1  # x1, x2 -> 5 -> 2 -> 2 -> out
+    page.get_by_test_id("activations-1").select_option("relu")
+    page.wait_for_function("() => location.hash.includes('relu')")
+    page.get_by_test_id("step").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=step-count]').textContent === '1'")
+
+
+def test_a_csv_upload_becomes_the_data_and_a_bad_one_shows_its_error(page, lab_server, tmp_path, screenshots):
+    open_page(page, lab_server, "network")
+    good = tmp_path / "blobs.csv"
+    good.write_text(csv_of_two_blobs(80))
+    page.get_by_test_id("upload").set_input_files(str(good))
+    page.wait_for_function("() => document.querySelector('[data-testid=upload-status]').textContent.includes('80 rows')")
+    assert page.get_by_test_id("dataset").input_value() == "upload"
+    assert page.get_by_test_id("error").is_hidden()
+    page.get_by_test_id("play-pause").click()
+    wait_below(page, "test-loss", 0.2)
+    page.get_by_test_id("play-pause").click()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,x2,label\n1,2,0\n3,banana,1\n")
+    page.get_by_test_id("upload").set_input_files(str(bad))
+    page.wait_for_function("() => !document.querySelector('[data-testid=error]').hidden")
+    assert "banana" in page.get_by_test_id("error").inner_text()
+    assert "refused" in page.get_by_test_id("upload-status").inner_text()
+    assert page.get_by_test_id("dataset").input_value() == "upload"  # the good data stay
+    page.screenshot(path=str(screenshots / "lab-network-upload.png"))
+
+
+def test_the_gan_moves_the_generated_ring_to_radius_2(page, lab_server, screenshots):
+    open_page(page, lab_server, "gan")
+    page.get_by_test_id("play-pause").click()
+    wait_in_band(page, "mean-radius", 2.0, 0.2)
+    page.get_by_test_id("play-pause").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=play-pause]').dataset.playing === 'false'")
+    assert abs(number(page, "mean-radius") - 2.0) <= 0.2
+    page.screenshot(path=str(screenshots / "lab-gan.png"))
+
+
+def test_the_diffusion_playground_samples_onto_the_ring(page, lab_server, screenshots):
+    open_page(page, lab_server, "diffusion")
+    page.get_by_test_id("play-pause").click()
+    wait_in_band(page, "mean-radius", 2.0, 0.2)
+    page.get_by_test_id("play-pause").click()
+    page.wait_for_function("() => document.querySelector('[data-testid=play-pause]').dataset.playing === 'false'")
+    assert abs(number(page, "mean-radius") - 2.0) <= 0.2
+    shown = re.match(r"ddim frame (\d+) of (\d+)", page.get_by_test_id("trajectory-step").inner_text().lower())
+    assert shown and shown.group(1) == shown.group(2), "the samples shown are the last frame of the trajectory"
+    page.screenshot(path=str(screenshots / "lab-diffusion.png"))
+
+
+def test_a_page_without_the_token_is_refused(browser, lab_server, screenshots):
+    context = browser.new_context()  # no cookie from an earlier ?token=
+    try:
+        page = context.new_page()
+        page.goto(f"{lab_server.base_url}/network")
+        page.wait_for_function("() => !document.querySelector('[data-testid=error]').hidden")
+        assert "token" in page.get_by_test_id("error").inner_text()
+        status = page.evaluate("""async () => (await fetch('/api/sessions', {method: 'POST',
+                                  headers: {'Content-Type': 'application/json'}, body: '{"kind": "network"}'})).status""")
+        assert status == 403
+        page.screenshot(path=str(screenshots / "lab-no-token.png"))
+    finally:
+        context.close()
+
+
+def test_the_start_page_links_the_three_playgrounds(page, lab_server, screenshots):
+    page.goto(f"{lab_server.base_url}/?token={TOKEN}")
+    for name in ("network", "gan", "diffusion"):
+        assert page.get_by_test_id(f"open-{name}").get_attribute("href") == f"/{name}?token={TOKEN}"
+    page.screenshot(path=str(screenshots / "lab-index.png"))
