@@ -108,23 +108,41 @@ def encode(value: Any, key: str, tensors: dict[str, np.ndarray]) -> Any:
 
 
 def decode(value: Any, tensors: Mapping[str, np.ndarray], source: Path | None = None) -> Any:
-    """Invert :func:`encode`: tags become tuples/floats/int-keyed dicts, arrays come from ``tensors``."""
+    """Invert :func:`encode`: tags become tuples/floats/int-keyed dicts, arrays come from ``tensors``.
+
+    A tag holding the wrong kind of value (a hand-edited or damaged JSON) raises
+    :class:`CheckpointError` naming the tag, what it holds and what it should hold.
+    """
     if isinstance(value, list):
         return [decode(v, tensors, source) for v in value]
     if not isinstance(value, dict):
         return value
     if set(value) == {"__tensor__"}:
-        key = value["__tensor__"]
+        key = _tag_value(value, "__tensor__", str, "a tensor name", source)
         if key not in tensors:
             raise CheckpointError(f"{source}: the JSON names tensor {key!r} but the tensors file has no such entry")
         return tensors[key]
     if set(value) == {"__tuple__"}:
-        return tuple(decode(v, tensors, source) for v in value["__tuple__"])
+        return tuple(decode(v, tensors, source) for v in _tag_value(value, "__tuple__", list, "a list", source))
     if set(value) == {"__float__"}:
-        return float(value["__float__"])
+        text = _tag_value(value, "__float__", str, '"inf", "-inf" or "nan"', source)
+        if text not in ("inf", "-inf", "nan"):
+            raise CheckpointError(f'{source}: {{"__float__": {text!r}}} is damaged: expected "inf", "-inf" or "nan"')
+        return float(text)
     if set(value) == {"__int_keys__"}:
-        return {int(k): decode(v, tensors, source) for k, v in value["__int_keys__"].items()}
+        items = _tag_value(value, "__int_keys__", dict, "an object keyed by integers", source)
+        bad = [k for k in items if not k.lstrip("-").isdigit()]
+        if bad:
+            raise CheckpointError(f"{source}: __int_keys__ holds keys {bad[:3]!r}: expected integers")
+        return {int(k): decode(v, tensors, source) for k, v in items.items()}
     return {k: decode(v, tensors, source) for k, v in value.items()}
+
+
+def _tag_value(tagged: dict, tag: str, kind: type, expected: str, source: Path | None) -> Any:
+    content = tagged[tag]
+    if not isinstance(content, kind):
+        raise CheckpointError(f"{source}: {tag} holds {type(content).__name__} {content!r:.60}: expected {expected}")
+    return content
 
 
 # ----------------------------------------------------------------------------- save / load
@@ -172,13 +190,20 @@ def _read_meta(json_file: Path) -> dict[str, Any]:
             "file with the same name, as written by ModelCheckpoint)"
         )
     try:
-        meta = json.loads(json_file.read_text())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        meta = json.loads(json_file.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, nested too deep, a number too long
         raise CheckpointError(f"checkpoint metadata {json_file} is damaged (not valid JSON: {error})") from error
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise CheckpointError(f"{json_file} is not a neuralab checkpoint (expected format {FORMAT!r})")
-    if meta.get("version", 0) > VERSION:
-        raise CheckpointError(f"{json_file} has checkpoint version {meta['version']}; this neuralab reads up to {VERSION}")
+    version = meta.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise CheckpointError(f"{json_file}: checkpoint version must be an integer; got {version!r:.60}")
+    if version > VERSION:
+        raise CheckpointError(f"{json_file} has checkpoint version {version}; this neuralab reads up to {VERSION}")
+    if not isinstance(meta.get("state"), dict):
+        raise CheckpointError(f"{json_file} is damaged: expected a \"state\" object, got {type(meta.get('state')).__name__}")
+    if not isinstance(meta.get("tensors_sha256", ""), str):
+        raise CheckpointError(f"{json_file} is damaged: tensors_sha256 must be a hex string, got {meta['tensors_sha256']!r:.60}")
     return meta
 
 
