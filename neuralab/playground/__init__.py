@@ -3,7 +3,8 @@
 Three kinds share one interface: ``"network"`` (TensorFlow Playground parity, then beyond),
 ``"gan"`` (GAN Lab parity) and ``"diffusion"`` (a small DDPM on the same 2-D sets). This
 package computes only; the web face (``neuralab/lab/``) calls it and shows what it returns.
-Every value returned is JSON-ready (dicts, lists, floats, ints, str, None).
+Every value returned is JSON-ready (dicts, lists, floats, ints, str, None). A playground is
+not thread-safe: call one from one thread at a time (the lab's worker, under a lock).
 
 Interface::
 

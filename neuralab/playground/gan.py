@@ -65,6 +65,10 @@ class GanPlayground(Playground):
 
     def _draw_data(self) -> None:
         self._data_rng = self.rng(2)
+        self._draw_shown()
+
+    def _draw_shown(self) -> None:
+        """The shown real points and the fixed noise of the shown generated points."""
         self._shown_real = distributions.sample(self.settings, self.settings["numShown"], self.rng(4))
         self._shown_z = self.rng(5).standard_normal((self.settings["numShown"], self.settings["noiseDim"])).astype(np.float32)
         self._shown_for = (self.settings["numShown"], self.settings["noiseDim"], self.settings["distribution"])
@@ -179,7 +183,7 @@ class GanPlayground(Playground):
     def _frame(self) -> dict:
         T, s = self.T, self.settings
         if self._shown_for != (s["numShown"], s["noiseDim"], s["distribution"]):
-            self._draw_data()
+            self._draw_shown()
         fake = self.samples()
         push = self._generator_push(fake)
         longest = float(np.linalg.norm(push, axis=1).max()) if len(push) else 0.0
