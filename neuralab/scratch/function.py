@@ -22,12 +22,20 @@ argument of ``forward`` (``None`` for constants or inputs that need none; check
 op then has several outputs and ``backward(ctx, *grads)`` receives one gradient per
 output (zeros for outputs that did not take part in the loss).
 
-Higher-order gradients (``create_graph=True``): a Function may also define
-``graph_backward(ctx, *grads)``, the same rule written with differentiable Tensor ops on
-Tensor gradients, so that the gradient it returns has a graph of its own.  Inside it,
-``ctx.input_tensor(i, array)`` and ``ctx.output_tensor(array)`` turn a saved array back into
-a Tensor wired to the producer of input ``i`` (or to this op's output).  It is used only
-under ``create_graph=True``; an op without one raises ``NotImplementedError`` naming it.
+Higher-order gradients (``create_graph=True``): the same ``backward`` runs on Tensor
+gradients, with grad mode on, so the gradient it returns has a graph of its own.  For that
+a rule reads what it saved through the ctx accessors, which give the saved array in a
+plain backward and a graph-connected Tensor under ``create_graph``:
+
+    ``ctx.input(i, array)``  input ``i`` (saved as ``array``), wired to its producer
+    ``ctx.output(array)``    this op's output, produced by this node
+    ``ctx.const(array)``     a constant (no gradient flows into it)
+
+A rule built from these, Python operators and :func:`sum_to` is written once and serves
+both walks.  A Function whose array rule needs NumPy calls or ``out=`` tricks defines
+``graph_backward(ctx, *grads)`` beside it, the same rule in Tensor ops; an op with neither
+a Tensor-safe ``backward`` (``tensor_safe = True``) nor a ``graph_backward`` raises
+``NotImplementedError`` naming it under ``create_graph=True``.
 """
 
 from __future__ import annotations
@@ -65,6 +73,7 @@ class Node:
     nout = 1          # number of outputs (class default; multi-output ops override per node)
     retained = None   # Tensor whose .grad was requested with retain_grad()
     extras = False    # True once hooks / retain_grad / autograd.grad capture apply to this node
+    graph = False     # True while the walk runs this node's rule on Tensors (create_graph=True)
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward; they are freed after backward unless retain_graph=True."""
@@ -79,7 +88,20 @@ class Node:
     def name(self) -> str:
         return f"{self.fn.__name__}Backward0"
 
-    # -- for graph_backward (create_graph=True): saved arrays back as graph Tensors
+    # -- saved values for a rule written once: arrays in a plain backward, Tensors under create_graph
+    def input(self, i: int, array):
+        """Input ``i`` (saved as ``array``): the array itself, or under create_graph a Tensor
+        connected to the node that produced it (see :meth:`input_tensor`)."""
+        return self.input_tensor(i, array) if self.graph else array
+
+    def output(self, array):
+        """This op's (single) output, saved as ``array``: the array, or a Tensor of this node."""
+        return _tensor(array, True, self) if self.graph else array
+
+    def const(self, array):
+        """A constant of the rule (a mask, a scale): the array, or a Tensor outside autograd."""
+        return _tensor(array, False, None) if self.graph and type(array) is np.ndarray else array
+
     def input_tensor(self, i: int, array):
         """Input ``i`` (its saved ``array``) as a Tensor connected to the node that produced it.
 
@@ -90,16 +112,10 @@ class Node:
         if p is None:
             return constant(array) if type(array) is np.ndarray else array
         tp = type(p)
-        if tp is Node or tp is tuple:
-            t = _new(Tensor)
-            t._data = array
-            t._grad = None
-            t._rg = True
-            if tp is tuple:
-                t._ctx, t._oidx = p
-            else:
-                t._ctx = p
-            return t
+        if tp is Node:
+            return _tensor(array, True, p)
+        if tp is tuple:
+            return _tensor(array, True, p[0], p[1])
         return p
 
     def output_tensor(self, array):
@@ -130,13 +146,16 @@ def constant(array: np.ndarray):
     return _tensor(array, False, None)
 
 
-def _tensor(array: np.ndarray, requires_grad: bool, ctx):
-    """A Tensor around ``array`` (no copy, no checks) produced by ``ctx`` (None: a leaf)."""
-    t = _new(Tensor)
+def _tensor(array: np.ndarray, requires_grad: bool = False, ctx=None, oidx=None, cls=None):
+    """The one Tensor constructor: a Tensor around ``array`` (no copy, no checks) produced by
+    output ``oidx`` of ``ctx`` (``ctx`` None: a leaf; ``oidx`` None: a single-output node)."""
+    t = _new(cls or Tensor)
     t._data = array
     t._grad = None
     t._rg = requires_grad
     t._ctx = ctx
+    if oidx is not None:
+        t._oidx = oidx
     return t
 
 
@@ -165,7 +184,9 @@ class Function:
     def backward(ctx, *grads):
         raise NotImplementedError
 
-    # optional: backward written with Tensor ops, used only under create_graph=True
+    # create_graph=True runs ``backward`` itself on Tensors when it is written with the ctx
+    # accessors and operators only (tensor_safe); otherwise ``graph_backward``, if defined
+    tensor_safe = False
     graph_backward = None
 
     @classmethod
@@ -207,32 +228,16 @@ class Function:
             if type(out) is tuple:
                 return _wrap_outputs(ctx, out, track)
             out = np.asarray(out)
-        t = _new(T)
-        t._data = out
-        t._grad = None
-        if track:
-            t._rg = True
-            t._ctx = ctx
-        else:
-            t._rg = False
-            t._ctx = None
-        return t
+        return _tensor(out, track, ctx if track else None)
 
 
 def _wrap_outputs(ctx, outs, track):
-    T = Tensor
     result = []
     for i, out in enumerate(outs):
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        t = T.__new__(T)
-        t._data = out
-        t._grad = None
-        t._oidx = i
         differentiable = track and out.dtype.kind == "f"
-        t._rg = differentiable
-        t._ctx = ctx if differentiable else None
-        result.append(t)
+        result.append(_tensor(out, differentiable, ctx if differentiable else None, i))
     if track:
         ctx.nout = len(outs)
         ctx.out_meta = [(o.shape, o.dtype) for o in outs]

@@ -3,24 +3,21 @@
 Internally a tensor is four slots: ``_data`` (the ndarray), ``_rg`` (requires grad),
 ``_grad`` (the gradient as a plain ndarray, wrapped lazily by ``.grad``) and ``_ctx``
 (the :class:`~neuralab.scratch.function.Node` that produced it; ``None`` for leaves).
-Ops are attached as methods by ``ops/__init__.py``; this file keeps the core and the
-iterative graph walk used by ``backward``.
+Ops are attached as methods by ``ops/__init__.py``; ``backward`` hands the graph walk
+(``autograd.run_backward``) its roots.
 """
 
 from __future__ import annotations
 
 import builtins
 import weakref
-from sys import getrefcount
 
 import numpy as np
 
 from . import dtypes as _dt
 from . import function as _fn
 from .errors import not_in_subset
-from .function import _FREED, _FREED_MESSAGE, Node
-
-_new = object.__new__
+from .function import _tensor
 
 
 class Size(tuple):
@@ -79,14 +76,7 @@ def _check_device(dev) -> None:
         raise not_in_subset(f"device {dev!r}", "CUDA is not available in the scratch engine; use 'cpu'")
 
 
-def _wrap(data: np.ndarray, requires_grad: bool = False) -> "Tensor":
-    """Fast internal constructor: a leaf Tensor around ``data`` (no copy, no checks)."""
-    t = _new(Tensor)
-    t._data = data
-    t._rg = requires_grad
-    t._grad = None
-    t._ctx = None
-    return t
+_wrap = _tensor  # a leaf around ``data`` (no copy, no checks): ``_wrap(data, requires_grad=False)``
 
 
 _TORCH_NAMES = {
@@ -323,11 +313,9 @@ class Tensor:
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             only = {id(t) for t in inputs}
-        if create_graph:
-            seed = gradient if isinstance(gradient, Tensor) else _wrap(g)
-            run_backward_graph([self], [seed], only=only)
-            return
-        run_backward([self], [g], builtins.bool(retain_graph), only=only)
+        if create_graph and isinstance(gradient, Tensor):
+            g = gradient  # the gradients are then differentiable w.r.t. ``gradient`` too
+        run_backward([self], [g], builtins.bool(retain_graph), create_graph, only=only)
 
     # ------------------------------------------------------------ conversion
     def item(self):
@@ -391,11 +379,9 @@ class Tensor:
             raise RuntimeError(
                 "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol at the moment."
             )
-        t = _new(type(self))
-        t._data = self._data.copy(order="K")  # keep the memory order (nn.Linear weights are column-major)
-        t._rg = self._rg
+        # keep the memory order (nn.Linear weights are column-major)
+        t = _tensor(self._data.copy(order="K"), self._rg, cls=type(self))
         t._grad = None if self._grad is None else self._grad.copy(order="K")
-        t._ctx = None
         memo[id(self)] = t
         return t
 
@@ -496,12 +482,7 @@ class Tensor:
 
 
 def _rebuild(data, requires_grad, cls=None):
-    t = _new(cls or Tensor)
-    t._data = data
-    t._rg = requires_grad
-    t._grad = None
-    t._ctx = None
-    return t
+    return _tensor(data, requires_grad, cls=cls)
 
 
 def _size(size) -> tuple:
@@ -574,382 +555,5 @@ def _cast(t: Tensor, np_dtype) -> Tensor:
     return Cast.apply(t, np_dtype)
 
 
-# ---------------------------------------------------------------- the graph walk
-
-_PASS = 0  # backward-pass counter used to mark visited nodes
-
-
-def run_backward(roots, root_grads, retain_graph=False, only=None, capture=None):
-    """Propagate ``root_grads`` from ``roots`` to the leaves, iteratively (no recursion).
-
-    Nodes are visited in topological order (Kahn's algorithm on the count of consumers
-    of each node), so each node's backward runs once with its full gradient.  Leaf
-    gradients accumulate into ``leaf._grad``; with ``capture`` (a dict id(tensor) -> slot
-    list, used by ``autograd.grad``) they are collected there instead.
-    """
-    visited = _count_consumers(roots)
-    handed = set()  # ids of arrays already owned by some leaf's .grad
-    leaf_hooks = _LEAF_HOOKS if len(_LEAF_HOOKS) else None
-    for t, g in zip(roots, root_grads):
-        handed.add(id(g))
-        c = t._ctx
-        if c is None:
-            _accumulate_leaf(t, g, handed, leaf_hooks, only, capture)
-        else:
-            _add_to_node(c, t, g)
-    ready = [c for c in visited if c.deps == 0]
-    needed = None if capture is None else _nodes_leading_to(visited, capture)
-    slow_leaves = leaf_hooks is not None or only is not None or capture is not None
-    ndarray = np.ndarray
-
-    while ready:
-        node = ready.pop()
-        g = node.buf
-        node.buf = None
-        parents = node.parents
-        if node.extras and g is not None and node.nout == 1:
-            g = _node_extras(node, g, capture)  # hooks, retain_grad, autograd.grad capture
-        if needed is not None and node not in needed:
-            g = None  # autograd.grad: nothing below this node was asked for
-        elif node.saved is _FREED:
-            raise RuntimeError(_FREED_MESSAGE)
-        if node.nout == 1:
-            grads = None if g is None else node.fn.backward(node, g)
-        else:
-            gs = g if g is not None else [None] * node.nout
-            gs = [np.zeros(shape, dtype) if gi is None else gi for gi, (shape, dtype) in zip(gs, node.out_meta)]
-            grads = node.fn.backward(node, *gs)
-        if grads is None:
-            grads = (None,) * len(parents)
-        elif type(grads) is not tuple:
-            grads = (grads,) if isinstance(grads, (np.ndarray, np.generic)) else tuple(grads)
-        for p, gi in zip(parents, grads):
-            if p is None:
-                continue
-            if gi is not None and type(gi) is not ndarray:
-                gi = np.asarray(gi)  # NumPy returns scalars from ops on 0-dim arrays
-            tp = type(p)
-            if tp is Node:
-                c = p
-                if gi is not None:
-                    b = c.buf
-                    c.buf = gi if b is None else b + gi
-            elif tp is tuple:
-                c, i = p
-                if gi is not None:
-                    bufs = c.buf
-                    if bufs is None:
-                        bufs = c.buf = [None] * c.nout
-                    bufs[i] = gi if bufs[i] is None else bufs[i] + gi
-            else:
-                if gi is None:
-                    continue
-                if slow_leaves:
-                    _accumulate_leaf(p, gi, handed, leaf_hooks, only, capture)
-                    continue
-                old = p._grad
-                if old is None:
-                    # the leaf must own its gradient: no read-only broadcasts, no array that some
-                    # other leaf or node also holds; a view is fine only of a temporary that
-                    # nothing else references (e.g. the transpose of a fresh GEMM result)
-                    if gi.dtype != p._data.dtype:
-                        gi = gi.astype(p._data.dtype)
-                    elif (id(gi) in handed or not gi.flags.writeable
-                          or (gi.base is not None and (gi.base.base is not None or getrefcount(gi.base) != 2))):
-                        gi = gi.copy(order="K")
-                    handed.add(id(gi))
-                    p._grad = gi
-                else:
-                    np.add(old, gi, out=old, casting="unsafe")
-                continue
-            n = c.deps - 1
-            c.deps = n
-            if n == 0:
-                ready.append(c)
-        if not retain_graph and node.saved is not None:
-            node.saved = _FREED
-
-
-def _count_consumers(roots) -> list:
-    """Pass 1 of a backward: every node reachable from ``roots``, each with ``deps`` set to
-    the number of its consumers that take part in this backward (iterative, no recursion)."""
-    global _PASS
-    _PASS += 1
-    mark = _PASS
-    stack = []
-    visited = []
-    for t in roots:
-        c = t._ctx
-        if c is not None and c.mark != mark:
-            c.mark = mark
-            c.deps = 0
-            stack.append(c)
-    while stack:
-        node = stack.pop()
-        visited.append(node)
-        for p in node.parents:
-            if p is None:
-                continue
-            tp = type(p)
-            if tp is Node:
-                c = p
-            elif tp is tuple:
-                c = p[0]
-            else:
-                continue  # a leaf
-            if c.mark != mark:
-                c.mark = mark
-                c.deps = 1
-                stack.append(c)
-            else:
-                c.deps += 1
-    return visited
-
-
-def _edge_node(p):
-    tp = type(p)
-    if tp is Node:
-        return p
-    if tp is tuple:
-        return p[0]
-    return None
-
-
-def _nodes_leading_to(visited: list, capture: dict) -> set:
-    """Nodes whose backward must run to reach the tensors captured by ``autograd.grad``."""
-    remaining = {c: c.deps for c in visited}
-    ready = [c for c, n in remaining.items() if n == 0]
-    order = []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in node.parents:
-            c = _edge_node(p)
-            if c is not None:
-                remaining[c] -= 1
-                if remaining[c] == 0:
-                    ready.append(c)
-    wanted, runs = set(), set()
-    for node in reversed(order):  # producers before consumers
-        go = False
-        for p in node.parents:
-            if p is None:
-                continue
-            c = _edge_node(p)
-            if (c is not None and c in wanted) or (c is None and id(p) in capture):
-                go = True
-                break
-        if go:
-            runs.add(node)
-        if go or id(node) in capture:
-            wanted.add(node)
-    return runs
-
-
-def _add_to_node(c, t, g) -> None:
-    if c.nout == 1:
-        c.buf = g if c.buf is None else c.buf + g
-        return
-    bufs = c.buf
-    if bufs is None:
-        bufs = c.buf = [None] * c.nout
-    i = getattr(t, "_oidx", 0)
-    bufs[i] = g if bufs[i] is None else bufs[i] + g
-
-
-def _node_extras(node, g, capture):
-    """Rare per-node features: tensor hooks, retain_grad, autograd.grad capture."""
-    hooks = node.__dict__.get("hooks")
-    if hooks:
-        for hook in list(hooks):
-            out = hook(_wrap(g))
-            if out is not None:
-                g = out._data if isinstance(out, Tensor) else np.asarray(out)
-    kept = node.retained
-    if kept is not None:
-        if kept._grad is None:
-            kept._grad = np.array(g, copy=True)
-        else:
-            kept._grad = kept._grad + g
-    if capture is not None and id(node) in capture:
-        slots, i = capture[id(node)]
-        slots[i] = g if slots[i] is None else slots[i] + g
-    return g
-
-
-def _add_to_capture(p, g, capture: dict) -> None:
-    """Sum ``g`` into the slot ``capture`` keeps for leaf ``p``, when it asked for ``p``."""
-    entry = capture.get(id(p))
-    if entry is not None:
-        slots, i = entry
-        slots[i] = g if slots[i] is None else slots[i] + g
-
-
-def _accumulate_leaf(p, g, handed, leaf_hooks, only, capture) -> None:
-    if leaf_hooks is not None and id(p) in leaf_hooks:
-        for hook in list(leaf_hooks[id(p)][1]):
-            out = hook(_wrap(g))
-            if out is not None:
-                g = out._data if isinstance(out, Tensor) else np.asarray(out)
-    if capture is not None:  # torch.autograd.grad: hand g to the caller, leave .grad alone
-        _add_to_capture(p, g, capture)
-        return
-    if only is not None and id(p) not in only:
-        return
-    data = p._data
-    old = p._grad
-    if old is None:
-        if g.dtype != data.dtype:
-            g = g.astype(data.dtype)
-        elif (id(g) in handed or not g.flags.writeable
-              or (g.base is not None and (g.base.base is not None or getrefcount(g.base) != 2))):
-            g = g.copy(order="K")
-        handed.add(id(g))
-        p._grad = g
-    else:
-        np.add(old, g, out=old, casting="unsafe")
-
-
-# ---------------------------------------------------------------- create_graph=True: a walk on Tensors
-
-def run_backward_graph(roots, root_grads, only=None, capture=None) -> None:
-    """``run_backward`` for ``create_graph=True``: the gradients are Tensors.
-
-    Every node's ``graph_backward`` (its backward written with Tensor ops) runs with grad
-    mode on, so the gradients it hands down are recorded: leaf ``.grad`` (or the tensors
-    captured for ``autograd.grad``) come out with a graph that a later backward can go
-    through.  Saved arrays are kept (torch's ``retain_graph`` defaults to ``create_graph``).
-    Same order (Kahn's algorithm), hooks, ``retain_grad`` and capture rules as ``run_backward``.
-    """
-    visited = _count_consumers(roots)
-    needed = None if capture is None else _nodes_leading_to(visited, capture)
-    for node in visited:
-        if needed is not None and node not in needed:
-            continue
-        if node.saved is _FREED:
-            raise RuntimeError(_FREED_MESSAGE)
-        if node.fn.graph_backward is None:
-            raise not_in_subset(
-                f"create_graph=True (higher-order gradients) through {node.name()}",
-                "the ops with a graph-building backward are listed in docs/scratch-engine.md",
-            )
-    for t, g in zip(roots, root_grads):
-        c = t._ctx
-        if c is None:
-            _accumulate_leaf_graph(t, g, only, capture)
-        else:
-            _add_to_node(c, t, g)
-    ready = [c for c in visited if c.deps == 0]
-    previous = _fn._grad_enabled
-    _fn._grad_enabled = True
-    try:
-        while ready:
-            node = ready.pop()
-            g = node.buf
-            node.buf = None
-            parents = node.parents
-            if node.extras and g is not None and node.nout == 1:
-                g = _node_extras_graph(node, g, capture)
-            if needed is not None and node not in needed:
-                g = None
-            grads = None
-            if g is not None:
-                if node.nout == 1:
-                    gs = (g,)
-                else:
-                    gs = [_wrap(np.zeros(shape, dtype)) if gi is None else gi for gi, (shape, dtype) in zip(g, node.out_meta)]
-                need = node.needs_input_grad
-                if needed is not None:  # autograd.grad: skip the inputs that lead to nothing asked for
-                    node.needs_input_grad = [n and _leads_to(p, needed, capture) for n, p in zip(need, parents)]
-                try:
-                    grads = node.fn.graph_backward(node, *gs)
-                finally:
-                    node.needs_input_grad = need
-            if grads is None:
-                grads = (None,) * len(parents)
-            elif type(grads) is not tuple:
-                grads = (grads,) if isinstance(grads, (Tensor, np.ndarray)) else tuple(grads)
-            for p, gi in zip(parents, grads):
-                if p is None:
-                    continue
-                if gi is not None and not isinstance(gi, Tensor):
-                    gi = _wrap(np.asarray(gi))
-                tp = type(p)
-                if tp is Node or tp is tuple:
-                    c = _edge_node(p)
-                    if gi is not None:
-                        if tp is Node:
-                            c.buf = gi if c.buf is None else c.buf + gi
-                        else:
-                            bufs = c.buf
-                            if bufs is None:
-                                bufs = c.buf = [None] * c.nout
-                            i = p[1]
-                            bufs[i] = gi if bufs[i] is None else bufs[i] + gi
-                    c.deps -= 1
-                    if c.deps == 0:
-                        ready.append(c)
-                elif gi is not None:
-                    _accumulate_leaf_graph(p, gi, only, capture)
-    finally:
-        _fn._grad_enabled = previous
-
-
-def _leads_to(p, needed: set, capture: dict) -> bool:
-    """Whether the edge ``p`` reaches a tensor that ``autograd.grad`` asked for."""
-    c = _edge_node(p)
-    if c is None:
-        return id(p) in capture
-    return c in needed or id(c) in capture
-
-
-def _owned(g: Tensor) -> Tensor:
-    """``g`` with a private, writable copy of its data, still produced by the same node."""
-    t = _new(Tensor)
-    t._data = np.array(g._data, copy=True)
-    t._grad = None
-    t._rg = g._rg
-    t._ctx = g._ctx
-    if g._ctx is not None and g._ctx.nout != 1:
-        t._oidx = g._oidx
-    return t
-
-
-def _node_extras_graph(node, g, capture):
-    """``_node_extras`` on Tensor gradients (create_graph=True)."""
-    hooks = node.__dict__.get("hooks")
-    if hooks:
-        for hook in list(hooks):
-            out = hook(g)
-            if out is not None:
-                g = out if isinstance(out, Tensor) else _wrap(np.asarray(out))
-    kept = node.retained
-    if kept is not None:
-        total = _owned(g) if kept._grad is None else kept.grad + g
-        kept._grad, kept._gradt = total._data, total
-    if capture is not None and id(node) in capture:
-        slots, i = capture[id(node)]
-        slots[i] = g if slots[i] is None else slots[i] + g
-    return g
-
-
-def _accumulate_leaf_graph(p, g, only, capture) -> None:
-    """Leaf gradient under create_graph=True: ``.grad`` becomes (old grad +) a graph Tensor."""
-    entry = _LEAF_HOOKS.get(id(p)) if len(_LEAF_HOOKS) else None
-    if entry is not None:
-        for hook in list(entry[1]):
-            out = hook(g)
-            if out is not None:
-                g = out if isinstance(out, Tensor) else _wrap(np.asarray(out))
-    if capture is not None:  # torch.autograd.grad: hand g to the caller, leave .grad alone
-        _add_to_capture(p, g, capture)
-        return
-    if only is not None and id(p) not in only:
-        return
-    if g._data.dtype != p._data.dtype:
-        g = g.to(p._data.dtype)
-    total = _owned(g) if p._grad is None else p.grad + g
-    p._grad, p._gradt = total._data, total
-
-
 _fn.Tensor = Tensor
+run_backward = None  # the graph walk, bound by autograd.py (it imports this module)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..function import _tensor
 from ..tensor import Tensor, _format
 
 
@@ -19,11 +20,7 @@ class Parameter(Tensor):
             arr = data._data
         else:
             arr = np.asarray(data)
-        p = object.__new__(cls)
-        p._data = arr
-        p._rg = False
-        p._grad = None
-        p._ctx = None
+        p = _tensor(arr, cls=cls)
         if requires_grad:
             p.requires_grad = True
         return p
