@@ -267,6 +267,13 @@ def sum_to(grad, shape: tuple):
     return grad.reshape(shape)
 
 
+def sum_keepdim(grad, axis):
+    """``grad`` summed over ``axis`` keeping the reduced dims, on an ndarray or (recorded) a Tensor."""
+    if isinstance(grad, Tensor):
+        return grad.sum(axis, keepdim=True)
+    return grad.sum(axis=axis, keepdims=True)
+
+
 # ------------------------------------------------------------------ grad mode
 
 def is_grad_enabled() -> bool:

@@ -8,7 +8,7 @@ import math
 import numpy as np
 from numpy.polynomial import chebyshev as _cheb
 
-from ..function import Function
+from ..function import Function, sum_keepdim
 from ..tensor import _wrap
 from ._util import inplace as _inplace_op, norm_dim, to_float
 from .elementwise import MaskedGrad, Sigmoid, clamp, sigmoid_array, where
@@ -301,6 +301,8 @@ def sigmoid(input):
 # ---------------------------------------------------------------- softmax family
 
 class Softmax(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, axis):
         e = np.exp(x - x.max(axis=axis, keepdims=True))
@@ -311,15 +313,9 @@ class Softmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (s,) = ctx.saved
+        s = ctx.output(ctx.saved[0])
         gs = grad * s
-        return gs - s * gs.sum(axis=ctx.axis, keepdims=True), None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        s = ctx.output_tensor(ctx.saved[0])
-        gs = grad * s
-        return gs - s * gs.sum(ctx.axis, keepdim=True), None
+        return gs - s * sum_keepdim(gs, ctx.axis), None
 
 
 class LogSoftmax(Function):

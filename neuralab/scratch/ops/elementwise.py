@@ -20,6 +20,8 @@ from ._util import as_tensor_operand, inplace, inplace_ufunc, promote, shape_of,
 # ---------------------------------------------------------------- arithmetic
 
 class Add(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (shape_of(a), shape_of(b))
@@ -31,12 +33,10 @@ class Add(Function):
         sa, sb = ctx.shapes
         return (sum_to(grad, sa) if need[0] else None, sum_to(grad, sb) if need[1] else None)
 
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return Add.backward(ctx, grad)  # sum_to records its sum on Tensors
-
 
 class Sub(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.shapes = (shape_of(a), shape_of(b))
@@ -48,12 +48,10 @@ class Sub(Function):
         sa, sb = ctx.shapes
         return (sum_to(grad, sa) if need[0] else None, sum_to(-grad, sb) if need[1] else None)
 
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return Sub.backward(ctx, grad)
-
 
 class Mul(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -63,18 +61,13 @@ class Mul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need = ctx.needs_input_grad
-        return (sum_to(grad * b, shape_of(a)) if need[0] else None,
-                sum_to(grad * a, shape_of(b)) if need[1] else None)
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        a, b = ctx.saved
-        need = ctx.needs_input_grad
-        return (sum_to(grad * ctx.input_tensor(1, b), shape_of(a)) if need[0] else None,
-                sum_to(grad * ctx.input_tensor(0, a), shape_of(b)) if need[1] else None)
+        return (sum_to(grad * ctx.input(1, b), shape_of(a)) if need[0] else None,
+                sum_to(grad * ctx.input(0, a), shape_of(b)) if need[1] else None)
 
 
 class Div(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -84,31 +77,21 @@ class Div(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need = ctx.needs_input_grad
-        ga = sum_to(grad / b, shape_of(a)) if need[0] else None
-        gb = sum_to(-grad * a / (b * b), shape_of(b)) if need[1] else None
-        return ga, gb
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        a, b = ctx.saved
-        need = ctx.needs_input_grad
-        bt = ctx.input_tensor(1, b)
+        bt = ctx.input(1, b)
         ga = sum_to(grad / bt, shape_of(a)) if need[0] else None
-        gb = sum_to(-grad * ctx.input_tensor(0, a) / (bt * bt), shape_of(b)) if need[1] else None
+        gb = sum_to(-grad * ctx.input(0, a) / (bt * bt), shape_of(b)) if need[1] else None
         return ga, gb
 
 
 class Neg(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         return np.negative(x)
 
     @staticmethod
     def backward(ctx, grad):
-        return -grad
-
-    @staticmethod
-    def graph_backward(ctx, grad):
         return -grad
 
 
@@ -280,6 +263,8 @@ def _no_out(out):
 class PowScalar(Function):
     """x ** p for a Python number p."""
 
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, p):
         ctx.save_for_backward(x)
@@ -294,20 +279,11 @@ class PowScalar(Function):
         (x,) = ctx.saved
         p = ctx.p
         if p == 0:
-            return np.zeros_like(grad), None
+            return ctx.const(np.zeros_like(x)), None  # zeros even where grad is inf/nan (torch)
+        xt = ctx.input(0, x)
         if p == 2:
-            return grad * (2 * x), None
-        return grad * (p * np.power(x, p - 1)), None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        x = ctx.input_tensor(0, ctx.saved[0])
-        p = ctx.p
-        if p == 0:
-            return grad * 0, None
-        if p == 2:
-            return grad * (x * 2), None
-        return grad * (x ** (p - 1) * p), None
+            return grad * (2 * xt), None
+        return grad * (p * xt ** (p - 1)), None
 
 
 class Pow(Function):
@@ -338,6 +314,8 @@ class Pow(Function):
 class RPow(Function):
     """base ** x for a Python number base."""
 
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, base):
         out = np.power(np.asarray(base, dtype=x.dtype), x)
@@ -347,16 +325,10 @@ class RPow(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved
+        out = ctx.saved[0]
         if ctx.base == 0:
-            return np.zeros_like(grad), None
-        return grad * out * math.log(ctx.base), None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        if ctx.base == 0:
-            return grad * 0, None
-        return grad * ctx.output_tensor(ctx.saved[0]) * math.log(ctx.base), None
+            return ctx.const(np.zeros_like(out)), None
+        return grad * ctx.output(out) * math.log(ctx.base), None
 
 
 def pow(input, exponent):  # noqa: A001 - torch.pow
@@ -391,6 +363,8 @@ def float_power(input, exponent):
 # ---------------------------------------------------------------- exp / log / roots
 
 class Exp(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.exp(x)
@@ -399,14 +373,12 @@ class Exp(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * ctx.saved[0]
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return grad * ctx.output_tensor(ctx.saved[0])
+        return grad * ctx.output(ctx.saved[0])
 
 
 class Log(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -415,11 +387,7 @@ class Log(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad / ctx.saved[0]
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return grad / ctx.input_tensor(0, ctx.saved[0])
+        return grad / ctx.input(0, ctx.saved[0])
 
 
 class Log2(Function):
@@ -447,6 +415,8 @@ class Log10(Function):
 
 
 class Log1p(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -455,11 +425,7 @@ class Log1p(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad / (ctx.saved[0] + 1)
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return grad / (ctx.input_tensor(0, ctx.saved[0]) + 1)
+        return grad / (ctx.input(0, ctx.saved[0]) + 1)
 
 
 class Expm1(Function):
@@ -475,6 +441,8 @@ class Expm1(Function):
 
 
 class Sqrt(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         with np.errstate(invalid="ignore"):
@@ -484,14 +452,12 @@ class Sqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad / (2 * ctx.saved[0])
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return grad / (ctx.output_tensor(ctx.saved[0]) * 2)
+        return grad / (2 * ctx.output(ctx.saved[0]))
 
 
 class Rsqrt(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -501,13 +467,8 @@ class Rsqrt(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.saved[0]
+        out = ctx.output(ctx.saved[0])
         return grad * (-0.5 * out * out * out)
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        out = ctx.output_tensor(ctx.saved[0])
-        return grad * (out * out * out * -0.5)
 
 
 class Abs(Function):
@@ -557,6 +518,8 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         out = np.tanh(x)
@@ -565,12 +528,7 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.saved[0]
-        return grad * (1 - out * out)
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        out = ctx.output_tensor(ctx.saved[0])
+        out = ctx.output(ctx.saved[0])
         return grad * (1 - out * out)
 
 
@@ -597,6 +555,8 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
 
 
 class Sigmoid(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         out = sigmoid_array(x)
@@ -605,12 +565,7 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.saved[0]
-        return grad * (out * (1 - out))
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        out = ctx.output_tensor(ctx.saved[0])
+        out = ctx.output(ctx.saved[0])
         return grad * (out * (1 - out))
 
 

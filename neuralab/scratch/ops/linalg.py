@@ -33,6 +33,8 @@ def _matmul_error(a, b) -> RuntimeError:
 
 
 class MatMul(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -45,40 +47,19 @@ class MatMul(Function):
     def backward(ctx, grad):
         a, b = ctx.saved
         need = ctx.needs_input_grad
+        at, bt = ctx.input(0, a), ctx.input(1, b)
         if a.ndim == 2 and b.ndim == 2:  # the common case, no reshaping
-            return (grad @ b.T if need[0] else None, a.T @ grad if need[1] else None)
-        if a.ndim == 1 and b.ndim == 1:  # dot product: grad is 0-dim
-            return (grad * b if need[0] else None, grad * a if need[1] else None)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g = grad
-        if a.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if b.ndim == 1:
-            g = np.expand_dims(g, -1)
-        ga = gb = None
-        if need[0]:
-            ga = sum_to(g @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-        if need[1]:
-            gb = sum_to(np.swapaxes(a2, -1, -2) @ g, b2.shape).reshape(b.shape)
-        return ga, gb
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        a, b = ctx.saved
-        need = ctx.needs_input_grad
-        at, bt = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
-        if a.ndim == 2 and b.ndim == 2:
             return (grad @ bt.mT if need[0] else None, at.mT @ grad if need[1] else None)
-        if a.ndim == 1 and b.ndim == 1:
+        if a.ndim == 1 and b.ndim == 1:  # dot product: grad is 0-dim
             return (grad * bt if need[0] else None, grad * at if need[1] else None)
-        a2 = at.unsqueeze(0) if a.ndim == 1 else at
-        b2 = bt.unsqueeze(1) if b.ndim == 1 else bt
+        # a vector operand becomes a matrix (a row for a, a column for b), and so does grad
+        a2 = at.reshape((1,) + a.shape) if a.ndim == 1 else at
+        b2 = bt.reshape(b.shape + (1,)) if b.ndim == 1 else bt
         g = grad
         if a.ndim == 1:
-            g = g.unsqueeze(-2)
+            g = g.reshape(tuple(g.shape[:-1]) + (1, g.shape[-1]))
         if b.ndim == 1:
-            g = g.unsqueeze(-1)
+            g = g.reshape(tuple(g.shape) + (1,))
         ga = sum_to(g @ b2.mT, tuple(a2.shape)).reshape(a.shape) if need[0] else None
         gb = sum_to(a2.mT @ g, tuple(b2.shape)).reshape(b.shape) if need[1] else None
         return ga, gb

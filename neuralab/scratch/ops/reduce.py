@@ -19,18 +19,21 @@ from ._util import norm_dim, to_float
 
 
 def _expand(grad, shape, axis, keepdims):
-    """Broadcast a reduced gradient back to the input shape (read-only view)."""
+    """Broadcast a reduced gradient back to the input shape: a read-only view of an
+    ndarray, or (recorded) an expanded Tensor under create_graph."""
+    if isinstance(grad, Tensor):
+        if not keepdims and axis is not None:
+            grad = grad.reshape(_kept_shape(shape, axis))
+        return grad.expand(shape)
     if not keepdims and axis is not None:
         grad = np.expand_dims(grad, axis)
     return np.broadcast_to(grad, shape)
 
 
-def _expand_graph(grad, shape, axis, keepdims):
-    """``_expand`` on a Tensor gradient, recorded (for graph_backward)."""
-    if not keepdims and axis is not None:
-        axes = (axis,) if isinstance(axis, int) else axis
-        grad = grad.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
-    return grad.expand(shape)
+def _kept_shape(shape, axis) -> tuple:
+    """``shape`` with the reduced ``axis`` (an int or a tuple) kept as 1s."""
+    axes = (axis,) if isinstance(axis, int) else axis
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def _count(shape, axis) -> int:
@@ -50,6 +53,8 @@ def _count(shape, axis) -> int:
 # ---------------------------------------------------------------- sum / mean
 
 class Sum(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, axis, keepdims, dtype):
         ctx.meta = (x.shape, axis, keepdims)
@@ -60,13 +65,10 @@ class Sum(Function):
         shape, axis, keepdims = ctx.meta
         return _expand(grad, shape, axis, keepdims), None, None, None
 
-    @staticmethod
-    def graph_backward(ctx, grad):
-        shape, axis, keepdims = ctx.meta
-        return _expand_graph(grad, shape, axis, keepdims), None, None, None
-
 
 class Mean(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.meta = (x.shape, axis, keepdims)
@@ -76,13 +78,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         shape, axis, keepdims = ctx.meta
-        n = _count(shape, axis)
-        return _expand(grad / n, shape, axis, keepdims), None, None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        shape, axis, keepdims = ctx.meta
-        return _expand_graph(grad / _count(shape, axis), shape, axis, keepdims), None, None
+        return _expand(grad / _count(shape, axis), shape, axis, keepdims), None, None
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, axis=None):  # noqa: A001 - torch.sum

@@ -26,6 +26,8 @@ def _dims(args) -> tuple:
 # ---------------------------------------------------------------- reshape family
 
 class Reshape(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -33,10 +35,6 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.reshape(ctx.shape), None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
         return grad.reshape(ctx.shape), None
 
 
@@ -204,6 +202,8 @@ moveaxis = movedim
 # ---------------------------------------------------------------- expand / repeat
 
 class Expand(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, shape):
         ctx.shape = x.shape
@@ -211,10 +211,6 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return sum_to(grad, ctx.shape), None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
         return sum_to(grad, ctx.shape), None
 
 
