@@ -16,6 +16,15 @@ Outputs may be a Tensor, a (named) tuple / list of Tensors, or Python numbers.
 Module parity uses :func:`copy_state` (torch -> scratch or back) and :func:`module_pair`.
 The worst relative error seen per dtype is kept in :data:`STATS` (printed at the end of
 the test session by ``conftest.py``).
+
+The layers suite (``tests/scratch_layers``) uses the same machinery per *family* (conv,
+pool, rnn...): :func:`check_functional` runs ``fn(F, *tensors)`` with ``F`` each engine's
+``nn.functional``, :func:`check_modules` a torch module against a scratch module with the
+same state (parameter and buffer values included); both record the family's norm-wise
+error ``max|a - b| / max|b|`` in :data:`MAX_ERRORS`.  For float32 those comparisons scale
+the absolute tolerance to the tensor (``atol = tol * max|want|``, see :func:`assert_family_close`):
+long float32 sums (convolutions, matmuls) cancel, and an entry far below the tensor's scale
+carries the rounding of the large terms.
 """
 
 from __future__ import annotations
@@ -136,15 +145,50 @@ def check(fn, *arrays, grad=None, rtol=None, atol=None, grad_rtol=None, grad_ato
         grad = [a.dtype.kind == "f" and backward for a in arrays]
     elif isinstance(grad, bool):
         grad = [grad and a.dtype.kind == "f" for a in arrays]
-    t_inputs = [engine_tensor(torch, a, g) for a, g in zip(arrays, grad)]
-    s_inputs = [engine_tensor(S, a, g) for a, g in zip(arrays, grad)]
-    t_out = _flatten(fn(torch, *t_inputs, **kwargs))
-    s_out = _flatten(fn(S, *s_inputs, **kwargs))
+
+    def compare(expected, actual, what, is_grad=False):
+        if is_grad:
+            assert_close(expected, actual, f"{label} {what}", grad_rtol or rtol, grad_atol or atol)
+        else:
+            assert_close(expected, actual, f"{label} {what}", rtol, atol)
+
+    _, _, t_out, s_out = run_both(lambda *xs: fn(torch, *xs, **kwargs), lambda *xs: fn(S, *xs, **kwargs),
+                                  arrays, grad, compare, label, seed, backward)
+    return t_out, s_out
+
+
+def run_both(fn_torch, fn_scratch, arrays, grad, compare, label, seed=0, backward=True):
+    """The parity core: the same inputs on both engines, outputs compared, then one backward
+    with the same random output gradients and every input gradient compared.
+
+    arrays  -- NumPy arrays become tensors of each engine (``grad[i]``: requires grad);
+               anything else is passed through unchanged
+    compare -- ``compare(torch_value, scratch_value, what, is_grad=False)`` asserts closeness
+    Returns (torch_inputs, scratch_inputs, torch_outputs, scratch_outputs).
+    """
+    t_in = [engine_tensor(torch, a, g) if isinstance(a, np.ndarray) else a for a, g in zip(arrays, grad)]
+    s_in = [engine_tensor(S, a, g) if isinstance(a, np.ndarray) else a for a, g in zip(arrays, grad)]
+    t_out = _flatten(fn_torch(*t_in))
+    s_out = _flatten(fn_scratch(*s_in))
     assert len(t_out) == len(s_out), f"{label}: {len(s_out)} outputs vs torch {len(t_out)}"
     for i, (e, a) in enumerate(zip(t_out, s_out)):
-        assert_close(e, a, f"{label} output {i}", rtol, atol)
-    if not backward or not any(grad):
-        return t_out, s_out
+        compare(e, a, f"output {i}")
+    if not backward or not any(grad) or not backward_both(t_out, s_out, seed, label):
+        return t_in, s_in, t_out, s_out
+    for i, (tt, st, g) in enumerate(zip(t_in, s_in, grad)):
+        if not g or not isinstance(tt, torch.Tensor):
+            continue
+        if tt.grad is None:
+            assert st.grad is None or not np.any(to_numpy(st.grad)), f"{label}: grad of input {i} should be None"
+            continue
+        assert st.grad is not None, f"{label}: scratch gave no grad for input {i}"
+        compare(tt.grad, st.grad, f"grad input {i}", True)
+    return t_in, s_in, t_out, s_out
+
+
+def backward_both(t_out, s_out, seed, label) -> bool:
+    """One backward on each engine from the same random gradient of every differentiable
+    output (as if from ``sum(out * w)``); False when no output requires grad."""
     rng = np.random.default_rng(seed)
     roots_t, roots_s, seeds_t, seeds_s = [], [], [], []
     for e, a in zip(t_out, s_out):
@@ -156,18 +200,10 @@ def check(fn, *arrays, grad=None, rtol=None, atol=None, grad_rtol=None, grad_ato
             seeds_t.append(torch.from_numpy(w.copy()))
             seeds_s.append(S.from_numpy(w.copy()))
     if not roots_t:
-        return t_out, s_out
+        return False
     torch.autograd.backward(roots_t, seeds_t)
     S.autograd.backward(roots_s, seeds_s)
-    for i, (tt, st, g) in enumerate(zip(t_inputs, s_inputs, grad)):
-        if not g:
-            continue
-        if tt.grad is None:
-            assert st.grad is None or not np.any(to_numpy(st.grad)), f"{label}: grad of input {i} should be None"
-            continue
-        assert st.grad is not None, f"{label}: scratch gave no grad for input {i}"
-        assert_close(tt.grad, st.grad, f"{label} grad input {i}", grad_rtol or rtol, grad_atol or atol)
-    return t_out, s_out
+    return True
 
 
 # ---------------------------------------------------------------- second order (create_graph=True)
@@ -245,11 +281,102 @@ def check_module(build, *arrays, dtype="float64", train=True, rtol=None, atol=No
     tm, sm = module_pair(build, dtype=dtype, **hparams)
     tm.train(train)
     sm.train(train)
-    t_out, s_out = check(lambda T, *xs: (tm if T is torch else sm)(*xs), *arrays, label=label, rtol=rtol, atol=atol)
+    check(lambda T, *xs: (tm if T is torch else sm)(*xs), *arrays, label=label, rtol=rtol, atol=atol)
+    _compare_parameter_grads(tm, sm, lambda e, a, what: assert_close(e, a, f"{label} {what}", rtol, atol),
+                             label, zeros_for_none=False)
+    return tm, sm
+
+
+def _compare_parameter_grads(tm, sm, compare, label, zeros_for_none: bool) -> None:
+    """Every parameter's gradient, in order; ``zeros_for_none``: scratch may hold zeros where torch has None."""
     for (name, tp), (sname, sp) in zip(tm.named_parameters(), sm.named_parameters()):
         assert name == sname, f"{label}: parameter order {sname} != torch {name}"
         if tp.grad is None:
-            assert sp.grad is None, f"{label}: {name} should have no grad"
-        else:
-            assert_close(tp.grad, sp.grad, f"{label} grad {name}", rtol, atol)
-    return tm, sm
+            assert sp.grad is None or (zeros_for_none and not np.any(to_numpy(sp.grad))), f"{label}: {name} should have no grad"
+            continue
+        assert sp.grad is not None, f"{label}: parameter {name} has no gradient"
+        compare(tp.grad, sp.grad, f"grad {name}")
+
+
+# ---------------------------------------------------------------- layer families (tests/scratch_layers)
+
+MAX_ERRORS: dict = {}  # (family, dtype) -> largest norm-wise error max|a - b| / max|b|
+
+
+def rel_error(got, want) -> float:
+    """Norm-wise relative error: max |a - b| / max |b| over finite entries."""
+    got = np.asarray(got, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    finite = np.isfinite(want)
+    if not finite.any():
+        return 0.0
+    scale = max(float(np.abs(want[finite]).max()), 1e-300)
+    return float(np.abs(got[finite] - want[finite]).max()) / scale
+
+
+def assert_family_close(family, dtype, want, got, what, tol=None) -> None:
+    """Torch ``want`` vs scratch ``got`` through :func:`assert_close`; record the family's error.
+
+    For float32 the absolute tolerance is scaled to the tensor: ``max(atol, tol * max|want|)``
+    with ``tol`` defaulting to float32's rtol; float64 keeps the defaults.
+    """
+    if not isinstance(want, torch.Tensor):
+        want = torch.from_numpy(np.asarray(want))
+    atol = None
+    if want.dtype == torch.float32 and want.numel():
+        finite = want[torch.isfinite(want)]
+        scale = float(finite.detach().abs().max()) if finite.numel() else 0.0
+        atol = max(TOLERANCE["float32"]["atol"], (tol or TOLERANCE["float32"]["rtol"]) * scale)
+    assert_close(want, got, f"{family} {what}", rtol=tol, atol=atol)
+    if want.dtype.is_floating_point:
+        key = (family, dtype)
+        MAX_ERRORS[key] = max(MAX_ERRORS.get(key, 0.0), rel_error(to_numpy(got), to_numpy(want)))
+
+
+def _family_inputs(arrays, dtype, grad):
+    """Floating arrays cast to ``dtype`` (requiring grad when ``grad``); the rest unchanged."""
+    cast = [a.astype(dtype) if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in arrays]
+    return cast, [grad and isinstance(a, np.ndarray) and a.dtype.kind == "f" for a in cast]
+
+
+def check_functional(family, fn, *arrays, dtype="float64", grad=True, tol=None, seed=0):
+    """Compare ``fn(F, *tensors)`` on both engines (``F``: each engine's ``nn.functional``),
+    values and input gradients; errors recorded under ``family``."""
+    cast, wants_grad = _family_inputs(arrays, dtype, grad)
+
+    def compare(want, got, what, is_grad=False):
+        assert_family_close(family, dtype, want, got, what, tol)
+
+    run_both(lambda *xs: fn(torch.nn.functional, *xs), lambda *xs: fn(S.nn.functional, *xs),
+             cast, wants_grad, compare, family, seed, grad)
+
+
+def check_modules(family, torch_module, scratch_module, *arrays, dtype="float64", grad=True, tol=None,
+                  call=None, seed=0, copy_state=True):
+    """Same state, same inputs: compare outputs, input gradients, parameter gradients and buffers.
+
+    ``call(module, *tensors)`` defaults to ``module(*tensors)``; ``copy_state=False`` keeps
+    the states the modules already hold.
+    """
+    call = call or (lambda m, *xs: m(*xs))
+    torch_module = torch_module.to(getattr(torch, dtype))
+    scratch_module = scratch_module.to(getattr(S, dtype))
+    if copy_state:
+        _copy(torch_module, scratch_module)
+    assert list(scratch_module.state_dict().keys()) == list(torch_module.state_dict().keys())
+    cast, wants_grad = _family_inputs(arrays, dtype, grad)
+
+    def compare(want, got, what, is_grad=False):
+        assert_family_close(family, dtype, want, got, what, tol)
+
+    _, _, t_out, s_out = run_both(lambda *xs: call(torch_module, *xs), lambda *xs: call(scratch_module, *xs),
+                                  cast, wants_grad, compare, family, seed, grad)
+    if grad:
+        _compare_parameter_grads(torch_module, scratch_module, compare, family, zeros_for_none=True)
+    for (name, b), (tname, tb) in zip(scratch_module.named_buffers(), torch_module.named_buffers()):
+        assert name == tname
+        compare(tb, b, f"buffer {name}")
+    return t_out, s_out
+
+
+_copy = copy_state  # check_modules' ``copy_state`` flag shadows the function's name

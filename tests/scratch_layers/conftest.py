@@ -1,20 +1,18 @@
-"""Layers parity suite: puts ``tests/scratch`` (the shared harness) and this folder on sys.path,
-and prints the largest parity error seen per family at the end of the run."""
+"""Layers parity suite: puts ``tests/scratch`` (the one parity harness, ``harness.py``) on
+sys.path, and prints the largest parity error seen per family at the end of the run."""
 
 from __future__ import annotations
 
 import os
 import sys
 
-HERE = os.path.dirname(__file__)
-for path in (os.path.join(HERE, "..", "scratch"), HERE):
-    path = os.path.abspath(path)
-    if path not in sys.path:
-        sys.path.insert(0, path)
+HARNESS = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "scratch"))
+if HARNESS not in sys.path:
+    sys.path.insert(0, HARNESS)
 
 
 def pytest_terminal_summary(terminalreporter):
-    from parity import MAX_ERRORS
+    from harness import MAX_ERRORS
     if not MAX_ERRORS:
         return
     terminalreporter.section("scratch layers: max parity error (relative)")

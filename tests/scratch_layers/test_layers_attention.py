@@ -9,7 +9,7 @@ import torch
 
 import neuralab.scratch as T
 from neuralab.scratch.nn.modules import attention as A, transformer as TR
-from parity import check, check_modules, load_scratch_state, to_scratch, to_torch
+from harness import check_functional, check_modules, copy_state, engine_tensor
 
 R = np.random.default_rng(6)
 
@@ -23,16 +23,16 @@ def _lib(F):
 
 
 def _const(F, a):
-    return to_torch(a) if F is torch.nn.functional else to_scratch(a)
+    return engine_tensor(torch, a) if F is torch.nn.functional else engine_tensor(T, a)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("shape_q, shape_kv", [((2, 3, 5, 4), (2, 3, 7, 4)), ((4, 6, 8), (4, 6, 8)), ((1, 1, 1, 3), (1, 1, 2, 3))])
 def test_sdpa_plain_and_causal(shape_q, shape_kv, dtype):
     q, k, v = rn(*shape_q), rn(*shape_kv), rn(*shape_kv[:-1], 5)
-    check("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v), q, k, v, dtype=dtype)
-    check("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3),
-          q, k, v, dtype=dtype)
+    check_functional("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v), q, k, v, dtype=dtype)
+    check_functional("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True, scale=0.3),
+                     q, k, v, dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -40,26 +40,26 @@ def test_sdpa_masks(dtype):
     q, k, v = rn(2, 3, 5, 4), rn(2, 3, 6, 4), rn(2, 3, 6, 4)
     keep = R.random((5, 6)) > 0.4
     keep[:, 0] = True
-    check("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, keep)),
-          q, k, v, dtype=dtype)
+    check_functional("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, keep)),
+                     q, k, v, dtype=dtype)
     keep4 = R.random((2, 1, 5, 6)) > 0.5
     keep4[..., 2] = True
-    check("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, keep4)),
-          q, k, v, dtype=dtype)
+    check_functional("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, keep4)),
+                     q, k, v, dtype=dtype)
     bias = rn(5, 6).astype(dtype)
     bias[1, 3] = -np.inf
-    check("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, bias)),
-          q, k, v, dtype=dtype)
+    check_functional("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, bias)),
+                     q, k, v, dtype=dtype)
     # a float mask that is itself learned receives dS
-    check("attention", lambda F, q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
-          q, k, v, rn(3, 1, 6), dtype=dtype)
+    check_functional("attention", lambda F, q, k, v, m: F.scaled_dot_product_attention(q, k, v, attn_mask=m),
+                     q, k, v, rn(3, 1, 6), dtype=dtype)
 
 
 def test_sdpa_fully_masked_rows_give_zero_like_torch():
     q, k, v = rn(1, 2, 3, 4), rn(1, 2, 5, 4), rn(1, 2, 5, 4)
     keep = np.ones((3, 5), dtype=bool)
     keep[1] = False
-    check("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, keep)), q, k, v)
+    check_functional("attention", lambda F, q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=_const(F, keep)), q, k, v)
 
 
 def test_sdpa_dropout_statistics():
@@ -213,7 +213,7 @@ def test_encoder_stack_and_round_trip():
     # scratch -> torch
     T.manual_seed(5)
     sm2, tm2 = _enc(SNN).to(T.float64), _enc(torch.nn).double()
-    load_scratch_state(tm2, sm2)
+    copy_state(sm2, tm2)
     check_modules("transformer", tm2, sm2, rn(2, 4, 8), copy_state=False)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from parity import check
+from harness import check_functional
 
 R = np.random.default_rng(0)
 
@@ -35,12 +35,12 @@ CONV2D_CASES = [
 def test_conv2d(xs, ws, kw, dtype):
     g = kw.get("groups", 1)
     x, w, b = rn(*xs), rn(ws[0], xs[1] // g, ws[1], ws[2]), rn(ws[0])
-    check("conv", lambda F, x, w, b: F.conv2d(x, w, b, **kw), x, w, b, dtype=dtype)
+    check_functional("conv", lambda F, x, w, b: F.conv2d(x, w, b, **kw), x, w, b, dtype=dtype)
 
 
 def test_conv2d_no_bias_unbatched():
     x, w = rn(3, 6, 5), rn(2, 3, 3, 2)
-    check("conv", lambda F, x, w: F.conv2d(x, w, None, stride=(1, 2), padding=1), x, w)
+    check_functional("conv", lambda F, x, w: F.conv2d(x, w, None, stride=(1, 2), padding=1), x, w)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -52,7 +52,7 @@ def test_conv2d_no_bias_unbatched():
 def test_conv1d(xs, o, k, kw, dtype):
     g = kw.get("groups", 1)
     x, w, b = rn(*xs), rn(o, xs[1] // g, k), rn(o)
-    check("conv", lambda F, x, w, b: F.conv1d(x, w, b, **kw), x, w, b, dtype=dtype)
+    check_functional("conv", lambda F, x, w, b: F.conv1d(x, w, b, **kw), x, w, b, dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -66,7 +66,7 @@ def test_conv1d(xs, o, k, kw, dtype):
 def test_conv_transpose2d(xs, o, k, kw, dtype):
     g = kw.get("groups", 1)
     x, w, b = rn(*xs), rn(xs[1], o // g, *k), rn(o)
-    check("conv", lambda F, x, w, b: F.conv_transpose2d(x, w, b, **kw), x, w, b, dtype=dtype)
+    check_functional("conv", lambda F, x, w, b: F.conv_transpose2d(x, w, b, **kw), x, w, b, dtype=dtype)
 
 
 @settings(max_examples=25, deadline=None)
@@ -83,7 +83,7 @@ def test_conv2d_property(n, c, o, g, h, w, kh, kw, sh, sw, ph, pw, dh, dw, bias)
     x, wt = rn(n, c * g, h, w), rn(o * g, c, kh, kw)
     b = rn(o * g) if bias else None
     args = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw), groups=g)
-    check("conv", lambda F, x, wt, b=None: F.conv2d(x, wt, b, **args), x, wt, *([b] if bias else []))
+    check_functional("conv", lambda F, x, wt, b=None: F.conv2d(x, wt, b, **args), x, wt, *([b] if bias else []))
 
 
 def test_conv2d_errors():
@@ -115,7 +115,7 @@ def test_large_products_use_one_matrix(dtype):
     from neuralab.scratch.ops._blas import is_small
     assert not is_small(64, 14 * 14, 32 * 9) and not is_small(32, 12 * 12, 16 * 9)
     x, w, b = rn(2, 32, 14, 14), rn(64, 32, 3, 3), rn(64)
-    check("conv", lambda F, x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, dtype=dtype)
-    check("conv", lambda F, x, w: F.conv2d(x, w, None, padding=1, groups=2), x, rn(64, 16, 3, 3), dtype=dtype)
+    check_functional("conv", lambda F, x, w, b: F.conv2d(x, w, b, padding=1), x, w, b, dtype=dtype)
+    check_functional("conv", lambda F, x, w: F.conv2d(x, w, None, padding=1, groups=2), x, rn(64, 16, 3, 3), dtype=dtype)
     x, w = rn(2, 32, 12, 12), rn(32, 16, 3, 3)
-    check("conv", lambda F, x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1), x, w, rn(16), dtype=dtype)
+    check_functional("conv", lambda F, x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1), x, w, rn(16), dtype=dtype)

@@ -12,7 +12,7 @@ import torch
 import neuralab.scratch as T
 from neuralab.scratch.nn.modules import conv as C, dropout_nd as D, normalization as N, pooling as P
 from neuralab.scratch.nn.modules import sparse as SP
-from parity import check_modules, load_scratch_state, to_scratch
+from harness import check_modules, copy_state, engine_tensor
 
 R = np.random.default_rng(4)
 
@@ -67,11 +67,11 @@ def test_state_dict_round_trip_from_scratch(family, build, shape):
     """scratch -> torch: the scratch module's own (random) init loaded into torch gives torch's numbers."""
     T.manual_seed(1)
     sm, tm = build(SNN).to(T.float64), build(torch.nn).double()
-    load_scratch_state(tm, sm)
+    copy_state(sm, tm)
     check_modules(family, tm, sm, rn(*shape), copy_state=False)
     # and back: torch -> scratch -> torch keeps every value
     tm2 = build(torch.nn).double()
-    load_scratch_state(tm2, sm)
+    copy_state(sm, tm2)
     for (k, v), (k2, v2) in zip(tm.state_dict().items(), tm2.state_dict().items()):
         assert k == k2 and torch.equal(v, v2)
 
@@ -118,20 +118,20 @@ def test_embedding_module(dtype):
 
     def call(m, i=idx):
         lib = torch if isinstance(m, torch.nn.Module) else T
-        return m(torch.from_numpy(i) if lib is torch else to_scratch(i))
+        return m(torch.from_numpy(i) if lib is torch else engine_tensor(T, i))
     check_modules("embedding", torch.nn.Embedding(7, 4, padding_idx=2), SP.Embedding(7, 4, padding_idx=2),
                   dtype=dtype, call=call)
     sm = SP.Embedding(7, 4, padding_idx=2)
     assert not np.any(sm.weight._data[2])
-    sm(to_scratch(idx)).sum().backward()
+    sm(engine_tensor(T, idx)).sum().backward()
     assert not np.any(sm.weight.grad._data[2]) and np.any(sm.weight.grad._data[1] if (idx == 1).any() else 1)
 
 
 def test_embedding_from_pretrained():
-    w = to_scratch(rn(5, 3))
+    w = engine_tensor(T, rn(5, 3))
     emb = SP.Embedding.from_pretrained(w)
     assert not emb.weight.requires_grad
-    out = emb(to_scratch(np.array([4, 0])))
+    out = emb(engine_tensor(T, np.array([4, 0])))
     np.testing.assert_array_equal(out._data, w._data[[4, 0]])
     assert SP.Embedding.from_pretrained(w, freeze=False).weight.requires_grad
 

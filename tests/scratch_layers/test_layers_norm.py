@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from parity import check, to_scratch, to_torch
+import neuralab.scratch as T
+from harness import check_functional, engine_tensor
 
 R = np.random.default_rng(2)
 
@@ -28,25 +29,25 @@ def test_batch_norm_train(shape, affine, dtype):
         rm = np.zeros(c, dtype=dtype)
         rv = np.ones(c, dtype=dtype)
         if lib is None:
-            rm_t, rv_t = to_scratch(rm), to_scratch(rv)
+            rm_t, rv_t = engine_tensor(T, rm), engine_tensor(T, rv)
         else:
-            rm_t, rv_t = to_torch(rm), to_torch(rv)
+            rm_t, rv_t = engine_tensor(torch, rm), engine_tensor(torch, rv)
         out = F.batch_norm(x, rm_t, rv_t, *wb, training=True, momentum=0.3, eps=1e-4)
         return out, rm_t, rv_t   # running stats compared as outputs (no grad)
-    check("batchnorm", fn, x, *params, dtype=dtype)
+    check_functional("batchnorm", fn, x, *params, dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_batch_norm_eval(dtype):
     x, rm, rv, w, b = rn(6, 4, 3, 3), rn(4), R.random(4) + 0.2, rn(4), rn(4)
     rm, rv = rm.astype(dtype), rv.astype(dtype)
-    check("batchnorm", lambda F, x, w, b: F.batch_norm(
+    check_functional("batchnorm", lambda F, x, w, b: F.batch_norm(
         x, _same(F, rm), _same(F, rv), w, b, training=False), x, w, b, dtype=dtype)
-    check("batchnorm", lambda F, x: F.batch_norm(x, _same(F, rm), _same(F, rv)), x, dtype=dtype)
+    check_functional("batchnorm", lambda F, x: F.batch_norm(x, _same(F, rm), _same(F, rv)), x, dtype=dtype)
 
 
 def _same(F, a):
-    return to_torch(a) if F is torch.nn.functional else to_scratch(a)
+    return engine_tensor(torch, a) if F is torch.nn.functional else engine_tensor(T, a)
 
 
 def test_batch_norm_needs_more_than_one_value():
@@ -63,40 +64,40 @@ def test_layer_norm(shape, ns, affine, dtype):
     nshape = (ns,) if isinstance(ns, int) else ns
     x = rn(*shape) * 2 + 0.5
     params = (rn(*nshape), rn(*nshape)) if affine else ()
-    check("layernorm", lambda F, x, *wb: F.layer_norm(x, ns, *wb, eps=1e-6), x, *params, dtype=dtype)
+    check_functional("layernorm", lambda F, x, *wb: F.layer_norm(x, ns, *wb, eps=1e-6), x, *params, dtype=dtype)
 
 
 def test_layer_norm_weight_only():
-    check("layernorm", lambda F, x, w: F.layer_norm(x, (6,), w), rn(3, 6), rn(6))
+    check_functional("layernorm", lambda F, x, w: F.layer_norm(x, (6,), w), rn(3, 6), rn(6))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("shape, groups", [((2, 6, 5), 3), ((3, 4, 3, 3), 2), ((2, 8, 2, 2), 8), ((2, 4), 1)])
 def test_group_norm(shape, groups, dtype):
     c = shape[1]
-    check("groupnorm", lambda F, x, w, b: F.group_norm(x, groups, w, b), rn(*shape), rn(c), rn(c), dtype=dtype)
-    check("groupnorm", lambda F, x: F.group_norm(x, groups), rn(*shape), dtype=dtype)
+    check_functional("groupnorm", lambda F, x, w, b: F.group_norm(x, groups, w, b), rn(*shape), rn(c), rn(c), dtype=dtype)
+    check_functional("groupnorm", lambda F, x: F.group_norm(x, groups), rn(*shape), dtype=dtype)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_embedding(dtype):
     idx = R.integers(0, 10, (4, 7))
     idx[0, :3] = 2          # repeats
-    check("embedding", lambda F, w, i=idx: F.embedding(_same_int(F, i), w), rn(10, 5), dtype=dtype)
-    check("embedding", lambda F, w, i=idx: F.embedding(_same_int(F, i), w, padding_idx=2), rn(10, 5), dtype=dtype)
-    check("embedding", lambda F, w, i=idx: F.embedding(_same_int(F, i), w, padding_idx=-1,
-                                                       scale_grad_by_freq=True), rn(10, 5), dtype=dtype)
-    check("embedding", lambda F, w: F.embedding(_same_int(F, np.array(3)), w), rn(10, 5), dtype=dtype)
+    check_functional("embedding", lambda F, w, i=idx: F.embedding(_same_int(F, i), w), rn(10, 5), dtype=dtype)
+    check_functional("embedding", lambda F, w, i=idx: F.embedding(_same_int(F, i), w, padding_idx=2), rn(10, 5), dtype=dtype)
+    check_functional("embedding", lambda F, w, i=idx: F.embedding(_same_int(F, i), w, padding_idx=-1,
+                                                                  scale_grad_by_freq=True), rn(10, 5), dtype=dtype)
+    check_functional("embedding", lambda F, w: F.embedding(_same_int(F, np.array(3)), w), rn(10, 5), dtype=dtype)
 
 
 def test_embedding_max_norm():
     idx = np.array([[1, 2, 2], [0, 4, 1]])
     w = rn(6, 3) * 3
-    check("embedding", lambda F, w: F.embedding(_same_int(F, idx), w, max_norm=1.5), w, grad=False)
+    check_functional("embedding", lambda F, w: F.embedding(_same_int(F, idx), w, max_norm=1.5), w, grad=False)
 
 
 def _same_int(F, a):
-    return torch.from_numpy(np.asarray(a)) if F is torch.nn.functional else to_scratch(np.asarray(a))
+    return torch.from_numpy(np.asarray(a)) if F is torch.nn.functional else engine_tensor(T, np.asarray(a))
 
 
 def test_dropout2d_statistics_and_gradient():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from parity import check
+from harness import check_functional
 
 R = np.random.default_rng(3)
 
@@ -20,14 +20,14 @@ def rn(*shape):
     ((2, 3, 6, 5), (-1, 2, 1, -2)),
 ])
 def test_pad_constant(shape, pad, dtype):
-    check("pad", lambda F, x: F.pad(x, pad), rn(*shape), dtype=dtype)
-    check("pad", lambda F, x: F.pad(x, pad, value=1.5), rn(*shape), dtype=dtype)
+    check_functional("pad", lambda F, x: F.pad(x, pad), rn(*shape), dtype=dtype)
+    check_functional("pad", lambda F, x: F.pad(x, pad, value=1.5), rn(*shape), dtype=dtype)
 
 
 @pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
 @pytest.mark.parametrize("shape, pad", [((2, 3, 5), (2, 1)), ((2, 3, 4, 5), (1, 3, 2, 1)), ((1, 2, 3, 3), (2, 2, 0, 1))])
 def test_pad_modes(mode, shape, pad):
-    check("pad", lambda F, x: F.pad(x, pad, mode=mode), rn(*shape))
+    check_functional("pad", lambda F, x: F.pad(x, pad, mode=mode), rn(*shape))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -44,8 +44,8 @@ def test_pad_modes(mode, shape, pad):
 def test_interpolate_2d(mode, align, shape, kw, dtype):
     if mode == "area" and "scale_factor" in kw and not kw.get("recompute_scale_factor"):
         kw = dict(kw, recompute_scale_factor=True) if False else kw
-    check("interpolate", lambda F, x: F.interpolate(x, mode=mode, align_corners=align, **kw), rn(*shape),
-          dtype=dtype)
+    check_functional("interpolate", lambda F, x: F.interpolate(x, mode=mode, align_corners=align, **kw), rn(*shape),
+                     dtype=dtype)
 
 
 @pytest.mark.parametrize("mode, shape", [("linear", (2, 3, 7)), ("nearest", (2, 3, 7)), ("trilinear", (1, 2, 3, 4, 5)),
@@ -53,6 +53,6 @@ def test_interpolate_2d(mode, align, shape, kw, dtype):
 @pytest.mark.parametrize("align", [False, True])
 def test_interpolate_other_dims(mode, shape, align):
     a = align if mode != "nearest" else None
-    check("interpolate", lambda F, x: F.interpolate(x, scale_factor=1.5, mode=mode, align_corners=a), rn(*shape))
-    check("interpolate", lambda F, x: F.interpolate(x, size=tuple(s + 2 for s in shape[2:]), mode=mode,
-                                                    align_corners=a), rn(*shape))
+    check_functional("interpolate", lambda F, x: F.interpolate(x, scale_factor=1.5, mode=mode, align_corners=a), rn(*shape))
+    check_functional("interpolate", lambda F, x: F.interpolate(x, size=tuple(s + 2 for s in shape[2:]), mode=mode,
+                                                               align_corners=a), rn(*shape))

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import neuralab.scratch as T
-from parity import check_modules, load_scratch_state, to_scratch
+from harness import check_modules, copy_state, engine_tensor
 
 R = np.random.default_rng(5)
 
@@ -100,14 +100,14 @@ def test_state_dict_round_trip_scratch_to_torch():
     T.manual_seed(3)
     sm = SNN.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True).to(T.float64)
     tm = torch.nn.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True).double()
-    load_scratch_state(tm, sm)
+    copy_state(sm, tm)
     check_modules("rnn", tm, sm, rn(3, 5, 4), copy_state=False)
 
 
 def test_dropout_between_layers_only_in_training():
     T.manual_seed(0)
     m = SNN.GRU(3, 4, num_layers=2, dropout=0.5).to(T.float64)
-    x = to_scratch(rn(5, 2, 3))
+    x = engine_tensor(T, rn(5, 2, 3))
     m.eval()
     a, _ = m(x)
     b, _ = m(x)

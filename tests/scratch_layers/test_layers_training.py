@@ -7,7 +7,7 @@ import numpy as np
 import torch
 
 import neuralab.scratch as T
-from parity import load_torch_state, to_scratch, to_torch
+from harness import copy_state, engine_tensor
 
 STEPS = 50
 
@@ -43,12 +43,13 @@ def _curves(build, batches, loss_fn):
     torch.manual_seed(0)
     tm = build(torch.nn).double()
     sm = build(T.nn).to(T.float64)
-    load_torch_state(sm, tm)
+    copy_state(tm, sm)
     topt = torch.optim.Adam(tm.parameters(), lr=3e-3)
     sopt = T.optim.Adam(sm.parameters(), lr=3e-3)
     curves = []
     for lib, model, opt in ((torch, tm, topt), (T, sm, sopt)):
-        wrap = to_torch if lib is torch else to_scratch
+        def wrap(a, lib=lib):
+            return engine_tensor(lib, a)
         losses = []
         for inputs, target in batches:
             opt.zero_grad()
