@@ -82,7 +82,8 @@ Settings of "diffusion": distribution, noise, modes, points, seed (as gan); diff
     schedule: linear | cosine; hidden (64); depth (3); activation (silu); optimizer (adam);
     learningRate (0.003); ema (0.995: the weight average that samples; 0 = last weights);
     batchSize (256); sampler: ddim | ddpm; samplingSteps (25, DDIM);
-    t (50, the forward step shown); numShown (300); trajectoryEvery (200 training steps)
+    t (50, the forward step shown); numShown (300); trajectoryEvery (200 training steps);
+    t must stay < diffusionSteps and samplingSteps <= diffusionSteps: change them together
 
 frame() of "network":
     {"kind", "step", "epoch" (passes over the training set), "train_loss", "test_loss",
