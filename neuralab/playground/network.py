@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+from safetensors.numpy import save
 
 from neuralab.playground import datasets, heatmap, net as net_module
 from neuralab.playground.base import Playground, rounded
@@ -28,6 +29,7 @@ from neuralab.playground.errors import PlaygroundError
 from neuralab.playground.history import History
 from neuralab.playground.limits import LIMITS
 from neuralab.playground.settings import DATA, LIVE, REBUILD, VIEW, Setting
+from neuralab.playground.tf_hash import to_hash
 
 FEATURE_KEYS = tuple(net_module.FEATURES)
 OUTPUT_SIZE = 100          # the output heatmap's cells per side (TF's DENSITY)
@@ -358,10 +360,6 @@ class NetworkPlayground(Playground):
     def export(self) -> dict[str, bytes]:
         """``model.safetensors`` (every tensor of the state dict), ``model.json`` (what rebuilds it)
         and ``model.py`` (:mod:`neuralab.playground.net`, runnable beside the other two)."""
-        from safetensors.numpy import save
-
-        from neuralab.playground.tf_hash import to_hash
-
         s = self.settings
         # np.array, not ascontiguousarray: that one turns the 0-d batch counters into shape (1,)
         state = {key: np.array(value.detach().cpu().numpy(), order="C") for key, value in self.net.state_dict().items()}
