@@ -50,6 +50,7 @@ Interface::
         reset()                         # new weights from the seeds, step 0, same data
         set_weight(layer, i, j, value)  # network only: the link from neuron i of layer `layer`
                                         # (0 = the input features) to neuron j of layer + 1
+        set_bias(layer, j, value)       # network only: the bias of neuron j of layer + 1
         points() -> dict                # network: {"train": [[x1, x2, label], ...], "test": [...],
                                         #   "classes": k (0 for regression), "problem", "extent"}
                                         #   label = class index 0..k-1 (TF's -1 is 0, +1 is 1) or target

@@ -123,6 +123,9 @@ class Playground:
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
         raise PlaygroundError(f"set_weight: only the network playground has editable links, this is {self.kind!r}")
 
+    def set_bias(self, layer: int, j: int, value: float) -> None:
+        raise PlaygroundError(f"set_bias: only the network playground has editable biases, this is {self.kind!r}")
+
     def export(self) -> dict[str, bytes]:
         raise PlaygroundError(f"export: only the network playground exports a model, this is {self.kind!r}")
 

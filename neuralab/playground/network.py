@@ -267,21 +267,42 @@ class NetworkPlayground(Playground):
             train, test = self.losses()
             self.history.add(self.step_count, train_loss=train, test_loss=test)
 
+    def _linear_at(self, layer):
+        linears = net_module.linears(self.net)
+        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(linears):
+            raise PlaygroundError(f"layer: expected an integer in [0, {len(linears) - 1}], got {layer!r}")
+        return linears[layer]
+
+    @staticmethod
+    def _check_index(name: str, index, size: int, layer: int) -> None:
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
+            raise PlaygroundError(f"{name}: expected an integer in [0, {size - 1}] for layer {layer}, got {index!r}")
+
+    @staticmethod
+    def _check_edit(value) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or abs(value) > 1e3:
+            raise PlaygroundError(f"value: expected a finite number within +-1000, got {value!r}")
+        return float(value)
+
     def set_weight(self, layer: int, i: int, j: int, value: float) -> None:
         """Set the weight of the link from neuron ``i`` of ``layer`` (0: the input features) to
         neuron ``j`` of ``layer + 1``."""
-        linears = net_module.linears(self.net)
-        if isinstance(layer, bool) or not isinstance(layer, int) or not 0 <= layer < len(linears):
-            raise PlaygroundError(f"set_weight layer: expected an integer in [0, {len(linears) - 1}], got {layer!r}")
-        fan_out, fan_in = tuple(linears[layer].weight.shape)
-        for name, index, size in (("i", i, fan_in), ("j", j, fan_out)):
-            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < size:
-                raise PlaygroundError(f"set_weight {name}: expected an integer in [0, {size - 1}] for layer {layer}, "
-                                      f"got {index!r}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not np.isfinite(value) or abs(value) > 1e3:
-            raise PlaygroundError(f"set_weight value: expected a finite number within +-1000, got {value!r}")
+        linear = self._linear_at(layer)
+        fan_out, fan_in = tuple(linear.weight.shape)
+        self._check_index("i", i, fan_in, layer)
+        self._check_index("j", j, fan_out, layer)
+        value = self._check_edit(value)
         with self.T.no_grad():
-            linears[layer].weight[j, i] = float(value)
+            linear.weight[j, i] = value
+        self._losses_at = None
+
+    def set_bias(self, layer: int, j: int, value: float) -> None:
+        """Set the bias of neuron ``j`` of ``layer + 1`` (``frame()["biases"][layer][j]``)."""
+        linear = self._linear_at(layer)
+        self._check_index("j", j, tuple(linear.bias.shape)[0], layer)
+        value = self._check_edit(value)
+        with self.T.no_grad():
+            linear.bias[j] = value
         self._losses_at = None
 
     # -- views ------------------------------------------------------------------------------

@@ -52,12 +52,16 @@ def test_set_weight_edits_one_link():
     before = pg.frame()["output"]
     pg.set_weight(2, 0, 0, -5.0)
     assert pg.frame()["output"] != before
-    with pytest.raises(PlaygroundError, match=r"set_weight i: expected an integer in \[0, 3\]"):
+    with pytest.raises(PlaygroundError, match=r"i: expected an integer in \[0, 3\] for layer 1, got 4"):
         pg.set_weight(1, 4, 0, 1.0)
-    with pytest.raises(PlaygroundError, match="set_weight layer"):
+    with pytest.raises(PlaygroundError, match=r"layer: expected an integer in \[0, 2\], got 3"):
         pg.set_weight(3, 0, 0, 1.0)
     with pytest.raises(PlaygroundError, match="finite"):
         pg.set_weight(0, 0, 0, float("nan"))
+    pg.set_bias(0, 3, -0.25)
+    assert pg.frame()["biases"][0][3] == -0.25
+    with pytest.raises(PlaygroundError, match=r"j: expected an integer in \[0, 0\] for layer 2"):
+        pg.set_bias(2, 1, 0.0)
 
 
 def test_frame_shapes_and_encodings():
