@@ -36,6 +36,10 @@ def test_tf_value_rules():
     assert parse_tf_hash("networkShape=")["networkShape"] == []   # no hidden layer
     assert "learningRate" not in parse_tf_hash("learningRate=&x=true")  # empty keeps the default
     assert parse_tf_hash("seed=a%26b")["seed"] == "a&b"
+    flat = create("network", parse_tf_hash("networkShape=&initZero=true"))
+    assert flat.frame()["weights"] == [[[0.0], [0.0]]] and flat.frame()["biases"] == [[0.0]]
+    regression = create("network", parse_tf_hash("problem=regression&dataset=spiral&regDataset=reg-gauss"))
+    assert regression.points()["problem"] == "regression" and regression.settings["regDataset"] == "reg-gauss"
 
 
 @pytest.mark.parametrize("kind", ["network", "gan", "diffusion"])
