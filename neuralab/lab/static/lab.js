@@ -48,6 +48,16 @@ const Lab = (() => {
       return data;
     }
 
+    // A new session with this one's settings (drawn or uploaded points too) and other options
+    // (engine); this one closes only once the new one is up, so a refusal leaves the page working.
+    async reopen(extra) {
+      const data = await api("/sessions", Object.assign({kind: this.kind, settings: this.settings}, extra));
+      const old = this.id;
+      this.attach(data);
+      if (navigator.sendBeacon) navigator.sendBeacon(`/api/sessions/${old}/close`);
+      return data;
+    }
+
     attach(data) {
       if (this.source) this.source.close();
       this.id = data.id;

@@ -225,7 +225,7 @@ function drawOutput(frame) {
     const classes = Lab.decode(frame.classes_map);
     Lab.paint(canvas, bytes, frame.output_shape, (b, i) => {
       const c = Lab.classColour(classes[i]);
-      const strength = discrete ? 0.75 : 0.25 + 0.6 * b / 255;  // brighter where the net is surer
+      const strength = discrete ? 0.6 : 0.15 + 0.5 * b / 255;  // stronger where the net is surer
       return [255 + (c[0] - 255) * strength, 255 + (c[1] - 255) * strength, 255 + (c[2] - 255) * strength];
     });
   } else {
@@ -246,9 +246,11 @@ function drawLegend() {
   const p = view.points, legend = $("[data-testid=legend]"), select = $("[data-testid=draw-class]");
   const labels = drawLabels();
   legend.innerHTML = p.problem === "regression" ? '<span class="muted">colour = target value</span>' :
-    labels.map((label, k) => `<span style="--c:rgb(${pointColour([0, 0, label]).join(",")})">class ${label}</span>`).join("");
+    labels.map(label => `<span style="--c:rgb(${pointColour([0, 0, label]).join(",")})">class ${label}</span>`).join("");
+  // drawing may add one class beyond those there are
+  const drawable = p.problem === "regression" ? labels : [...Array(Math.min(labels.length + 1, 10)).keys()];
   const chosen = select.value;
-  select.innerHTML = labels.map(label => `<option value="${label}">${label}</option>`).join("");
+  select.innerHTML = drawable.map(label => `<option value="${label}">${label}</option>`).join("");
   if (labels.map(String).includes(chosen)) select.value = chosen;
 }
 
@@ -271,10 +273,14 @@ function syncDrawnPoints() {
 $("[data-testid=output]").addEventListener("click", event => {
   if (!$("[data-testid=draw]").checked || !view.frame) return;
   const [x, y] = Lab.toPlane(event.target, view.frame.extent, event.clientX, event.clientY);
-  if (view.settings[datasetKey()] !== "drawn") view.drawn = [];
   view.drawn.push([+x.toFixed(3), +y.toFixed(3), Number($("[data-testid=draw-class]").value)]);
   if (view.drawn.length < 2) return;  // a data set needs two points; the first waits for the second
   session.update({[datasetKey()]: "drawn", points: view.drawn}).catch(() => view.drawn.pop());
+});
+
+// Turning drawing on starts a fresh set, unless the drawn points are already the data
+$("[data-testid=draw]").addEventListener("change", event => {
+  if (event.target.checked && view.settings[datasetKey()] !== "drawn") view.drawn = [];
 });
 
 $("[data-testid=clear-points]").addEventListener("click", () => {
@@ -303,8 +309,7 @@ $("[data-testid=remove-layer]").addEventListener("click", () => changeLayers(-1)
 $("[data-testid=regenerate]").addEventListener("click", () =>
   session.update({seed: Math.random().toString(36).slice(2, 8)}).catch(() => {}));
 $("[data-testid=engine]").addEventListener("change", async event => {
-  session.close();
-  await session.open({engine: event.target.value}).catch(() => {});
+  await session.reopen({engine: event.target.value}).catch(() => {});
   exportLink();
 });
 function exportLink() { $("[data-testid=export]").href = session.exportUrl(); }
