@@ -50,6 +50,22 @@ OPTIMIZERS = {
     "adagrad": lambda E, p: E.optim.Adagrad(p, lr=0.1),
     "adagrad_opts": lambda E, p: E.optim.Adagrad(p, lr=0.1, lr_decay=1e-3, initial_accumulator_value=0.1,
                                                  weight_decay=1e-3),
+    "adadelta": lambda E, p: E.optim.Adadelta(p),
+    "adadelta_opts": lambda E, p: E.optim.Adadelta(p, lr=0.5, rho=0.8, eps=1e-5, weight_decay=1e-2),
+    "adamax": lambda E, p: E.optim.Adamax(p, lr=1e-2),
+    "adamax_wd": lambda E, p: E.optim.Adamax(p, lr=5e-3, betas=(0.8, 0.99), weight_decay=1e-2),
+    "nadam": lambda E, p: E.optim.NAdam(p, lr=1e-2),
+    "nadam_decoupled": lambda E, p: E.optim.NAdam(p, lr=1e-2, weight_decay=0.1, momentum_decay=1e-2,
+                                                  decoupled_weight_decay=True),
+    "nadam_wd": lambda E, p: E.optim.NAdam(p, lr=5e-3, weight_decay=1e-2),
+    "radam": lambda E, p: E.optim.RAdam(p, lr=1e-2),  # rho_t > 5 from step 6: both branches run
+    "radam_decoupled": lambda E, p: E.optim.RAdam(p, lr=1e-2, betas=(0.8, 0.99), weight_decay=0.1,
+                                                  decoupled_weight_decay=True),
+    "radam_wd": lambda E, p: E.optim.RAdam(p, lr=1e-2, weight_decay=1e-2),
+    "asgd": lambda E, p: E.optim.ASGD(p, lr=0.1),
+    "asgd_averaging": lambda E, p: E.optim.ASGD(p, lr=0.1, lambd=1e-3, alpha=0.5, t0=50, weight_decay=1e-3),
+    "rprop": lambda E, p: E.optim.Rprop(p),
+    "rprop_opts": lambda E, p: E.optim.Rprop(p, lr=1e-3, etas=(0.3, 1.5), step_sizes=(1e-4, 0.05)),
 }
 
 SCHEDULERS = {
@@ -74,6 +90,27 @@ SCHEDULERS = {
     "sequential": (lambda E, o: E.optim.lr_scheduler.SequentialLR(o, [
         E.optim.lr_scheduler.LinearLR(o, start_factor=0.2, total_iters=10),
         E.optim.lr_scheduler.CosineAnnealingLR(o, T_max=190)], milestones=[10]), "adam"),
+    "sequential_three": (lambda E, o: E.optim.lr_scheduler.SequentialLR(o, [
+        E.optim.lr_scheduler.ConstantLR(o, factor=0.5, total_iters=20),
+        E.optim.lr_scheduler.ExponentialLR(o, gamma=0.98),
+        E.optim.lr_scheduler.PolynomialLR(o, total_iters=60, power=2.0)], milestones=[30, 120]), "nadam"),
+    "polynomial": (lambda E, o: E.optim.lr_scheduler.PolynomialLR(o, total_iters=150, power=0.7), "sgd_momentum"),
+    "cosine_warm_restarts": (lambda E, o: E.optim.lr_scheduler.CosineAnnealingWarmRestarts(
+        o, T_0=15, T_mult=2, eta_min=1e-3), "adamax"),
+    "cyclic_triangular": (lambda E, o: E.optim.lr_scheduler.CyclicLR(
+        o, base_lr=1e-3, max_lr=0.1, step_size_up=20, step_size_down=30), "sgd_momentum"),
+    "cyclic_triangular2_adam": (lambda E, o: E.optim.lr_scheduler.CyclicLR(
+        o, base_lr=1e-4, max_lr=2e-2, step_size_up=25, mode="triangular2"), "adam"),
+    "cyclic_exp_range_no_momentum": (lambda E, o: E.optim.lr_scheduler.CyclicLR(
+        o, base_lr=1e-3, max_lr=3e-2, step_size_up=15, mode="exp_range", gamma=0.995, cycle_momentum=False), "rmsprop"),
+    "cyclic_scale_fn": (lambda E, o: E.optim.lr_scheduler.CyclicLR(
+        o, base_lr=1e-3, max_lr=0.05, step_size_up=10, scale_fn=lambda x: 1.0 / (1.0 + 0.01 * x), scale_mode="iterations"),
+        "sgd_nesterov"),
+    "chained": (lambda E, o: E.optim.lr_scheduler.ChainedScheduler([
+        E.optim.lr_scheduler.ConstantLR(o, factor=0.2, total_iters=10),
+        E.optim.lr_scheduler.ExponentialLR(o, gamma=0.99)]), "radam"),
+    "multiplicative_asgd": (lambda E, o: E.optim.lr_scheduler.MultiplicativeLR(
+        o, lambda e: 0.99 if e % 2 else 1.0), "asgd_averaging"),
 }
 
 
@@ -138,7 +175,8 @@ def test_scheduler_trajectory_matches_torch(name):
     assert len(set(np.round(tlr, 12))) > 1, "the schedule should change the learning rate"
 
 
-@pytest.mark.parametrize("name", ["sgd_momentum", "adam_amsgrad", "adamw", "rmsprop_centered_momentum", "adagrad_opts"])
+@pytest.mark.parametrize("name", ["sgd_momentum", "adam_amsgrad", "adamw", "rmsprop_centered_momentum", "adagrad_opts",
+                                  "adadelta_opts", "adamax", "radam", "rprop_opts"])
 def test_optimizer_state_dict_round_trip(name):
     """Save mid-way, load into fresh objects (through plain NumPy, as a checkpoint would), continue."""
     half = STEPS // 2
@@ -169,7 +207,8 @@ def test_optimizer_state_dict_round_trip(name):
 
 
 @pytest.mark.parametrize("name", ["step", "cosine", "plateau", "onecycle_sgd", "onecycle_adam_linear", "lambda",
-                                  "sequential", "exponential"])
+                                  "sequential", "exponential", "cyclic_triangular", "cyclic_triangular2_adam",
+                                  "chained", "cosine_warm_restarts", "sequential_three"])
 def test_scheduler_state_dict_round_trip(name):
     opt_name = SCHEDULERS[name][1]
     half = STEPS // 2

@@ -49,6 +49,9 @@ class Adagrad(Optimizer):
                     continue
                 data = p._data
                 st = state[p]
+                if not st:  # a parameter added later with add_param_group: torch fills from the defaults
+                    st["step"] = scalar_step()
+                    st["sum"] = _wrap(np.full_like(data, self.defaults["initial_accumulator_value"]))
                 step_t = st["step"]._data
                 step_t += 1
                 step = float(step_t)

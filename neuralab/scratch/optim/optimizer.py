@@ -27,10 +27,14 @@ required = _RequiredParameter()
 _NO_WORKSPACE = [None, None, None, None]
 
 
-def scalar_step() -> Tensor:
-    """A fresh ``step`` counter: a 0-dim float tensor, like torch's (float32 unless default is float64)."""
+def scalar_step(value: float = 0.0) -> Tensor:
+    """A 0-dim float state tensor (``step``, NAdam's ``mu_product``, ASGD's ``eta``/``mu``), like torch's.
+
+    Its dtype is float32 unless the default dtype is float64, whatever the parameters'
+    dtype: torch rounds these scalars to that dtype, and trajectories only match if we do too.
+    """
     dt = np.float64 if _dt.default_np() == np.float64 else np.float32
-    return _wrap(np.zeros((), dtype=dt))
+    return _wrap(np.array(value, dtype=dt))
 
 
 class Optimizer:
@@ -40,9 +44,12 @@ class Optimizer:
         self.defaults = defaults
         self.state = defaultdict(dict)
         self.param_groups = []
-        for flag in ("differentiable", "capturable", "fused"):
-            if defaults.get(flag):
-                raise not_in_subset(f"optimizer option {flag}=True", "the scratch engine updates parameters in place with NumPy")
+        # foreach / fused / capturable only choose how torch runs the same update (kernel fusion,
+        # CUDA-graph capture): accepted, and the one NumPy update runs.  differentiable=True
+        # changes what step() means (a graph through the update), which the engine does not build.
+        if defaults.get("differentiable"):
+            raise not_in_subset("optimizer option differentiable=True",
+                                "the scratch engine updates parameters in place with NumPy, outside the graph")
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
