@@ -1131,6 +1131,75 @@ def relu_gradients(lesson):
         figures=[path])
 
 
+# %% [markdown]
+# ## Epilogue: the learning path (``004:7117-7489``)
+#
+# The seed ends with advice for the reader's own studies and two figures: the number of
+# books it recommends per level (V57, ``004:7236-7262``) and three "skill" curves for daily,
+# weekly and occasional practice with "Job-Ready" (50%) and "Expert" (80%) lines (V58,
+# ``004:7406-7425``). Those curves are formulas, ``100 (1 - e^(-k m))`` with ``k`` = 0.3,
+# 0.15 and 0.08 per month: there is no data behind them, so there is no seed claim to
+# measure. We draw V57 from the seed's own list (it holds three books at each of four
+# levels) and, in place of V58, the machine version of the same picture, measured: the
+# 64-128-10 digits network "practising" 30, 4 or 1 Adam updates (batches of 32) per
+# "month" for twelve months, its test accuracy as its skill.
+
+# %%
+SEED_BOOKS_PER_LEVEL = {"Beginner": 3, "Intermediate": 3, "Advanced": 3, "Specialized": 3}  # 004:7214-7234
+PRACTICE = {"daily (30 updates a month)": 30, "weekly (4 a month)": 4, "occasional (1 a month)": 1}
+
+
+def practice_curves(lesson):
+    """Test accuracy (%) after each of 12 "months" for each practice rate, on the 8x8 digits."""
+    T = lesson.T
+    digits = data.load("digits")
+    x_train, y_train = digits.train.x.reshape(len(digits.train.x), -1), digits.train.y
+    x_test, y_test = T.tensor(digits.test.x.reshape(len(digits.test.x), -1)), digits.test.y
+    curves = {}
+    for name, per_month in PRACTICE.items():
+        T.manual_seed(lesson.seed)
+        net = models.build("mlp", T, sizes=(64, 128, 10))
+        optimizer = T.optim.Adam(net.parameters(), lr=1e-3)
+        rng, skill = lesson.rng(58, per_month), []
+        for _ in range(12):
+            for _ in range(per_month):
+                index = rng.choice(len(x_train), 32, replace=False)
+                optimizer.zero_grad()
+                T.nn.functional.cross_entropy(net(T.tensor(x_train[index])), T.tensor(y_train[index])).backward()
+                optimizer.step()
+            with T.no_grad():
+                skill.append(100 * float(np.mean(net(x_test).numpy().argmax(axis=1) == y_test)))
+        curves[name] = skill
+    return curves
+
+
+def learning_path(lesson):
+    fig = new_figure(8.0, 4.0)
+    ax = fig.add_subplot()
+    bars = ax.bar(list(SEED_BOOKS_PER_LEVEL), list(SEED_BOOKS_PER_LEVEL.values()),
+                  color=["#28a745", "#3B9797", "#BF092F", "#132440"], alpha=0.7, edgecolor="black", width=0.6)
+    for bar, count in zip(bars, SEED_BOOKS_PER_LEVEL.values()):
+        ax.text(bar.get_x() + bar.get_width() / 2, count, f"{count} books", ha="center", va="bottom")
+    ax.set(ylabel="books the seed recommends", ylim=(0, 4),
+           title="V57: the seed's reading list, counted (004:7214-7234)")
+    ax.grid(alpha=0.3, axis="y")
+    lesson.figure("reading-list", fig, shows="V57")
+
+    curves = practice_curves(lesson)
+    fig = new_figure(11.0, 4.6)
+    ax = fig.add_subplot()
+    months = np.arange(1, 13)
+    for (name, skill), color, marker in zip(curves.items(), ("#28a745", "#3B9797", "#BF092F"), "os^"):
+        ax.plot(months, skill, color=color, marker=marker, lw=2.5, label=name)
+    ax.axhline(50, color="orange", ls="--", alpha=0.6, label="50% ('Job-Ready')")
+    ax.axhline(80, color="red", ls="--", alpha=0.6, label="80% ('Expert')")
+    ax.set(xlabel="'month'", ylabel="test accuracy (%)", ylim=(0, 105),
+           title="V58, measured on a network: practice rate against skill (8x8 digits, 64-128-10, Adam)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)
+    ax.grid(alpha=0.3)
+    lesson.figure("practice-curves", fig, shows="V58")
+
+
 # %%
 def run(lesson):
     image_classification(lesson)
@@ -1139,6 +1208,7 @@ def run(lesson):
     recommender(lesson)
     drug_discovery(lesson)
     relu_gradients(lesson)
+    learning_path(lesson)
 
 
 # %%

@@ -72,13 +72,9 @@ SEED_FIGURES = {
     "CM": "a confusion matrix (003:178 lists the metric; no seed draws it)",
 }
 
-# Figure types no lesson draws, and why: neither shows a measurement a network could make.
-NOT_DRAWN = {
-    "V57": "a count of the books in the seed's own reading list (004:7236-7246): a bibliography, "
-           "nothing a network computes; docs/lessons.md keeps the list's levels in prose",
-    "V58": "three invented learning curves of a person's 'skill' over months (004:7406-7425): "
-           "there is no data behind them to measure",
-}
+# Figure types no lesson draws, and why. Empty: V57 is drawn from the seed's own reading list
+# and V58, whose curves are formulas with no data behind them, as its measured network version.
+NOT_DRAWN: dict[str, str] = {}
 
 
 def check_ids(ids) -> tuple[str, ...]:

@@ -14,7 +14,9 @@ def test_verdicts_and_figures(run_lesson):
         assert made["figures"] and all((record["out"] / f).stat().st_size > 0 for f in made["figures"]), made["id"]
         if made.get("fix"):
             assert made["fix"]["verdict"] == "holds", made["id"]
-    assert len(record["figures"]) == 8
+    assert len(record["figures"]) == 10
+    assert record["shows"]["figures/reading-list.png"] == ["V57"]
+    assert record["shows"]["figures/practice-curves.png"] == ["V58"]
 
 
 def test_image_classifier_beats_the_demo_and_shirts_are_the_weak_class(run_lesson):
