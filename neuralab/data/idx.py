@@ -17,6 +17,7 @@ decompressed transparently by :func:`read_idx`.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 import zlib
@@ -54,7 +55,9 @@ def decode_idx(data: bytes | bytearray | memoryview, name: str = "IDX data") -> 
     """Parse IDX bytes into an array in native byte order.
 
     For uint8/int8 files the result is a read-only view on ``data`` (no copy).
-    ``name`` (usually the file path) is used in error messages.
+    ``name`` (usually the file path) is used in error messages. Raises ``ValueError``
+    for anything that is not a whole IDX file; the size its header declares is checked
+    against the bytes given before anything is allocated.
     """
     view = memoryview(data)
     if len(view) < 4:
@@ -67,7 +70,9 @@ def decode_idx(data: bytes | bytearray | memoryview, name: str = "IDX data") -> 
         raise ValueError(f"{name}: truncated IDX header ({len(view)} bytes, expected at least {offset})")
     shape = struct.unpack_from(f">{ndim}I", view, 4)
     dtype = _CODE_TO_DTYPE[code]
-    expected = offset + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Exact integer product: np.prod in int64 wraps (65536**4 == 0), letting a 20-byte file
+    # "match" a shape of 2**64 elements. Checked against the bytes before anything is allocated.
+    expected = offset + math.prod(shape) * dtype.itemsize
     if len(view) != expected:
         what = "truncated" if len(view) < expected else "has trailing bytes"
         raise ValueError(f"{name}: IDX file {what}: {len(view):,} bytes, shape {shape} needs {expected:,}")

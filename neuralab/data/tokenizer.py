@@ -69,8 +69,12 @@ class CharTokenizer:
 
     @classmethod
     def from_dict(cls, spec: dict) -> "CharTokenizer":
-        if spec.get("type") != "char":
-            raise ValueError(f"not a character tokenizer: type {spec.get('type')!r}")
+        """The tokenizer :meth:`to_dict` describes; anything else raises ``ValueError``."""
+        if not isinstance(spec, dict) or spec.get("type") != "char":
+            what = f"type {spec.get('type')!r}" if isinstance(spec, dict) else type(spec).__name__
+            raise ValueError(f'not a character tokenizer: expected {{"type": "char", "chars": [...]}}, got {what}')
+        if not isinstance(spec.get("chars"), list):
+            raise ValueError(f"a character tokenizer needs \"chars\": a list of characters; got {spec.get('chars')!r:.60}")
         return cls(spec["chars"])
 
     def save(self, path: str | os.PathLike) -> None:
@@ -79,7 +83,12 @@ class CharTokenizer:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "CharTokenizer":
-        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        """Read what :meth:`save` wrote; a damaged file raises ``ValueError`` naming it."""
+        try:
+            spec = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls.from_dict(spec)
+        except (ValueError, RecursionError) as error:  # not UTF-8 or JSON, nested too deep, not a tokenizer
+            raise ValueError(f"{path}: not a tokenizer file ({error})") from None
 
     def __repr__(self) -> str:
         return f"CharTokenizer(vocab_size={self.vocab_size})"

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from neuralab import engines, models
 from neuralab.recipes.catalog import RECIPES, Recipe
-from neuralab.recipes.config import apply_overrides, require, set_key
+from neuralab.recipes.config import apply_overrides, require, require_structure, set_key
 
 # Task -> module exposing ``DEFAULTS`` (its own config keys), ``validate(config)`` and
 # ``run(config, runs_root, resume, progress) -> summary``.
@@ -119,6 +119,9 @@ def validate(config: dict[str, Any]) -> None:
     """Refuse impossible settings before any data is loaded or any weight trained."""
     from neuralab import data  # noqa: PLC0415 - keep `neuralab recipes` fast
 
+    require(isinstance(config, dict) and isinstance(config.get("task"), str),
+            f"a config must be an object naming its task (one of {sorted(TASKS)}); got {config!r:.80}")
+    require_structure(config, _merge(BASE_CONFIG, task_module(config["task"]).DEFAULTS))
     train = config["train"]
     require(config["engine"] in engines.ENGINES, f"engine must be one of {engines.ENGINES}; got {config['engine']!r}")
     require(isinstance(config["seed"], int) and config["seed"] >= 0, f"seed must be a non-negative integer; got {config['seed']!r}")

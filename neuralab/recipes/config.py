@@ -59,6 +59,21 @@ def apply_overrides(config: dict, assignments: Iterable[str]) -> dict:
     return config
 
 
+def require_structure(config: Any, reference: dict, prefix: str = "") -> None:
+    """Refuse (``ValueError``) a config lacking a key of ``reference``, or holding something
+    other than an object where ``reference`` has a section; checked before anything indexes
+    it, so a hand-edited ``config.json`` or ``--set train=5`` gets a sentence, not a bare
+    ``KeyError('epochs')``. Empty sections of ``reference`` (``targets``) take any keys."""
+    where = f"config key {prefix[:-1]!r}" if prefix else "a config"
+    if not isinstance(config, dict):
+        raise ValueError(f"{where} must be an object of keys (like config.json of a run); got {type(config).__name__} {config!r:.60}")
+    for key, expected in reference.items():
+        if key not in config:
+            raise ValueError(f"config lacks key {prefix + key!r} (every resolved config has it; see config.json of a run)")
+        if isinstance(expected, dict) and expected:
+            require_structure(config[key], expected, f"{prefix}{key}.")
+
+
 def require(condition: bool, message: str) -> None:
     """Raise ``ValueError(message)`` unless ``condition``: config checks read as one line each."""
     if not condition:

@@ -251,10 +251,10 @@ def model_state(model: Any) -> dict[str, np.ndarray]:
 
 def load_model_state(model: Any, arrays: Mapping[str, np.ndarray], engine: ModuleType, source: Any = "checkpoint") -> None:
     """Load NumPy ``arrays`` into ``model`` through ``engine.from_numpy``."""
-    state = {name: engine.from_numpy(np.array(array, copy=True)) for name, array in arrays.items()}
-    try:
+    try:  # TypeError: a dtype the engine has no tensors for (uint32, say)
+        state = {name: engine.from_numpy(np.array(array, copy=True)) for name, array in arrays.items()}
         model.load_state_dict(state)
-    except (RuntimeError, KeyError, ValueError) as error:
+    except (RuntimeError, KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"the weights in {source} do not fit this model: {error}") from error
 
 
