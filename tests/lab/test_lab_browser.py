@@ -93,6 +93,7 @@ def test_a_tf_playground_link_trains_the_spiral_below_0_1_test_loss(page, lab_se
     page.get_by_test_id("learningRate").select_option("0.01")
     page.wait_for_function("() => location.hash.includes('learningRate=0.01')")
     page.wait_for_function(f"() => parseFloat(document.querySelector('[data-testid=step-count]').textContent) > {step_before + 20}")
+    wait_below(page, "test-loss", 0.1)  # for the screenshot: the lower rate keeps it there
     page.get_by_test_id("play-pause").click()
     page.wait_for_function("() => document.querySelector('[data-testid=play-pause]').dataset.playing === 'false'")
     page.screenshot(path=str(screenshots / "lab-network.png"))
@@ -176,6 +177,9 @@ def test_the_diffusion_playground_samples_onto_the_ring(page, lab_server, screen
     assert on_the_ring(page), (number(page, "mean-radius"), number(page, "coverage-near"))
     shown = re.match(r"ddim frame (\d+) of (\d+)", page.get_by_test_id("trajectory-step").inner_text().lower())
     assert shown and shown.group(1) == shown.group(2), "the samples shown are the last frame of the trajectory"
+    page.get_by_test_id("t").fill("10")  # the forward-noising view follows the slider
+    page.wait_for_function("() => location.hash.slice(1).split('&').includes('t=10')")
+    page.wait_for_function("() => document.querySelector('[data-testid=t-value]').textContent === '10'")
     page.screenshot(path=str(screenshots / "lab-diffusion.png"))
 
 
