@@ -24,7 +24,11 @@ Interface::
     to_hash(settings, kind="network") -> str
                                         # "#key=value&..." (TF keys in TF's format; "points" left out)
     defaults(kind) -> dict              # every setting of that kind with its default
-    LIMITS                              # dict: max_layers 10, max_neurons 64, max_points 5000,
+    KINDS[kind].SETTINGS                # name -> Setting(name, type, default, effect, low, high,
+                                        # choices, nullable, about): what each key accepts; type in
+                                        # bool, int, float, choice, str, widths, choice_list, points;
+                                        # effect in live, data, rebuild, view
+    LIMITS                              # dict: max_layers 10, max_neurons 32, max_points 5000,
                                         # max_upload_bytes 1e6, max_classes 10, max_batch_size 1000,
                                         # max_steps_per_call 100000, max_diffusion_steps 1000
     read_csv_upload(data: bytes) -> dict

@@ -38,6 +38,13 @@ def encode_bytes(data: np.ndarray) -> str:
     return base64.b64encode(np.ascontiguousarray(data, dtype=np.uint8).tobytes()).decode("ascii")
 
 
+def encode_channels(values: np.ndarray, lo: float, hi: float) -> list[str]:
+    """One base64 heatmap per channel of ``values`` ``(rows, cols, C)``, all mapped from ``[lo, hi]``
+    in one pass (a wide layer has dozens of neurons per frame)."""
+    data = np.ascontiguousarray(np.moveaxis(to_bytes(values, lo, hi), 2, 0))   # (C, rows, cols)
+    return [base64.b64encode(channel.tobytes()).decode("ascii") for channel in data]
+
+
 def decode(text: str, shape) -> np.ndarray:
     """The uint8 array of a base64 heatmap (for tests and tools)."""
     return np.frombuffer(base64.b64decode(text), dtype=np.uint8).reshape(shape)

@@ -363,7 +363,7 @@ class NetworkPlayground(Playground):
         for index, values in enumerate(layers):
             small = heatmap.block_mean(values, size, NEURON_FACTOR)
             lo, hi = (out_lo, out_hi) if index == len(layers) - 1 else (-1.0, 1.0)
-            neurons.append([heatmap.encode(small[:, :, c], lo, hi) for c in range(small.shape[2])])
+            neurons.append(heatmap.encode_channels(small, lo, hi))
             ranges.append([[lo, hi]] * small.shape[2])
         train, test = self.losses()
         linears = net_module.linears(self.net)
