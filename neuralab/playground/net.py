@@ -5,7 +5,7 @@
     z = W_out h_L + b_out                     (N, outputs): raw scores
     output = tanh(z) | z | sigmoid(z) | softmax(z)   (the playground's output activation)
 
-This file imports only NumPy and neuralab's engine helpers, so ``export()`` ships it
+This file needs only NumPy, safetensors and ``neuralab.engines``, so ``export()`` ships it
 unchanged as ``model.py``: ``python model.py points.json`` (a JSON list of [x1, x2]) rebuilds
 the net from ``model.json`` beside it, loads ``model.safetensors`` and prints the outputs
 as JSON.
@@ -14,6 +14,7 @@ as JSON.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -126,14 +127,18 @@ def from_config(T: ModuleType, config: dict):
 
 
 def load(T: ModuleType, folder) -> tuple:
-    """``(net, config)`` rebuilt from ``folder/model.json`` with ``folder/model.safetensors`` loaded."""
-    from safetensors.numpy import load_file  # the export format; never pickle
+    """``(net, config)`` rebuilt from ``folder/model.json`` with ``folder/model.safetensors`` loaded
+    (refused when the tensors are not the ones the JSON names by SHA-256)."""
+    from safetensors.numpy import load  # the export format; never pickle
 
     folder = Path(folder)
     config = json.loads((folder / "model.json").read_text())
+    tensors = (folder / "model.safetensors").read_bytes()
+    if "safetensors_sha256" in config and hashlib.sha256(tensors).hexdigest() != config["safetensors_sha256"]:
+        raise ValueError(f"{folder / 'model.safetensors'} is not the file {folder / 'model.json'} was written with "
+                         "(SHA-256 differs): export both again")
     net = from_config(T, config)
-    state = {key: T.from_numpy(np.array(value, order="C")) for key, value in
-             load_file(str(folder / "model.safetensors")).items()}
+    state = {key: T.from_numpy(np.array(value, order="C")) for key, value in load(tensors).items()}
     net.load_state_dict(state)
     net.eval()
     return net, config

@@ -136,6 +136,11 @@ def test_export_round_trip(tmp_path):
     run = subprocess.run([sys.executable, str(tmp_path / "model.py"), str(tmp_path / "points.json")],
                          capture_output=True, text=True, timeout=60, check=True)
     assert np.allclose(json.loads(run.stdout), expected, atol=1e-6)
+    other = create("network", {"dataset": "circle", "networkShape": [5, 3], "batchNorm": True,
+                               "activations": ["relu", "tanh"], "xSquared": True}, seed=1)
+    (tmp_path / "model.safetensors").write_bytes(other.export()["model.safetensors"])
+    with pytest.raises(ValueError, match="SHA-256"):
+        net.load(engines.get("scratch"), tmp_path)
 
 
 def test_spiral_reaches_test_loss_below_0_1():
