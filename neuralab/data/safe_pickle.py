@@ -82,6 +82,24 @@ def _check_dtype_state(dtype: np.dtype, state: Any) -> None:
         )
 
 
+def _check_array_state(state: Any) -> None:
+    """Refuse an object array's state whose item list does not fill its shape: numpy's
+    ``ndarray.__setstate__`` leaves the missing slots as invalid pointers, and reading them
+    segfaults (found by ``fuzz/fuzz_safe_pickle.py``). numpy itself checks the buffer size
+    of every other dtype."""
+    if not isinstance(state, tuple) or len(state) not in (4, 5):
+        raise pickle.UnpicklingError(f"array state {state!r:.80}: expected numpy's (version, shape, dtype, fortran, data)")
+    shape, dtype, data = state[-4], state[-3], state[-1]
+    if isinstance(dtype, np.dtype) and dtype.hasobject:
+        try:
+            size = math.prod(operator.index(n) for n in shape)
+        except TypeError:
+            raise pickle.UnpicklingError(f"array state with shape {shape!r:.60}: expected a tuple of integers") from None
+        if not isinstance(data, list) or len(data) != size:
+            count = len(data) if isinstance(data, list) else type(data).__name__
+            raise pickle.UnpicklingError(f"object array of shape {shape} needs {size} items, the pickle gives {count}")
+
+
 class ArrayUnpickler(pickle._Unpickler):
     """Unpickler admitting only ``multiarray._reconstruct``, ``numpy.ndarray`` and
     ``numpy.dtype`` as globals, calling only ``_reconstruct`` and ``numpy.dtype`` (as new objects), and
@@ -170,6 +188,8 @@ class ArrayUnpickler(pickle._Unpickler):
             raise pickle.UnpicklingError(f"BUILD on {type(inst).__name__}: this reader only fills arrays and dtypes")
         if isinstance(inst, np.dtype):
             _check_dtype_state(inst, self.stack[-1])
+        else:
+            _check_array_state(self.stack[-1])
         super().load_build()
         if isinstance(inst, np.ndarray):
             self._charge(inst.nbytes)
