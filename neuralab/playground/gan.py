@@ -19,10 +19,10 @@ from neuralab.playground import distributions, heatmap, net as net_module
 from neuralab.playground.base import Playground, rounded
 from neuralab.playground.history import History
 from neuralab.playground.limits import LIMITS
+from neuralab.playground.optimizers import OPTIMIZERS, SHORT_MEMORY_BETAS, make_optimizer, set_lr
 from neuralab.playground.settings import LIVE, REBUILD, VIEW, Setting
 
 LOSSES = ("non_saturating", "saturating", "wgan_gp")
-OPTIMIZERS = ("adam", "sgd", "momentum")
 SCORE_SIZE = 50     # D's score heatmap: cells per side
 
 
@@ -45,13 +45,6 @@ def _specs() -> dict[str, Setting]:
         Setting("numShown", "int", 300, VIEW, 10, LIMITS["max_points"]),
     ]
     return {spec.name: spec for spec in specs}
-
-
-def make_optimizer(T, name: str, params, lr: float):
-    """Adam with GAN-friendly betas (0.5, 0.999), plain SGD or SGD with momentum 0.9."""
-    if name == "adam":
-        return T.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
-    return T.optim.SGD(params, lr=lr, momentum=0.9 if name == "momentum" else 0.0)
 
 
 class GanPlayground(Playground):
@@ -88,17 +81,18 @@ class GanPlayground(Playground):
 
     def _make_optimizers(self) -> None:
         s, T = self.settings, self.T
-        self.g_optimizer = make_optimizer(T, s["gOptimizer"], list(self.generator.parameters()), s["gLearningRate"])
-        self.d_optimizer = make_optimizer(T, s["dOptimizer"], list(self.discriminator.parameters()), s["dLearningRate"])
+        self.g_optimizer = make_optimizer(T, s["gOptimizer"], list(self.generator.parameters()), s["gLearningRate"],
+                                          betas=SHORT_MEMORY_BETAS)
+        self.d_optimizer = make_optimizer(T, s["dOptimizer"], list(self.discriminator.parameters()), s["dLearningRate"],
+                                          betas=SHORT_MEMORY_BETAS)
         self._optimizer_key = (s["gOptimizer"], s["dOptimizer"])
 
     def _apply_live(self, old: dict) -> None:
         s = self.settings
         if (s["gOptimizer"], s["dOptimizer"]) != self._optimizer_key:
             self._make_optimizers()
-        for optimizer, lr in ((self.g_optimizer, s["gLearningRate"]), (self.d_optimizer, s["dLearningRate"])):
-            for group in optimizer.param_groups:
-                group["lr"] = lr
+        set_lr(self.g_optimizer, s["gLearningRate"])
+        set_lr(self.d_optimizer, s["dLearningRate"])
 
     # -- training ---------------------------------------------------------------------------
     def _noise(self, n: int):

@@ -28,6 +28,7 @@ from neuralab.playground.base import Playground, rounded
 from neuralab.playground.errors import PlaygroundError
 from neuralab.playground.history import History
 from neuralab.playground.limits import LIMITS
+from neuralab.playground.optimizers import OPTIMIZERS, make_optimizer, set_lr
 from neuralab.playground.settings import DATA, LIVE, REBUILD, VIEW, Setting
 from neuralab.playground.tf_hash import to_hash
 
@@ -59,7 +60,7 @@ def _specs() -> dict[str, Setting]:
         Setting("regularizationRate", "float", 0.0, LIVE, 0, 10),
         Setting("batchSize", "int", 10, LIVE, 1, LIMITS["max_batch_size"]),
         Setting("loss", "choice", "mse", REBUILD, choices=("mse", "cross_entropy")),
-        Setting("optimizer", "choice", "sgd", LIVE, choices=("sgd", "momentum", "adam")),
+        Setting("optimizer", "choice", "sgd", LIVE, choices=OPTIMIZERS),
         Setting("momentum", "float", 0.9, LIVE, 0, 0.999),
         Setting("dropout", "float", 0.0, REBUILD, 0, 0.9),
         Setting("batchNorm", "bool", False, REBUILD),
@@ -172,21 +173,16 @@ class NetworkPlayground(Playground):
         self.net.load_state_dict(state)
 
     def _make_optimizer(self) -> None:
-        s, optim = self.settings, self.T.optim
-        params = list(self.net.parameters())
-        if s["optimizer"] == "adam":
-            self.optimizer = optim.Adam(params, lr=s["learningRate"])
-        else:
-            momentum = s["momentum"] if s["optimizer"] == "momentum" else 0.0
-            self.optimizer = optim.SGD(params, lr=s["learningRate"], momentum=momentum)
+        s = self.settings
+        self.optimizer = make_optimizer(self.T, s["optimizer"], list(self.net.parameters()), s["learningRate"],
+                                        momentum=s["momentum"])
         self._optimizer_key = (s["optimizer"], s["momentum"])
 
     def _apply_live(self, old: dict) -> None:
         s = self.settings
         if (s["optimizer"], s["momentum"]) != self._optimizer_key:
             self._make_optimizer()   # a new optimizer (fresh state), the same weights
-        for group in self.optimizer.param_groups:
-            group["lr"] = s["learningRate"]
+        set_lr(self.optimizer, s["learningRate"])
 
     # -- training ---------------------------------------------------------------------------
     def _data_loss(self, z, target):
