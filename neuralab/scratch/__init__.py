@@ -80,6 +80,8 @@ from .random import (
 from . import autograd, nn, optim, utils
 from .gradcheck import gradcheck as _gradcheck_fn, gradgradcheck as _gradgradcheck_fn
 from . import cuda, backends
+from . import serialization
+from .serialization import load, save
 
 # Submodules named like functions would shadow them on the package: bind the functions last.
 tensor = _tensor_factory
