@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from neuralab import playground as playgrounds
 from neuralab.lab import create_app
 
-from conftest import BASE_URL, SPIRAL_HASH, TOKEN
+from lab_helpers import BASE_URL, SPIRAL_HASH, TOKEN
 
 AUTH = {"X-Neuralab-Token": TOKEN}
 

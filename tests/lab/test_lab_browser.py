@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from conftest import SPIRAL_HASH, TOKEN, csv_of_two_blobs
+from lab_helpers import SPIRAL_HASH, TOKEN, csv_of_two_blobs
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -158,23 +158,23 @@ def test_a_csv_upload_becomes_the_data_and_a_bad_one_shows_its_error(page, lab_s
     page.screenshot(path=str(screenshots / "lab-network-upload.png"))
 
 
-def test_the_gan_moves_the_generated_ring_to_radius_2(page, lab_server, screenshots):
-    open_page(page, lab_server, "gan")
+def train_onto_the_ring(page, lab_server, name):
+    """Open a generative page, play until its samples sit on the ring, pause; they stay there."""
+    open_page(page, lab_server, name)
     page.get_by_test_id("play-pause").click()
     wait_held(page, ON_THE_RING)
     page.get_by_test_id("play-pause").click()
     page.wait_for_function("() => document.querySelector('[data-testid=play-pause]').dataset.playing === 'false'")
     assert on_the_ring(page), (number(page, "mean-radius"), number(page, "coverage-near"))
+
+
+def test_the_gan_moves_the_generated_ring_to_radius_2(page, lab_server, screenshots):
+    train_onto_the_ring(page, lab_server, "gan")
     page.screenshot(path=str(screenshots / "lab-gan.png"))
 
 
 def test_the_diffusion_playground_samples_onto_the_ring(page, lab_server, screenshots):
-    open_page(page, lab_server, "diffusion")
-    page.get_by_test_id("play-pause").click()
-    wait_held(page, ON_THE_RING)
-    page.get_by_test_id("play-pause").click()
-    page.wait_for_function("() => document.querySelector('[data-testid=play-pause]').dataset.playing === 'false'")
-    assert on_the_ring(page), (number(page, "mean-radius"), number(page, "coverage-near"))
+    train_onto_the_ring(page, lab_server, "diffusion")
     shown = re.match(r"ddim frame (\d+) of (\d+)", page.get_by_test_id("trajectory-step").inner_text().lower())
     assert shown and shown.group(1) == shown.group(2), "the samples shown are the last frame of the trajectory"
     page.get_by_test_id("t").fill("10")  # the forward-noising view follows the slider

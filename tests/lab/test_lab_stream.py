@@ -6,7 +6,7 @@ import json
 
 import httpx
 
-from conftest import TOKEN
+from lab_helpers import TOKEN
 
 
 def read_events(response, wanted: int):

@@ -220,19 +220,17 @@ function pointColour(point) {
 
 function drawOutput(frame) {
   const canvas = $("[data-testid=output]");
-  const bytes = Lab.decode(frame.output), discrete = !!view.settings.discretize;
+  // (a discretized output arrives discretized: the server applies the setting)
+  const bytes = Lab.decode(frame.output);
   if (frame.classes_map) {
     const classes = Lab.decode(frame.classes_map);
     Lab.paint(canvas, bytes, frame.output_shape, (b, i) => {
       const c = Lab.classColour(classes[i]);
-      const strength = discrete ? 0.6 : 0.15 + 0.5 * b / 255;  // stronger where the net is surer
+      const strength = 0.15 + 0.5 * b / 255;  // stronger where the net is surer
       return [255 + (c[0] - 255) * strength, 255 + (c[1] - 255) * strength, 255 + (c[2] - 255) * strength];
     });
   } else {
-    Lab.paint(canvas, bytes, frame.output_shape, b => {
-      const t = Lab.byteToSigned(b);
-      return pale(Lab.diverging(discrete ? Math.sign(t) : t));
-    });
+    Lab.paint(canvas, bytes, frame.output_shape, b => pale(Lab.diverging(Lab.byteToSigned(b))));
   }
   if (!view.points) return;
   Lab.dots(canvas, frame.extent, view.points.train, pointColour, {stroke: "white"});
