@@ -117,6 +117,10 @@ def test_adding_a_layer_and_neurons_rebuilds_the_network(page, lab_server, scree
 
 def test_a_link_shows_its_weight_and_a_click_edits_it_and_clicks_draw_points(page, lab_server):
     open_page(page, lab_server, "network", "#networkShape=3&dataset=xor")
+    page.locator(".node").nth(9).hover()  # the first hidden neuron (nine feature rows come first)
+    assert page.get_by_test_id("tooltip").is_visible()
+    assert page.get_by_test_id("tooltip").inner_text() == "layer 1, neuron 1"
+    assert page.evaluate("document.querySelector('[data-testid=tooltip] canvas').width") == 160  # enlarged
     link = page.get_by_test_id("link-1-2-0")  # hidden neuron 3 -> the output
     box = link.bounding_box()
     middle = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
