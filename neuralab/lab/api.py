@@ -14,12 +14,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from neuralab import playground as playgrounds
 from neuralab.lab.sessions import LabSession
-from neuralab.playground import PlaygroundError
 
 Kind = Literal["network", "gan", "diffusion"]
 SSE_POLL_S = 0.02  # how often an SSE reader looks for a new frame (the worker sends <= 25/s)
@@ -217,7 +216,3 @@ async def read_limited(request: Request, limit: int, *, what: str) -> bytes:
     if not data:
         raise LabHTTPError(400, f"{what} is empty: expected a CSV file with two feature columns and a label")
     return data
-
-
-def playground_error(error: PlaygroundError) -> JSONResponse:
-    return JSONResponse({"error": str(error)}, status_code=400)
