@@ -1,20 +1,32 @@
-"""``utils.data``: Dataset, TensorDataset, Subset, random_split, samplers, DataLoader,
-default_collate — same names, arguments and batching behaviour as ``torch.utils.data``.
+"""``utils.data``: Dataset, IterableDataset, TensorDataset, Subset, ConcatDataset, ChainDataset,
+random_split, the samplers (Sequential, Random, SubsetRandom, WeightedRandom, Batch), DataLoader,
+default_collate - same names, arguments, checks and batching behaviour as ``torch.utils.data``.
 
-Workers are not used (``num_workers`` is accepted and ignored): batches are built in
-the calling process.  A ``TensorDataset`` with the default collate is batched by
-indexing each tensor once per batch, which gives the same batches as stacking rows.
+Workers, the in-process fallback: ``num_workers``, ``persistent_workers``, ``worker_init_fn``,
+``prefetch_factor``, ``timeout``, ``pin_memory`` and ``multiprocessing_context`` are accepted and
+checked as torch checks them, but batches are always built in the calling process, in the
+order ``num_workers=0`` gives.  With ``num_workers > 0`` that process acts as one worker:
+``worker_init_fn(0)`` runs when an epoch's iteration starts (once, with
+``persistent_workers``), and during the iteration :func:`get_worker_info` returns a
+:class:`WorkerInfo` with ``id=0, num_workers=1``, so an IterableDataset that shards its
+stream by worker yields the whole stream exactly once (torch, with k workers and no sharding,
+would yield it k times).
+
+A ``TensorDataset`` with the default collate is batched by indexing each tensor once per
+batch, which gives the same batches as stacking rows.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import math
+import threading
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..creation import randperm, tensor
+from ..creation import multinomial, randperm, tensor
 from ..random import Generator, default_generator, rng
 from ..ops.shape import stack
 from ..tensor import Tensor, _wrap
@@ -35,6 +47,30 @@ class IterableDataset(Dataset):
 
     def __iter__(self):
         raise NotImplementedError("Subclasses of IterableDataset should implement __iter__.")
+
+    def __add__(self, other: "IterableDataset") -> "ChainDataset":
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Iterable datasets one after another (chained lazily)."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)
+        return total
 
 
 class TensorDataset(Dataset):
@@ -75,7 +111,10 @@ class ConcatDataset(Dataset):
         self.datasets = list(datasets)
         if not self.datasets:
             raise AssertionError("datasets should not be an empty iterable")
-        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
+        for d in self.datasets:
+            if isinstance(d, IterableDataset):
+                raise AssertionError("ConcatDataset does not support IterableDataset")
+        self.cumulative_sizes = [int(n) for n in np.cumsum([len(d) for d in self.datasets])]
 
     def __len__(self) -> int:
         return int(self.cumulative_sizes[-1])
@@ -146,6 +185,10 @@ class RandomSampler(Sampler):
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if not isinstance(self.replacement, bool):
+            raise TypeError(f"replacement should be a boolean value, but got replacement={self.replacement}")
+        if not isinstance(self.num_samples, int) or isinstance(self.num_samples, bool) or self.num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={self.num_samples}")
 
     @property
     def num_samples(self) -> int:
@@ -179,12 +222,40 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probability proportional to ``weights`` (torch.multinomial)."""
+
+    def __init__(self, weights, num_samples: int, replacement: bool = True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        array = weights._data if isinstance(weights, Tensor) else np.asarray(weights)
+        weights_tensor = _wrap(np.array(array, dtype=np.float64))
+        if weights_tensor._data.ndim != 1:
+            raise ValueError(
+                f"weights should be a 1d sequence but given weights have shape {tuple(weights_tensor._data.shape)}"
+            )
+        self.weights = weights_tensor
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        yield from multinomial(self.weights, self.num_samples, self.replacement, generator=self.generator).tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
 class BatchSampler(Sampler):
     """Group a sampler's indices into lists of ``batch_size``."""
 
     def __init__(self, sampler, batch_size: int, drop_last: bool):
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
+        if not isinstance(drop_last, bool):
+            raise ValueError(f"drop_last should be a boolean value, but got drop_last={drop_last}")
         self.sampler = sampler
         self.batch_size = batch_size
         self.drop_last = drop_last
@@ -242,7 +313,11 @@ def default_collate(batch):
     if isinstance(elem, (str, bytes)):
         return batch
     if isinstance(elem, Mapping):
-        return {key: default_collate([d[key] for d in batch]) for key in elem}
+        collated = {key: default_collate([d[key] for d in batch]) for key in elem}
+        try:
+            return type(elem)(collated)  # keeps OrderedDict and other dict subclasses, as torch does
+        except TypeError:
+            return collated
     if isinstance(elem, tuple) and hasattr(elem, "_fields"):
         return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, Sequence):
@@ -266,12 +341,31 @@ class DataLoader:
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None,
                  persistent_workers=False, pin_memory_device="", in_order=True):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing."
+                "let num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None."
+            )
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset = dataset
         self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
         self.pin_memory = pin_memory
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
         self.generator = generator
+        self._persistent_worker = None
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle:
@@ -301,6 +395,25 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __iter__(self):
+        if self.num_workers == 0:
+            return self._batches()
+        return _run_as_worker(self._start_worker(), self._batches())
+
+    def _start_worker(self) -> "WorkerInfo":
+        """The in-process worker of one epoch (or of every epoch, with persistent_workers)."""
+        if self._persistent_worker is not None:
+            return self._persistent_worker
+        # torch draws the base seed from the loader's generator (else the global one) each epoch
+        seed = int(rng(self.generator).integers(0, 2 ** 63))
+        info = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=self.dataset)
+        if self.worker_init_fn is not None:
+            with _as_worker(info):
+                self.worker_init_fn(0)
+        if self.persistent_workers:
+            self._persistent_worker = info
+        return info
+
+    def _batches(self):
         if self._iterable:
             yield from self._iter_iterable()
             return
@@ -348,6 +461,42 @@ class DataLoader:
         return len(self.sampler)
 
 
+class WorkerInfo:
+    """Describes the worker a batch is being built in (torch's attributes: id, num_workers, seed, dataset)."""
+
+    def __init__(self, **kwargs):
+        for key, value in kwargs.items():
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        return f"WorkerInfo(id={self.id}, num_workers={self.num_workers})"
+
+
+_worker = threading.local()
+
+
 def get_worker_info():
-    """Always None: the scratch DataLoader does not start worker processes."""
-    return None
+    """Inside a DataLoader iteration with ``num_workers > 0``: the in-process worker's :class:`WorkerInfo`
+    (``id=0, num_workers=1``); elsewhere None (the main process), as in torch."""
+    return getattr(_worker, "info", None)
+
+
+@contextlib.contextmanager
+def _as_worker(info: WorkerInfo):
+    previous = getattr(_worker, "info", None)
+    _worker.info = info
+    try:
+        yield
+    finally:
+        _worker.info = previous
+
+
+def _run_as_worker(info: WorkerInfo, batches):
+    """Yield ``batches``, with ``info`` as the worker while each one is built (not while the caller runs)."""
+    while True:
+        with _as_worker(info):
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+        yield batch
