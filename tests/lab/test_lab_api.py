@@ -147,6 +147,12 @@ def test_step_update_weight_reset_and_play(client):
     assert client.get(f"/api/sessions/{sid}", headers=AUTH).json()["frame"]["step"] == still
 
 
+def test_the_torch_engine_serves_too(client):
+    data = new_session(client, hash=SPIRAL_HASH, engine="torch")
+    assert data["engine"] == "torch"
+    assert client.post(f"/api/sessions/{data['id']}/step", json={"n": 3}, headers=AUTH).json()["step"] == 3
+
+
 def test_gan_steps_one_network_at_a_time(client):
     sid = new_session(client, kind="gan")["id"]
     client.post(f"/api/sessions/{sid}/step", json={"n": 3, "part": "d"}, headers=AUTH)

@@ -13,6 +13,7 @@ import shutil
 import pytest
 
 from lab_helpers import SPIRAL_HASH, TOKEN, csv_of_two_blobs
+from neuralab import playground as playgrounds
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -207,3 +208,21 @@ def test_the_start_page_links_the_three_playgrounds(page, lab_server, screenshot
     for name in ("network", "gan", "diffusion"):
         assert page.get_by_test_id(f"open-{name}").get_attribute("href") == f"/{name}?token={TOKEN}"
     page.screenshot(path=str(screenshots / "lab-index.png"))
+
+
+# Settings without a control of their own name: points are drawn or uploaded; per-layer
+# activations have one menu per layer (activations-0, activations-1, ...).
+NO_CONTROL_OF_ITS_NAME = {"points", "activations"}
+
+
+@pytest.mark.parametrize("kind", ["network", "gan", "diffusion"])
+def test_every_setting_has_a_control_named_after_its_url_key(page, lab_server, kind):
+    open_page(page, lab_server, kind, "#networkShape=2,2" if kind == "network" else "")
+    for key in set(playgrounds.defaults(kind)) - NO_CONTROL_OF_ITS_NAME:
+        assert page.get_by_test_id(key).count() == 1, key
+    for testid in ("play-pause", "step", "reset", "epoch", "error"):
+        assert page.get_by_test_id(testid).count() == 1, testid
+    if kind == "network":
+        assert page.get_by_test_id("activations-0").count() == page.get_by_test_id("activations-1").count() == 1
+        for testid in ("train-loss", "test-loss", "add-layer", "remove-layer", "upload", "export"):
+            assert page.get_by_test_id(testid).count() == 1, testid
