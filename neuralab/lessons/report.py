@@ -170,7 +170,7 @@ INVENTORY_IDS = tuple(f"E{i}" for i in range(1, 61)) + tuple(f"D{i}" for i in ra
 NOT_MEASURED = {
     "D23": "004 points to \"Section 8\" ... \"Section 13-14\" (004:1787-2035, 7121-7141) but numbers none of its "
            "headings: a defect of the text's cross-references, not a claim about networks. The lessons cite line "
-           "ranges instead, and docs/lessons.md maps each \"Section N\" to its lines and lesson",
+           "ranges instead, and docs/course-notes.md maps each \"Section N\" to its lines and lessons",
 }
 
 
