@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from ..tensor import _wrap
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_options
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -121,8 +121,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
 class LBFGS(Optimizer):
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        check_options(lr=lr)
         if max_eval is None:
             max_eval = max_iter * 5 // 4
         defaults = {

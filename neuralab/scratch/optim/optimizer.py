@@ -147,6 +147,13 @@ class Optimizer:
     def step(self, closure=None):
         raise NotImplementedError
 
+    def _with_grads(self):
+        """(group, parameter, its gradient, its state) for every parameter that has a gradient."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p._grad is not None:
+                    yield group, p, p._grad, self.state[p]
+
     # ------------------------------------------------------------ state_dict
     def state_dict(self) -> dict:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [indices]}]}`` (torch's layout)."""
@@ -214,6 +221,24 @@ class Optimizer:
         return value
 
 
-def check_range(name: str, value, low=0.0) -> None:
-    if not low <= value:
-        raise ValueError(f"Invalid {name}: {value}")
+def check_options(lr=None, eps=None, betas=None, weight_decay=None) -> None:
+    """torch's checks of the common options, in torch's order (lr, eps, betas, weight_decay)."""
+    if lr is not None and not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps is not None and not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if betas is not None:
+        for index in (0, 1):
+            if not 0.0 <= betas[index] < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {index}: {betas[index]}")
+    if weight_decay is not None and not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def descent_grad(grad: np.ndarray, data: np.ndarray, maximize: bool, weight_decay: float) -> np.ndarray:
+    """The gradient torch's updates start from: negated when maximizing, plus ``weight_decay * p`` (L2)."""
+    if maximize:
+        grad = -grad
+    if weight_decay != 0:
+        grad = grad + weight_decay * data
+    return grad
