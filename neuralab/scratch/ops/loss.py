@@ -289,18 +289,70 @@ def _check_class_shapes(x: np.ndarray, t: np.ndarray, name: str):
         raise RuntimeError(f"{name}: expected target of shape {list(expected)} for input of shape {list(x.shape)}, got {list(t.shape)}")
 
 
+def _log_softmax_rows(x2: np.ndarray) -> np.ndarray:
+    """log softmax of each row of ``x2 (M, C)``, shifted by the row maximum (stable)."""
+    shifted = x2 - x2.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+class SoftmaxCrossEntropy(Function):
+    """Cross-entropy's common path: logits, class indices (none ignored), no weight, no smoothing.
+
+    For rows ``x_i (C,)`` with targets ``t_i``, ``p_i = softmax(x_i)``:
+
+        loss_i = -log p_i[t_i]
+        d loss_i / d x_i = p_i - onehot(t_i)
+
+    reduced by ``mean`` (over the M rows), ``sum`` or ``none``.  Everything else
+    (class weights, ignore_index present, label smoothing, nll on log-probabilities) runs
+    through :class:`CrossEntropy`.
+    """
+
+    @staticmethod
+    def forward(ctx, x, target, reduction):
+        x2, t2 = _flatten_classes(x, target)
+        rows, c = x2.shape
+        logp = _log_softmax_rows(x2)
+        tt = _targets(t2, c, None)[0]
+        loss = -logp[np.arange(rows), tt]
+        if reduction == "mean":
+            with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch gives nan, as in torch
+                out = loss.sum() / x.dtype.type(rows)
+        elif reduction == "sum":
+            out = loss.sum()
+        else:
+            out = loss.reshape(target.shape)
+        ctx.save_for_backward(logp, tt)
+        ctx.shape, ctx.reduction = x.shape, reduction
+        return out
+
+    @staticmethod
+    def backward(ctx, grad, *_):
+        logp, tt = ctx.saved
+        rows = logp.shape[0]
+        g = np.exp(logp)                         # softmax
+        g[np.arange(rows), tt] -= 1.0            # - onehot
+        if ctx.reduction == "none":
+            g *= grad.reshape(-1)[:, None]
+        else:
+            g *= grad / rows if ctx.reduction == "mean" and rows else grad
+        return _unflatten_classes(g, ctx.shape), None, None
+
+
 class CrossEntropy(Function):
-    """Fused log_softmax + nll with weight, ignore_index and label smoothing."""
+    """Cross-entropy's general path: fused log_softmax + nll with class weights, ignore_index
+    and label smoothing, or nll alone on log-probabilities (``from_logits=False``).
+
+    With ``w_i`` the weight of row i's target (0 where ignored), ``e`` the smoothing and
+    ``p = softmax(x)``: ``loss_i = (1 - e) w_i (-log p_i[t_i]) + (e / C) sum_c weight_c (-log p_ic)``,
+    and the gradient of a logit row is ``(1 - e) w_i (p_i - onehot(t_i)) + (e / C) (sum(weight) p_i - weight)``.
+    """
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, smoothing, from_logits):
         x2, t2 = _flatten_classes(x, target)
         rows, c = x2.shape
-        if from_logits:
-            shifted = x2 - x2.max(axis=1, keepdims=True)
-            logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        else:
-            logp = x2
+        logp = _log_softmax_rows(x2) if from_logits else x2
         tt, valid, all_valid = _targets(t2, c, ignore_index)
         ar = np.arange(rows)
         picked = logp[ar, tt]
@@ -325,13 +377,14 @@ class CrossEntropy(Function):
             out = loss.reshape(target.shape)
             denom = 1
         ctx.save_for_backward(logp, tt, w_t, valid)
-        ctx.meta = (x.shape, weight, reduction, denom, smoothing, all_valid, from_logits)
+        ctx.shape, ctx.weight, ctx.reduction, ctx.denom = x.shape, weight, reduction, denom
+        ctx.smoothing, ctx.all_valid, ctx.from_logits = smoothing, all_valid, from_logits
         return out
 
     @staticmethod
     def backward(ctx, grad, *_):
         logp, tt, w_t, valid = ctx.saved
-        shape, weight, reduction, denom, smoothing, all_valid, from_logits = ctx.meta
+        weight, reduction, denom, smoothing = ctx.weight, ctx.reduction, ctx.denom, ctx.smoothing
         rows, c = logp.shape
         if reduction == "none":
             coef = grad.reshape(-1)[:, None]
@@ -342,7 +395,7 @@ class CrossEntropy(Function):
             coef = grad
         keep = 1 - smoothing
         ar = np.arange(rows)
-        if from_logits:
+        if ctx.from_logits:
             g = np.exp(logp)
             row_w = w_t if w_t is not None else None
             if row_w is not None:
@@ -357,7 +410,7 @@ class CrossEntropy(Function):
                     sm = weight.sum() * p - weight
                 else:
                     sm = c * p - 1
-                if not all_valid:
+                if not ctx.all_valid:
                     sm = sm * valid[:, None]
                 g += (smoothing / c) * sm
         else:  # nll: input already holds log-probabilities
@@ -365,9 +418,9 @@ class CrossEntropy(Function):
             g[ar, tt] = -(keep * w_t if w_t is not None else keep)
             if smoothing:
                 sm = -(weight if weight is not None else np.ones(c, logp.dtype))
-                g += (smoothing / c) * (sm * valid[:, None] if not all_valid else sm)
+                g += (smoothing / c) * (sm * valid[:, None] if not ctx.all_valid else sm)
         g *= coef
-        return _unflatten_classes(g, shape), None, None, None, None, None, None
+        return _unflatten_classes(g, ctx.shape), None, None, None, None, None, None
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -386,6 +439,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     _check_class_shapes(x, t, "cross_entropy")
     if w is not None and w.shape != (x.shape[0 if x.ndim == 1 else 1],):
         raise RuntimeError(f"weight tensor should be defined either for all {x.shape[0 if x.ndim == 1 else 1]} classes or no classes but got weight tensor of shape: {list(w.shape)}")
+    if w is None and not label_smoothing and not (t == ignore_index).any():
+        return SoftmaxCrossEntropy.apply(input, t, reduction)
     return CrossEntropy.apply(input, t, w, ignore_index, reduction, float(label_smoothing), True)
 
 
