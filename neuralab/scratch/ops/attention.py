@@ -90,7 +90,7 @@ class ScaledDotProductAttention(Function):
             bias = mask_bias if bias is None else bias + mask_bias
         out, p, keep = attend(q, k, v, bias, scale, dropout_p)
         ctx.save_for_backward(q, k, v, p, keep)
-        ctx.meta = (scale, None if mask_bias is None else mask_bias.shape)
+        ctx.scale, ctx.bias_shape = scale, None if mask_bias is None else mask_bias.shape
         if return_weights:
             return out, (p if keep is None else p * keep)
         return out
@@ -98,7 +98,7 @@ class ScaledDotProductAttention(Function):
     @staticmethod
     def backward(ctx, grad, grad_weights=None):
         q, k, v, p, keep = ctx.saved
-        scale, bias_shape = ctx.meta
+        scale, bias_shape = ctx.scale, ctx.bias_shape
         dq, dk, dv, d_bias = attend_backward(grad, q, k, v, p, keep, scale, grad_weights)
         need = ctx.needs_input_grad
         return (

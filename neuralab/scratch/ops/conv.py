@@ -204,7 +204,9 @@ class ConvNd(Function):
                 out += b[:, None]
             out = np.ascontiguousarray(out.reshape(o, n, oh, ow).transpose(1, 0, 2, 3))
         ctx.save_for_backward(cols, wmat)
-        ctx.meta = (x_shape, w_shape, xp.shape, (h, wd), stride, pads, dilation, groups, (oh, ow), per_sample)
+        ctx.x_shape, ctx.w_shape, ctx.xp_shape = x_shape, w_shape, xp.shape
+        ctx.in_hw, ctx.out_hw, ctx.pads = (h, wd), (oh, ow), pads
+        ctx.stride, ctx.dilation, ctx.groups, ctx.per_sample = stride, dilation, groups, per_sample
         if spatial == 1:
             out = out[:, :, 0, :]
         return out[0] if len(x_shape) == spatial + 1 else out
@@ -212,22 +214,22 @@ class ConvNd(Function):
     @staticmethod
     def backward(ctx, grad):
         cols, wmat = ctx.saved
-        x_shape, w_shape, xp_shape, (h, wd), stride, pads, dilation, groups, (oh, ow), per_sample = ctx.meta
+        (h, wd), (oh, ow), w_shape = ctx.in_hw, ctx.out_hw, ctx.w_shape
         need = ctx.needs_input_grad
-        n, c, hp, wp = xp_shape
+        n, c, hp, wp = ctx.xp_shape
         o = wmat.shape[0] * wmat.shape[1]
         g = grad.reshape(n, o, oh, ow)
         gx = gw = gb = None
         if need[0]:
-            gcols = grouped_matmul(wmat.transpose(0, 2, 1), batch_last(g, groups))
+            gcols = grouped_matmul(wmat.transpose(0, 2, 1), batch_last(g, ctx.groups))
             kh, kw = w_shape[-2:] if len(w_shape) == 4 else (1, w_shape[-1])
             buffer = np.zeros((c, hp, wp, n), dtype=grad.dtype)
-            scatter_windows(gcols.reshape(c, kh, kw, oh, ow, n), buffer, stride, dilation, (oh, ow))
-            top, left = pads[0][0], pads[1][0]
+            scatter_windows(gcols.reshape(c, kh, kw, oh, ow, n), buffer, ctx.stride, ctx.dilation, (oh, ow))
+            top, left = ctx.pads[0][0], ctx.pads[1][0]
             gx = np.ascontiguousarray(buffer[:, top:top + h, left:left + wd].transpose(3, 0, 1, 2))
-            gx = gx.reshape(x_shape)
+            gx = gx.reshape(ctx.x_shape)
         if need[1]:
-            gw = weight_product(g, cols, per_sample).reshape(w_shape)
+            gw = weight_product(g, cols, ctx.per_sample).reshape(w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb
@@ -318,7 +320,8 @@ class ConvTransposeNd(Function):
             out = out + b[:, None, None, None]
         out = np.ascontiguousarray(out.transpose(3, 0, 1, 2))
         ctx.save_for_backward(x4, wmat)
-        ctx.meta = (x_shape, w_shape, (n, c, h, wd), (n, o, oh, ow), (kh, kw), stride, padding, dilation, groups)
+        ctx.x_shape, ctx.w_shape, ctx.in4, ctx.out4 = x_shape, w_shape, (n, c, h, wd), (n, o, oh, ow)
+        ctx.kernel, ctx.stride, ctx.padding, ctx.dilation, ctx.groups = (kh, kw), stride, padding, dilation, groups
         if spatial == 1:
             out = out[:, :, 0, :]
         return out[0] if len(x_shape) == spatial + 1 else out
@@ -326,12 +329,13 @@ class ConvTransposeNd(Function):
     @staticmethod
     def backward(ctx, grad):
         x4, wmat = ctx.saved
-        x_shape, w_shape, (n, c, h, wd), out4, kernel, stride, padding, dilation, groups = ctx.meta
+        n, c, h, wd = ctx.in4
+        x_shape, padding, groups = ctx.x_shape, ctx.padding, ctx.groups
         need = ctx.needs_input_grad
-        g = grad.reshape(out4)
+        g = grad.reshape(ctx.out4)
         gfull = pad_zeros(g, ((padding[0], padding[0]), (padding[1], padding[1])))
         per_sample = is_small(c // groups, h * wd, wmat.shape[2])
-        gcols = columns(gfull, groups, kernel, stride, dilation, (h, wd), per_sample)
+        gcols = columns(gfull, groups, ctx.kernel, ctx.stride, ctx.dilation, (h, wd), per_sample)
         gx = gw = gb = None
         if need[0]:
             if per_sample:
@@ -340,7 +344,7 @@ class ConvTransposeNd(Function):
                 gx = grouped_matmul(wmat, gcols).reshape(c, n, h, wd)
                 gx = np.ascontiguousarray(gx.transpose(1, 0, 2, 3)).reshape(x_shape)
         if need[1]:
-            gw = weight_product(x4, gcols, per_sample).reshape(w_shape)
+            gw = weight_product(x4, gcols, per_sample).reshape(ctx.w_shape)
         if need[2]:
             gb = g.sum(axis=(0, 2, 3))
         return gx, gw, gb

@@ -214,13 +214,13 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b, c_style):
         ctx.save_for_backward(a, b)
-        ctx.meta = (shape_of(a), shape_of(b), c_style)
+        ctx.sa, ctx.sb, ctx.c_style = shape_of(a), shape_of(b), c_style
         return np.fmod(a, b) if c_style else np.remainder(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        sa, sb, c_style = ctx.meta
+        sa, sb, c_style = ctx.sa, ctx.sb, ctx.c_style
         need = ctx.needs_input_grad
         ga = sum_to(grad, sa) if need[0] else None
         gb = None

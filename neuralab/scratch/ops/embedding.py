@@ -34,13 +34,15 @@ class Embedding(Function):
     @staticmethod
     def forward(ctx, indices, weight, padding_idx, scale_grad_by_freq):
         ctx.save_for_backward(indices)
-        ctx.meta = (weight.shape, padding_idx, scale_grad_by_freq)
+        ctx.w_shape = weight.shape
+        ctx.padding_idx = padding_idx
+        ctx.scale_by_freq = scale_grad_by_freq
         return np.take(weight, indices, axis=0)
 
     @staticmethod
     def backward(ctx, grad):
         (indices,) = ctx.saved
-        w_shape, padding_idx, scale_by_freq = ctx.meta
+        w_shape, padding_idx, scale_by_freq = ctx.w_shape, ctx.padding_idx, ctx.scale_by_freq
         gw = scatter_rows(indices.reshape(-1), grad.reshape(-1, w_shape[1]), w_shape[0], scale_by_freq)
         if padding_idx is not None:
             gw[padding_idx] = 0

@@ -41,7 +41,10 @@ def _convert_key(key):
 class Index(Function):
     @staticmethod
     def forward(ctx, x, key, advanced):
-        ctx.meta = (x.shape, x.dtype, key, advanced)
+        ctx.shape = x.shape
+        ctx.dtype = x.dtype
+        ctx.key = key
+        ctx.advanced = advanced
         try:
             return x[key]
         except IndexError as error:
@@ -49,18 +52,16 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        shape, dtype, key, advanced = ctx.meta
-        g = np.zeros(shape, dtype)
-        if advanced:
-            np.add.at(g, key, grad)  # accumulates over repeated indices
+        g = np.zeros(ctx.shape, ctx.dtype)
+        if ctx.advanced:
+            np.add.at(g, ctx.key, grad)  # accumulates over repeated indices
         else:
-            g[key] = grad
+            g[ctx.key] = grad
         return g, None, None
 
     @staticmethod
     def graph_backward(ctx, grad):
-        shape, dtype, key, advanced = ctx.meta
-        return IndexGrad.apply(grad, shape, key, advanced), None, None
+        return IndexGrad.apply(grad, ctx.shape, ctx.key, ctx.advanced), None, None
 
 
 class IndexGrad(Function):
@@ -69,7 +70,7 @@ class IndexGrad(Function):
 
     @staticmethod
     def forward(ctx, grad, shape, key, advanced):
-        ctx.meta = (key, advanced)
+        ctx.key, ctx.advanced = key, advanced
         g = np.zeros(shape, grad.dtype)
         if advanced:
             np.add.at(g, key, grad)
@@ -79,12 +80,12 @@ class IndexGrad(Function):
 
     @staticmethod
     def backward(ctx, gg):
-        key, advanced = ctx.meta
+        key, advanced = ctx.key, ctx.advanced
         return gg[key], None, None, None
 
     @staticmethod
     def graph_backward(ctx, gg):
-        key, advanced = ctx.meta
+        key, advanced = ctx.key, ctx.advanced
         return Index.apply(gg, key, advanced), None, None, None
 
 
@@ -127,12 +128,12 @@ class IndexPut(Function):
     def forward(ctx, x, value, key):
         out = x.copy()
         out[key] = value
-        ctx.meta = (key, np.shape(value))
+        ctx.key, ctx.vshape = key, np.shape(value)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        key, vshape = ctx.meta
+        key, vshape = ctx.key, ctx.vshape
         gx = grad.copy()
         gx[key] = 0
         gv = sum_to(grad[key], vshape) if ctx.needs_input_grad[1] else None
@@ -155,13 +156,13 @@ def setitem(self, key, value):
 class MaskedFill(Function):
     @staticmethod
     def forward(ctx, x, mask, value):
-        ctx.meta = (mask, x.shape)
+        ctx.mask, ctx.shape = mask, x.shape
         out = np.where(mask, np.asarray(value, dtype=x.dtype), x)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        mask, shape = ctx.meta
+        mask, shape = ctx.mask, ctx.shape
         return sum_to(np.where(mask, 0, grad), shape), None, None
 
 
@@ -217,12 +218,12 @@ class Gather(Function):
     @staticmethod
     def forward(ctx, x, index, axis):
         key = _grid(index, axis)
-        ctx.meta = (x.shape, x.dtype, key)
+        ctx.shape, ctx.dtype, ctx.key = x.shape, x.dtype, key
         return x[key]
 
     @staticmethod
     def backward(ctx, grad):
-        shape, dtype, key = ctx.meta
+        shape, dtype, key = ctx.shape, ctx.dtype, ctx.key
         g = np.zeros(shape, dtype)
         np.add.at(g, key, grad)
         return g, None, None
@@ -254,14 +255,14 @@ class ScatterAdd(Function):
     @staticmethod
     def forward(ctx, x, index, src, axis):
         key = _grid(index, axis)
-        ctx.meta = (key, index.shape)
+        ctx.key, ctx.ishape = key, index.shape
         out = x.copy()
         np.add.at(out, key, src[tuple(slice(0, s) for s in index.shape)])
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        key, ishape = ctx.meta
+        key, ishape = ctx.key, ctx.ishape
         need = ctx.needs_input_grad
         gsrc = None
         if need[2]:
@@ -302,12 +303,12 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 class Tri(Function):
     @staticmethod
     def forward(ctx, x, k, lower):
-        ctx.meta = (k, lower)
+        ctx.k, ctx.lower = k, lower
         return np.tril(x, k) if lower else np.triu(x, k)
 
     @staticmethod
     def backward(ctx, grad):
-        k, lower = ctx.meta
+        k, lower = ctx.k, ctx.lower
         return (np.tril(grad, k) if lower else np.triu(grad, k)), None, None
 
 

@@ -207,13 +207,13 @@ class Einsum(Function):
             from ..errors import not_in_subset
             raise not_in_subset("einsum with '...'")
         ins, out = eq.split("->")
-        ctx.meta = (ins.split(","), out)
+        ctx.subs, ctx.out = ins.split(","), out
         ctx.save_for_backward(*arrays)
         return np.einsum(eq, *arrays, optimize=True)
 
     @staticmethod
     def backward(ctx, grad):
-        subs, out = ctx.meta
+        subs, out = ctx.subs, ctx.out
         arrays = ctx.saved
         grads = [None]
         for i, (s, a) in enumerate(zip(subs, arrays)):

@@ -56,13 +56,13 @@ class MSELoss(Function):
     def forward(ctx, a, b, reduction):
         diff = a - b
         ctx.save_for_backward(diff)
-        ctx.meta = (a.shape, b.shape, reduction)
+        ctx.sa, ctx.sb, ctx.reduction = a.shape, b.shape, reduction
         return _reduce(diff * diff, reduction)
 
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved
-        sa, sb, reduction = ctx.meta
+        sa, sb, reduction = ctx.sa, ctx.sb, ctx.reduction
         g = (2 * _grad_scale(grad, reduction, diff.size)) * diff
         need = ctx.needs_input_grad
         return (sum_to(g, sa) if need[0] else None, sum_to(-g, sb) if need[1] else None, None)
@@ -81,13 +81,13 @@ class L1Loss(Function):
     def forward(ctx, a, b, reduction):
         diff = a - b
         ctx.save_for_backward(diff)
-        ctx.meta = (a.shape, b.shape, reduction)
+        ctx.sa, ctx.sb, ctx.reduction = a.shape, b.shape, reduction
         return _reduce(np.abs(diff), reduction)
 
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved
-        sa, sb, reduction = ctx.meta
+        sa, sb, reduction = ctx.sa, ctx.sb, ctx.reduction
         g = _grad_scale(grad, reduction, diff.size) * np.sign(diff)
         need = ctx.needs_input_grad
         return (sum_to(g, sa) if need[0] else None, sum_to(-g, sb) if need[1] else None, None)
@@ -107,7 +107,11 @@ class SmoothL1Loss(Function):
         diff = a - b
         ad = np.abs(diff)
         ctx.save_for_backward(diff)
-        ctx.meta = (a.shape, b.shape, reduction, beta, huber)
+        ctx.sa = a.shape
+        ctx.sb = b.shape
+        ctx.reduction = reduction
+        ctx.beta = beta
+        ctx.huber = huber
         if huber:
             loss = np.where(ad < beta, 0.5 * diff * diff, beta * (ad - 0.5 * beta))
         elif beta == 0:
@@ -119,17 +123,16 @@ class SmoothL1Loss(Function):
     @staticmethod
     def backward(ctx, grad):
         (diff,) = ctx.saved
-        sa, sb, reduction, beta, huber = ctx.meta
         ad = np.abs(diff)
-        if huber:
-            local = np.where(ad < beta, diff, beta * np.sign(diff))
-        elif beta == 0:
+        if ctx.huber:
+            local = np.where(ad < ctx.beta, diff, ctx.beta * np.sign(diff))
+        elif ctx.beta == 0:
             local = np.sign(diff)
         else:
-            local = np.where(ad < beta, diff / beta, np.sign(diff))
-        g = _grad_scale(grad, reduction, diff.size) * local
+            local = np.where(ad < ctx.beta, diff / ctx.beta, np.sign(diff))
+        g = _grad_scale(grad, ctx.reduction, diff.size) * local
         need = ctx.needs_input_grad
-        return (sum_to(g, sa) if need[0] else None, sum_to(-g, sb) if need[1] else None, None, None, None)
+        return (sum_to(g, ctx.sa) if need[0] else None, sum_to(-g, ctx.sb) if need[1] else None, None, None, None)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -384,16 +387,15 @@ class CrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad, *_):
         logp, tt, w_t, valid = ctx.saved
-        weight, reduction, denom, smoothing = ctx.weight, ctx.reduction, ctx.denom, ctx.smoothing
         rows, c = logp.shape
-        if reduction == "none":
+        if ctx.reduction == "none":
             coef = grad.reshape(-1)[:, None]
-        elif reduction == "mean":
+        elif ctx.reduction == "mean":
             # every target ignored: torch leaves the gradient at zero (the loss itself is nan)
-            coef = grad / denom if denom or smoothing else np.zeros_like(grad)
+            coef = grad / ctx.denom if ctx.denom or ctx.smoothing else np.zeros_like(grad)
         else:
             coef = grad
-        keep = 1 - smoothing
+        keep = 1 - ctx.smoothing
         ar = np.arange(rows)
         if ctx.from_logits:
             g = np.exp(logp)
@@ -404,21 +406,21 @@ class CrossEntropy(Function):
                 g *= keep
             hot = keep * row_w if row_w is not None else keep
             g[ar, tt] -= hot
-            if smoothing:
+            if ctx.smoothing:
                 p = np.exp(logp)
-                if weight is not None:
-                    sm = weight.sum() * p - weight
+                if ctx.weight is not None:
+                    sm = ctx.weight.sum() * p - ctx.weight
                 else:
                     sm = c * p - 1
                 if not ctx.all_valid:
                     sm = sm * valid[:, None]
-                g += (smoothing / c) * sm
+                g += (ctx.smoothing / c) * sm
         else:  # nll: input already holds log-probabilities
             g = np.zeros_like(logp)
             g[ar, tt] = -(keep * w_t if w_t is not None else keep)
-            if smoothing:
-                sm = -(weight if weight is not None else np.ones(c, logp.dtype))
-                g += (smoothing / c) * (sm * valid[:, None] if not ctx.all_valid else sm)
+            if ctx.smoothing:
+                sm = -(ctx.weight if ctx.weight is not None else np.ones(c, logp.dtype))
+                g += (ctx.smoothing / c) * (sm * valid[:, None] if not ctx.all_valid else sm)
         g *= coef
         return _unflatten_classes(g, ctx.shape), None, None, None, None, None, None
 

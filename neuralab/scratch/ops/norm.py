@@ -115,13 +115,13 @@ class BatchNorm(Function):
             x_hat = x3 - running_mean.reshape(shape)
             x_hat *= invstd
         ctx.save_for_backward(x_hat, invstd, weight)
-        ctx.meta = (x.shape, training)
+        ctx.x_shape, ctx.training = x.shape, training
         return _affine(x_hat, weight, bias, shape).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x_hat, invstd, weight = ctx.saved
-        x_shape, training = ctx.meta
+        x_shape, training = ctx.x_shape, ctx.training
         need = ctx.needs_input_grad
         g = grad.reshape(x_hat.shape)
         axes = (0, 2)
@@ -162,13 +162,13 @@ class LayerNorm(Function):
         x2 = x.reshape(-1, d)
         x_hat, invstd, _, _ = standardize(x2, (1,), eps)
         ctx.save_for_backward(x_hat, invstd, weight)
-        ctx.meta = (x.shape, bias is not None, normalized_shape)
+        ctx.x_shape, ctx.normalized_shape = x.shape, normalized_shape
         return _affine(x_hat, weight, bias, (1, d)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x_hat, invstd, weight = ctx.saved
-        x_shape, _, normalized_shape = ctx.meta
+        x_shape, normalized_shape = ctx.x_shape, ctx.normalized_shape
         need = ctx.needs_input_grad
         g = grad.reshape(x_hat.shape)
         gw, gb = _affine_grads(g, x_hat, (0,), need)
@@ -207,13 +207,13 @@ class GroupNorm(Function):
         x_hat, invstd, _, _ = standardize(xg, (2,), eps)
         x_hat3 = x_hat.reshape(n, c, -1)
         ctx.save_for_backward(x_hat3, invstd, weight)
-        ctx.meta = (x.shape, num_groups)
+        ctx.x_shape, ctx.num_groups = x.shape, num_groups
         return _affine(x_hat3, weight, bias, (1, c, 1)).reshape(x.shape)
 
     @staticmethod
     def backward(ctx, grad):
         x_hat3, invstd, weight = ctx.saved
-        x_shape, num_groups = ctx.meta
+        x_shape, num_groups = ctx.x_shape, ctx.num_groups
         need = ctx.needs_input_grad
         n, c = x_shape[0], x_shape[1]
         g = grad.reshape(x_hat3.shape)

@@ -86,7 +86,13 @@ class MaxPoolNd(Function):
         for i, j in taps[1:]:
             np.maximum(best, xp[window_slice(i, j, stride, dilation, out_hw)], out=best)
         ctx.save_for_backward(xp, best)
-        ctx.meta = (x.shape, pads, taps, stride, dilation, out_hw, spatial)
+        ctx.x_shape = x.shape
+        ctx.pads = pads
+        ctx.taps = taps
+        ctx.stride = stride
+        ctx.dilation = dilation
+        ctx.out_hw = out_hw
+        ctx.spatial = spatial
         out = _restore(best, x.shape, spatial)
         if not return_indices:
             return out
@@ -101,23 +107,22 @@ class MaxPoolNd(Function):
     @staticmethod
     def backward(ctx, grad, grad_indices=None):
         xp, best = ctx.saved
-        x_shape, pads, taps, stride, dilation, out_hw, spatial = ctx.meta
         g = grad.reshape(best.shape)
         buffer = np.zeros(xp.shape, dtype=grad.dtype)
         # windows that do not overlap own their inputs: write each tap's share in place
         disjoint = all(s >= d * (k - 1) + 1 for s, d, k in
-                       zip(stride, dilation, (taps[-1][0] + 1, taps[-1][1] + 1)))
+                       zip(ctx.stride, ctx.dilation, (ctx.taps[-1][0] + 1, ctx.taps[-1][1] + 1)))
         routed = None if disjoint else np.empty(g.shape, dtype=g.dtype)
-        for k, hit in _first_hits(xp, best, taps, stride, dilation, out_hw):
-            target = buffer[window_slice(*taps[k], stride, dilation, out_hw)]
+        for k, hit in _first_hits(xp, best, ctx.taps, ctx.stride, ctx.dilation, ctx.out_hw):
+            target = buffer[window_slice(*ctx.taps[k], ctx.stride, ctx.dilation, ctx.out_hw)]
             if disjoint:
                 np.multiply(g, hit, out=target)
             else:
                 np.multiply(g, hit, out=routed)
                 target += routed
-        (top, _), (left, _) = pads
-        h, w = (1, x_shape[-1]) if spatial == 1 else x_shape[-2:]
-        return buffer[:, :, top:top + h, left:left + w].reshape(x_shape)
+        (top, _), (left, _) = ctx.pads
+        h, w = (1, ctx.x_shape[-1]) if ctx.spatial == 1 else ctx.x_shape[-2:]
+        return buffer[:, :, top:top + h, left:left + w].reshape(ctx.x_shape)
 
 
 def _first_hits(xp, best, taps, stride, dilation, out_hw):
@@ -186,19 +191,25 @@ class AvgPoolNd(Function):
             dw = _divisor_axis(w, out_hw[1], kernel[1], stride[1], padding[1], count_include_pad)
             scale = (1.0 / np.outer(dh, dw)).astype(x.dtype)
         total *= scale
-        ctx.meta = (x.shape, xp.shape, pads, taps, stride, out_hw, scale, spatial)
+        ctx.x_shape = x.shape
+        ctx.xp_shape = xp.shape
+        ctx.pads = pads
+        ctx.taps = taps
+        ctx.stride = stride
+        ctx.out_hw = out_hw
+        ctx.scale = scale
+        ctx.spatial = spatial
         return _restore(total, x.shape, spatial)
 
     @staticmethod
     def backward(ctx, grad):
-        x_shape, xp_shape, pads, taps, stride, out_hw, scale, spatial = ctx.meta
-        g = grad.reshape(xp_shape[:2] + out_hw) * scale
-        buffer = np.zeros(xp_shape, dtype=grad.dtype)
-        for i, j in taps:
-            buffer[window_slice(i, j, stride, (1, 1), out_hw)] += g
-        (top, _), (left, _) = pads
-        h, w = (1, x_shape[-1]) if spatial == 1 else x_shape[-2:]
-        return buffer[:, :, top:top + h, left:left + w].reshape(x_shape)
+        g = grad.reshape(ctx.xp_shape[:2] + ctx.out_hw) * ctx.scale
+        buffer = np.zeros(ctx.xp_shape, dtype=grad.dtype)
+        for i, j in ctx.taps:
+            buffer[window_slice(i, j, ctx.stride, (1, 1), ctx.out_hw)] += g
+        (top, _), (left, _) = ctx.pads
+        h, w = (1, ctx.x_shape[-1]) if ctx.spatial == 1 else ctx.x_shape[-2:]
+        return buffer[:, :, top:top + h, left:left + w].reshape(ctx.x_shape)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -240,14 +251,16 @@ class AdaptiveAvgPool(Function):
         oh, ow = h if oh is None else oh, w if ow is None else ow
         a_h, a_w = adaptive_matrix(h, oh, x.dtype), adaptive_matrix(w, ow, x.dtype)
         out = np.matmul(a_h, np.matmul(x4, a_w.T))
-        ctx.meta = (x.shape, out.shape, a_h, a_w)
+        ctx.x_shape = x.shape
+        ctx.out_shape = out.shape
+        ctx.a_h = a_h
+        ctx.a_w = a_w
         return _restore(out, x.shape, spatial)
 
     @staticmethod
     def backward(ctx, grad):
-        x_shape, out_shape, a_h, a_w = ctx.meta
-        g = grad.reshape(out_shape)
-        return np.matmul(a_h.T, np.matmul(g, a_w)).reshape(x_shape)
+        g = grad.reshape(ctx.out_shape)
+        return np.matmul(ctx.a_h.T, np.matmul(g, ctx.a_w)).reshape(ctx.x_shape)
 
 
 def _adaptive_size(output_size, n):

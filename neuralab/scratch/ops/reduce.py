@@ -57,12 +57,12 @@ class Sum(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims, dtype):
-        ctx.meta = (x.shape, axis, keepdims)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         return x.sum(axis=axis, keepdims=keepdims, dtype=dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        shape, axis, keepdims = ctx.meta
+        shape, axis, keepdims = ctx.shape, ctx.axis, ctx.keepdims
         return _expand(grad, shape, axis, keepdims), None, None, None
 
 
@@ -71,13 +71,13 @@ class Mean(Function):
 
     @staticmethod
     def forward(ctx, x, axis, keepdims):
-        ctx.meta = (x.shape, axis, keepdims)
+        ctx.shape, ctx.axis, ctx.keepdims = x.shape, axis, keepdims
         # sum / count is exactly what np.mean does for floats, without its Python layer
         return x.sum(axis=axis, keepdims=keepdims) / x.dtype.type(_count(x.shape, axis))
 
     @staticmethod
     def backward(ctx, grad):
-        shape, axis, keepdims = ctx.meta
+        shape, axis, keepdims = ctx.shape, ctx.axis, ctx.keepdims
         return _expand(grad / _count(shape, axis), shape, axis, keepdims), None, None
 
 
@@ -137,7 +137,7 @@ class ExtremumDim(Function):
         idx = np.argmax(x, axis=axis) if largest else np.argmin(x, axis=axis)
         idx = np.expand_dims(idx, axis)
         values = np.take_along_axis(x, idx, axis=axis)
-        ctx.meta = (x.shape, x.dtype, axis)
+        ctx.shape, ctx.dtype, ctx.axis = x.shape, x.dtype, axis
         ctx.save_for_backward(idx)
         if not keepdims:
             values = np.squeeze(values, axis)
@@ -146,7 +146,7 @@ class ExtremumDim(Function):
 
     @staticmethod
     def backward(ctx, grad_values, grad_indices):
-        shape, dtype, axis = ctx.meta
+        shape, dtype, axis = ctx.shape, ctx.dtype, ctx.axis
         (idx,) = ctx.saved
         g = np.zeros(shape, dtype)
         if grad_values.ndim != len(shape):
@@ -162,13 +162,13 @@ class Extremum(Function):
     def forward(ctx, x, axis, keepdims, largest):
         out = x.max(axis=axis, keepdims=True) if largest else x.min(axis=axis, keepdims=True)
         ctx.save_for_backward(x, out)
-        ctx.meta = (axis, keepdims)
+        ctx.axis, ctx.keepdims = axis, keepdims
         return out if keepdims else (out.reshape(()) if axis is None else np.squeeze(out, axis))
 
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved
-        axis, keepdims = ctx.meta
+        axis, keepdims = ctx.axis, ctx.keepdims
         mask = x == out
         count = mask.sum(axis=axis, keepdims=True).astype(x.dtype)
         if not keepdims:
@@ -270,13 +270,13 @@ class Var(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (dev * dev).sum(axis=axis, keepdims=keepdims) / x.dtype.type(denom)
         ctx.save_for_backward(dev)
-        ctx.meta = (axis, keepdims, denom)
+        ctx.axis, ctx.keepdims, ctx.denom = axis, keepdims, denom
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (dev,) = ctx.saved
-        axis, keepdims, denom = ctx.meta
+        axis, keepdims, denom = ctx.axis, ctx.keepdims, ctx.denom
         g = _expand(grad, dev.shape, axis, keepdims)
         with np.errstate(divide="ignore", invalid="ignore"):
             return g * dev * (2.0 / denom if denom else np.inf), None, None, None
@@ -327,7 +327,7 @@ class LogSumExp(Function):
         m = np.where(np.isfinite(m), m, 0)
         out = np.log(np.exp(x - m).sum(axis=axis, keepdims=True)) + m
         ctx.save_for_backward(x, out)
-        ctx.meta = (axis, keepdims)
+        ctx.axis, ctx.keepdims = axis, keepdims
         if keepdims:
             return out
         return out.reshape(()) if axis is None else np.squeeze(out, axis)
@@ -335,7 +335,7 @@ class LogSumExp(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved
-        axis, keepdims = ctx.meta
+        axis, keepdims = ctx.axis, ctx.keepdims
         if not keepdims:
             grad = grad.reshape(out.shape)
         return grad * np.exp(x - out), None, None
@@ -351,7 +351,7 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, x, axis, keepdims):
         ctx.save_for_backward(x)
-        ctx.meta = (axis, keepdims)
+        ctx.axis, ctx.keepdims = axis, keepdims
         if axis is None:
             return np.asarray(x.prod()).reshape((1,) * x.ndim if keepdims else ())
         return x.prod(axis=axis, keepdims=keepdims)
@@ -359,7 +359,7 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved
-        axis, keepdims = ctx.meta
+        axis, keepdims = ctx.axis, ctx.keepdims
         flat = axis is None
         xa = x.reshape(-1) if flat else x
         ax = 0 if flat else axis
@@ -429,7 +429,7 @@ class VectorNorm2(Function):
     def forward(ctx, x, axis, keepdims):
         out = np.sqrt((x * x).sum(axis=axis, keepdims=True))
         ctx.save_for_backward(x, out)
-        ctx.meta = (axis, keepdims)
+        ctx.axis, ctx.keepdims = axis, keepdims
         if keepdims:
             return out
         return out.reshape(()) if axis is None else np.squeeze(out, axis)
@@ -437,7 +437,7 @@ class VectorNorm2(Function):
     @staticmethod
     def backward(ctx, grad):
         x, out = ctx.saved
-        axis, keepdims = ctx.meta
+        axis, keepdims = ctx.axis, ctx.keepdims
         if not keepdims:
             grad = grad.reshape(out.shape)
         safe = np.where(out == 0, 1, out)

@@ -54,12 +54,12 @@ class ConstantPad(Function):
             dst[axis] = slice(max(lo, 0), size - max(hi, 0))
         out = np.full(out_shape, value, dtype=x.dtype)
         out[tuple(dst)] = x[tuple(src)]
-        ctx.meta = (x.shape, tuple(src), tuple(dst))
+        ctx.shape, ctx.src, ctx.dst = x.shape, tuple(src), tuple(dst)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        shape, src, dst = ctx.meta
+        shape, src, dst = ctx.shape, ctx.src, ctx.dst
         g = np.zeros(shape, dtype=grad.dtype)
         g[src] = grad[dst]
         return g
@@ -93,12 +93,12 @@ class GatherPad(Function):
         out = x
         for axis, index in maps:
             out = np.take(out, index, axis=axis)
-        ctx.meta = (x.shape, maps)
+        ctx.shape, ctx.maps = x.shape, maps
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        shape, maps = ctx.meta
+        shape, maps = ctx.shape, ctx.maps
         g = grad
         for axis, index in reversed(maps):
             rows = np.moveaxis(g, axis, 0)

@@ -504,12 +504,12 @@ def flipud(input):
 class Roll(Function):
     @staticmethod
     def forward(ctx, x, shifts, axes):
-        ctx.meta = (shifts, axes)
+        ctx.shifts, ctx.axes = shifts, axes
         return np.roll(x, shifts, axes)
 
     @staticmethod
     def backward(ctx, grad):
-        shifts, axes = ctx.meta
+        shifts, axes = ctx.shifts, ctx.axes
         neg = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
         return np.roll(grad, neg, axes), None, None
 
