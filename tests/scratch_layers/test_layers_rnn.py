@@ -176,3 +176,68 @@ def test_row_block_product_matches_matmul(shape, batch, split):
         out = np.empty((shape[0], batch))
         product(z, out)
         np.testing.assert_allclose(out, m @ z, rtol=1e-10, atol=1e-10)
+
+
+# ---------------------------------------------------------------- fused kernels against a reference cell
+
+def _reference_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+    """One recurrent layer written as torch's cell equations with primitive scratch ops
+    (matmul, slicing, sigmoid, tanh, relu, arithmetic), one step at a time: what the fused
+    kernels of ``ops/rnn.py`` must compute, values and gradients."""
+    H = w_hh.shape[1]
+    h, c = h0, c0
+    outputs = [None] * x.shape[0]
+    for t in (range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])):
+        gi = x[t] @ w_ih.T + b_ih                                   # input terms (B, G*H)
+        gh = h @ w_hh.T + b_hh                                      # hidden terms
+        if mode == "LSTM":
+            a = gi + gh
+            i, f, g, o = a[:, :H].sigmoid(), a[:, H:2 * H].sigmoid(), a[:, 2 * H:3 * H].tanh(), a[:, 3 * H:].sigmoid()
+            c = f * c + i * g
+            h = o * c.tanh()
+        elif mode == "GRU":
+            r = (gi[:, :H] + gh[:, :H]).sigmoid()
+            z = (gi[:, H:2 * H] + gh[:, H:2 * H]).sigmoid()
+            n = (gi[:, 2 * H:] + r * gh[:, 2 * H:]).tanh()
+            h = (1 - z) * n + z * h
+        else:
+            a = gi + gh
+            h = a.tanh() if mode == "RNN_TANH" else a.relu()
+        outputs[t] = h
+    final = (h, c) if mode == "LSTM" else (h,)
+    return (T.stack(outputs),) + final
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH", "RNN_RELU"])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fused_kernel_matches_reference_cell(mode, reverse):
+    """LSTMLayer / GRULayer / RNNLayer against :func:`_reference_layer`: the outputs, final
+    states and the gradient of every input (float64, the harness tolerance)."""
+    from harness import assert_close
+    from neuralab.scratch.ops.rnn import GATES, recurrent_layer
+    steps, batch, size, H = 5, 3, 4, 6
+    G = GATES[mode]
+    arrays = [rn(steps, batch, size), rn(batch, H) * 0.5, rn(batch, H) * 0.5,
+              rn(G * H, size) * 0.4, rn(G * H, H) * 0.4, rn(G * H) * 0.1, rn(G * H) * 0.1]
+    if mode != "LSTM":
+        arrays[2] = None                                             # no cell state
+    results = []
+    for run in (recurrent_layer, None):
+        leaves = [None if a is None else engine_tensor(T, a, True) for a in arrays]
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh = leaves
+        if run is None:
+            outs = _reference_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+        else:
+            outs = run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=reverse)
+        seeds = [engine_tensor(T, np.random.default_rng(i).standard_normal(tuple(o.shape))) for i, o in enumerate(outs)]
+        T.autograd.backward(list(outs), seeds)
+        results.append((outs, [None if t is None else t.grad for t in leaves]))
+    (fused, fused_grads), (reference, reference_grads) = results
+    assert len(fused) == len(reference)
+    for i, (f, r) in enumerate(zip(fused, reference)):
+        assert_close(torch.from_numpy(r.detach().numpy().copy()), f, f"{mode} output {i}")
+    for name, f, r in zip(("x", "h0", "c0", "w_ih", "w_hh", "b_ih", "b_hh"), fused_grads, reference_grads):
+        if r is None:
+            continue
+        assert f is not None, f"{mode}: fused kernel gave no gradient for {name}"
+        assert_close(torch.from_numpy(r.numpy().copy()), f, f"{mode} grad {name}")

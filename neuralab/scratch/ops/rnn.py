@@ -1,35 +1,25 @@
 """Recurrent layers as fused Functions: one node per (layer, direction) for a whole sequence.
 
 For a sequence ``x: (T, B, I)`` and hidden size H, with G gate blocks (1 for RNN, 4 for
-LSTM in torch's order i, f, g, o, 3 for GRU in order r, z, n):
+LSTM in torch's order i, f, g, o, 3 for GRU in order r, z, n), each kernel's equations,
+forward and backward through time, stand in its class docstring:
 
-RNN and GRU (:class:`RecurrentLayer`, arrays in torch's ``(B, G*H)`` layout):
-
-* forward: ONE GEMM call for every input projection of the sequence,
-  ``xp = x @ W_ih^T + b  -> (T, B, G*H)``, then per step only ``h @ W_hh^T`` and the
-  gate nonlinearities (in-place ufuncs on preallocated buffers); see :class:`StepProduct`
-  for how the per-step product is split into small BLAS calls;
-* backward through time: one reverse loop that carries ``dh`` and stores the
-  pre-activation gradients of every step; the weight gradients are then GEMMs over
-  the whole sequence, ``dW_ih = dA^T x`` and ``dW_hh = dA_h^T h_prev``.
-
-LSTM (:class:`LSTMLayer`) keeps its per-step arrays batch-last, ``(4H, B)`` and ``(H, B)``,
-so that every gate is a contiguous block of rows for the ufuncs: per step one GEMM
-``[W_hh | W_ih | b] @ [h; x_t; 1]`` and the gate ufuncs forward, six ufuncs and one GEMM
-backward, then ONE GEMM for all the weight gradients.
-
-Cell equations (torch's):
-
-    RNN:  h' = tanh(W_ih x + b_ih + W_hh h + b_hh)          (or relu)
-    LSTM: i, f, g, o = sigma, sigma, tanh, sigma of (W_ih x + b_ih + W_hh h + b_hh)
-          c' = f * c + i * g,   h' = o * tanh(c')
-    GRU:  r, z = sigma(W_i{r,z} x + b_i{r,z} + W_h{r,z} h + b_h{r,z})
-          n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),   h' = (1 - z) * n + z * h
+* :class:`RNNLayer` and :class:`GRULayer` keep torch's ``(B, G*H)`` layout: ONE GEMM for
+  every input projection of the sequence, ``xp = x @ W_ih^T + b -> (T, B, G*H)``, then per
+  step only ``h @ W_hh^T`` (see :class:`StepProduct` for how it is split into small BLAS
+  calls) and the gate nonlinearities as in-place ufuncs on preallocated buffers; backward
+  one reverse loop that carries ``dh`` and stores the pre-activation gradients of every
+  step, then the weight gradients as GEMMs over the whole sequence.
+* :class:`LSTMLayer` keeps its per-step arrays batch-last, ``(4H, B)`` and ``(H, B)``,
+  so that every gate is a contiguous block of rows for the ufuncs: per step one GEMM
+  ``[W_hh | W_ih | b] @ [h; x_t; 1]`` and the gate ufuncs forward, six ufuncs and one GEMM
+  backward, then ONE GEMM for all the weight gradients.
 
 Sigmoids are evaluated as ``0.5 * tanh(0.5 a) + 0.5`` (stable, one tanh for all gates):
 the sigmoid rows of the weights are scaled by 0.5 (exact in binary floating point), one
 ``tanh`` runs over the whole gate block, then an affine map turns the sigmoid gates into
-``0.5 u + 0.5`` and leaves the tanh gate as it is.
+``0.5 u + 0.5`` and leaves the tanh gate as it is.  ``tests/scratch_layers/test_layers_rnn.py``
+checks each fused kernel against a reference cell composed of primitive ops.
 """
 
 from __future__ import annotations
@@ -44,24 +34,22 @@ from ._blas import SMALL_GEMM
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 
-def _gate_columns(mode: str, hidden: int, dtype):
-    """(scale, mul, add) per gate column: pre-activation scale, then act = mul * tanh(.) + add."""
-    if mode == "GRU":
-        sig = [True, True, False]
-    else:
-        sig = [False]
+def _gate_columns(hidden: int, dtype):
+    """GRU's (scale, mul, add) per gate column: pre-activation scale, then act = mul * tanh(.) + add
+    (r and z are sigmoids, 0.5 tanh(a / 2) + 0.5; n is a tanh)."""
+    sig = [True, True, False]
     scale = np.concatenate([np.full(hidden, 0.5 if s else 1.0) for s in sig]).astype(dtype)
     add = np.concatenate([np.full(hidden, 0.5 if s else 0.0) for s in sig]).astype(dtype)
     return scale, scale, add   # mul equals scale: 0.5 for sigmoid columns, 1 for tanh ones
 
 
-def activation_slopes(acts: np.ndarray, mode: str, hidden: int) -> np.ndarray:
-    """d(activation)/d(pre-activation) for every gate column, from the activations alone.
+def activation_slopes(acts: np.ndarray, hidden: int) -> np.ndarray:
+    """d(activation)/d(pre-activation) for every GRU gate column, from the activations alone.
 
     With ``act = m * tanh(m * pre) + add`` (m = 0.5, add = 0.5 for sigmoid columns; m = 1,
     add = 0 for tanh ones) the slope is ``m^2 - (act - add)^2``: s (1 - s) or 1 - g^2.
     """
-    _, mul, add = _gate_columns(mode, hidden, acts.dtype)
+    _, mul, add = _gate_columns(hidden, acts.dtype)
     slopes = np.subtract(acts, add)
     np.square(slopes, out=slopes)
     np.subtract(np.square(mul), slopes, out=slopes)
@@ -190,13 +178,56 @@ def _previous_states(out: np.ndarray, h0: np.ndarray, reverse: bool, into=None) 
     return prev
 
 
-class RecurrentLayer(Function):
-    """RNN or GRU: one layer, one direction, whole sequence; returns ``(output, h_T)``.
+def _input_weights(w_ih: np.ndarray, bias) -> np.ndarray:
+    """``[W_ih^T ; b]  (I (+1), G*H)``: the input projection of the whole sequence in ONE GEMM,
+    ``[x | 1] @ [W_ih^T ; b]`` (a ones column carries the bias)."""
+    size = w_ih.shape[1]
+    w_in = np.empty((size + (bias is not None), w_ih.shape[0]), dtype=w_ih.dtype)
+    w_in[:size] = w_ih.T
+    if bias is not None:
+        w_in[size] = bias
+    return w_in
 
-    Inputs: ``x (T, B, I)``, ``h0 (B, H)`` or None, ``w_ih (G*H, I)``, ``w_hh (G*H, H)``,
-    ``b_ih``, ``b_hh`` (``(G*H,)`` or None).  ``reverse`` runs t = T-1 .. 0 (the backward
-    direction of a bidirectional layer) and still writes ``output[t]`` in place.  (LSTM
-    layers run as :class:`LSTMLayer`.)
+
+def _weight_operand(x: np.ndarray, out: np.ndarray, h0: np.ndarray, reverse: bool, ones: bool) -> np.ndarray:
+    """``[x | h_prev | 1]  (T, B, I + H (+1))``, one row per (t, b): the operand of the
+    weight-gradient GEMMs (``dA^T @ operand`` gives ``[dW_ih | dW_hh | db]`` at once)."""
+    steps, batch, size = x.shape
+    hidden = out.shape[2]
+    operand = _workspace("operand", (steps, batch, size + hidden + ones), x.dtype)
+    operand[..., :size] = x
+    if ones:
+        operand[..., -1] = 1
+    _previous_states(out, h0, reverse, into=operand[..., size:size + hidden])
+    return operand
+
+
+def _bias_grads(gb_ih, gb_hh, need_ih: bool, need_hh: bool):
+    """The two bias gradients, as separate arrays (they are often the same sum)."""
+    return (gb_ih if need_ih else None,
+            None if not need_hh else (gb_hh.copy() if need_ih and gb_hh is gb_ih else gb_hh))
+
+
+class RNNLayer(Function):
+    """Elman RNN: one layer, one direction, whole sequence; returns ``(output, h_T)``.
+
+    Inputs: ``x (T, B, I)``, ``h0 (B, H)`` or None, ``w_ih (H, I)``, ``w_hh (H, H)``,
+    ``b_ih``, ``b_hh (H,)`` or None; ``mode`` "RNN_TANH" or "RNN_RELU"; ``reverse`` runs
+    t = T-1 .. 0 (the backward direction of a bidirectional layer) and still writes
+    ``output[t]`` in place.
+
+    Forward, with ``phi`` = tanh (or relu)::
+
+        a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh,     h_t = phi(a_t)
+
+    the input terms of every step in ONE GEMM up front, then per step ``h @ W_hh^T`` and
+    ``phi`` in place.  Backward through time (``phi'`` read from ``h_t``: ``1 - h_t^2`` or
+    ``h_t > 0``)::
+
+        dh += dout_t,   da_t = dh * phi'(a_t),   dh = W_hh^T da_t
+
+    then ONE GEMM for all weight gradients, ``[dW_ih | dW_hh | db] = dA^T [x | h_prev | 1]``,
+    and ``dx = dA W_ih``.
     """
 
     @staticmethod
@@ -206,136 +237,155 @@ class RecurrentLayer(Function):
         dtype = x.dtype
         if h0 is None:
             h0 = np.zeros((batch, hidden), dtype=dtype)
-        scale = _gate_columns(mode, hidden, dtype)[0]
-        scaled = mode == "GRU"
-        w_ih_s = w_ih * scale[:, None] if scaled else w_ih
-        w_hh_s = w_hh * scale[:, None] if scaled else w_hh                 # (G*H, H), C-contiguous
-        b_hh_s = None if b_hh is None else (b_hh * scale if scaled else b_hh)
-        bias = None if b_ih is None else (b_ih * scale if scaled else b_ih)
-        if b_hh_s is not None and mode != "GRU":   # GRU keeps b_hn inside r * (W_hn h + b_hn)
-            bias = b_hh_s if bias is None else bias + b_hh_s
-        # the one GEMM over the whole sequence; a ones column carries the bias: [x | 1] @ [W^T ; b]
-        size = x.shape[2]
-        w_in = np.empty((size + (bias is not None), w_ih.shape[0]), dtype=dtype)
-        w_in[:size] = w_ih_s.T
-        if bias is not None:
-            w_in[size] = bias
+        bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
+        w_in = _input_weights(w_ih, bias)
         inputs = _with_ones(x) if bias is not None else x
-        hidden_product = StepProduct(w_hh_s.T, batch)                     # h -> h @ W_hh^T
-        if mode == "GRU":   # the n gate needs the hidden product apart: plain layout
-            acts = np.matmul(inputs.reshape(steps * batch, -1), w_in).reshape(steps, batch, -1)
-        else:               # gates of step t = projected[t] + h @ W_hh^T, written into acts[t]
-            projected = hidden_product.project(inputs, w_in, workspace=True)
-            acts = np.empty((steps, batch, w_in.shape[1]), dtype=dtype)
+        hidden_product = StepProduct(w_hh.T, batch)                     # h -> h @ W_hh^T
+        projected = hidden_product.project(inputs, w_in, workspace=True)
+        pre = _workspace("rnn_pre", (steps, batch, hidden), dtype)     # a_t (not kept: phi' comes from h_t)
         out = np.empty((steps, batch, hidden), dtype=dtype)
-        order = range(steps - 1, -1, -1) if reverse else range(steps)
         h = h0
-        extra = ()
-        if mode in ("RNN_TANH", "RNN_RELU"):
-            for t in order:
-                a = acts[t]
-                hidden_product.combine(h, projected[t], a)
-                h = out[t]
-                if mode == "RNN_TANH":
-                    np.tanh(a, out=h)
-                else:
-                    np.maximum(a, 0, out=h)
-        else:  # GRU
-            H = hidden
-            ghn = np.empty_like(out)                        # W_hn h + b_hn, needed by backward
-            tmp = np.empty((batch, hidden), dtype=dtype)
-            for t in order:
-                a = acts[t]
-                hh = hidden_product(h)
-                if b_hh_s is not None:
-                    hh += b_hh_s
-                rz = a[:, :2 * H]
-                rz += hh[:, :2 * H]
-                np.tanh(rz, out=rz)
-                rz *= 0.5
-                rz += 0.5                                   # r, z
-                ghn[t] = hh[:, 2 * H:]
-                n = a[:, 2 * H:]
-                np.multiply(rz[:, :H], hh[:, 2 * H:], out=tmp)
-                n += tmp
-                np.tanh(n, out=n)                           # n
-                h_new = out[t]
-                np.subtract(h, n, out=h_new)
-                h_new *= rz[:, H:]
-                h_new += n                                  # h' = n + z * (h - n)
-                h = h_new
-            extra = (ghn,)
-        ctx.save_for_backward(x, h0, w_ih, w_hh, acts, out, *extra)
-        ctx.meta = (mode, reverse, b_ih is not None, b_hh is not None)
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            a = pre[t]
+            hidden_product.combine(h, projected[t], a)                 # a_t = projected[t] + h W_hh^T
+            h = out[t]
+            if mode == "RNN_TANH":
+                np.tanh(a, out=h)
+            else:
+                np.maximum(a, 0, out=h)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, out)
+        ctx.mode, ctx.reverse, ctx.has_b_ih, ctx.has_b_hh = mode, reverse, b_ih is not None, b_hh is not None
         return out, out[0 if reverse else -1].copy()
 
     @staticmethod
     def backward(ctx, grad_out, grad_h):
-        x, h0, w_ih, w_hh, acts, out, *extra = ctx.saved
-        mode, reverse, has_b_ih, has_b_hh = ctx.meta
+        x, h0, w_ih, w_hh, out = ctx.saved
         steps, batch, hidden = out.shape
-        H = hidden
         need = ctx.needs_input_grad
-        order = range(steps) if reverse else range(steps - 1, -1, -1)   # reverse of the forward order
         dh = grad_h.copy()
-        back_product = StepProduct(w_hh, batch)                             # d -> d @ W_hh
-        d_pre = _workspace("d_pre", acts.shape, acts.dtype)   # dL/d(pre-activations), input projections
-        d_hid = d_pre                        # ... of the hidden projections (differs for GRU)
-        # operands of the weight-gradient GEMMs: [x | h_prev | 1] (one GEMM gives dW_ih, dW_hh and
-        # the bias gradient) or, for GRU whose two projections get different gradients, [x | 1]
-        # and [h_prev | 1]
+        back_product = StepProduct(w_hh, batch)                         # d -> d @ W_hh
+        d_pre = _workspace("d_pre", out.shape, out.dtype)               # da_t for every step
+        deriv = 1 - np.square(out) if ctx.mode == "RNN_TANH" else (out > 0).astype(out.dtype)
+        for t in (range(steps) if ctx.reverse else range(steps - 1, -1, -1)):   # reverse of the forward
+            dh += grad_out[t]
+            np.multiply(dh, deriv[t], out=d_pre[t])
+            back_product.write_into(d_pre[t], dh)
         size = x.shape[2]
-        ones = int(has_b_ih or has_b_hh)
-        fused = mode != "GRU"
-        operand = _workspace("operand", (steps, batch, size + hidden + ones), x.dtype)
-        operand[..., :size] = x
-        if ones:
-            operand[..., -1] = 1
-        h_prev = operand[..., size:size + hidden]
-        _previous_states(out, h0, reverse, into=h_prev)
-        if mode in ("RNN_TANH", "RNN_RELU"):
-            deriv = 1 - np.square(out) if mode == "RNN_TANH" else (out > 0).astype(out.dtype)
-            for t in order:
-                dh += grad_out[t]
-                np.multiply(dh, deriv[t], out=d_pre[t])
-                back_product.write_into(d_pre[t], dh)
-        else:  # GRU
-            (ghn,) = extra
-            r, z, n = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:]
-            slopes = activation_slopes(acts, mode, hidden)
-            d_rz, d_n = slopes[..., :2 * H], slopes[..., 2 * H:]
-            hp_minus_n = h_prev - n
-            d_hid = _workspace("d_hid", acts.shape, acts.dtype)
-            tmp = np.empty((batch, H), dtype=out.dtype)
-            for t in order:
-                d, dg = d_pre[t], d_hid[t]
-                dh += grad_out[t]
-                dn = d[:, 2 * H:]
-                np.subtract(dh, np.multiply(dh, z[t], out=tmp), out=dn)    # dh * (1 - z)
-                dn *= d_n[t]                                       # through tanh
-                np.multiply(dh, hp_minus_n[t], out=d[:, H:2 * H])  # d z
-                np.multiply(dn, ghn[t], out=d[:, :H])              # d r
-                d[:, :2 * H] *= d_rz[t]
-                dg[:, :2 * H] = d[:, :2 * H]
-                np.multiply(dn, r[t], out=dg[:, 2 * H:])           # d (W_hn h + b_hn)
-                dh *= z[t]                                         # direct path h -> h'
-                dh += back_product(dg)
+        ones = ctx.has_b_ih or ctx.has_b_hh
+        operand = _weight_operand(x, out, h0, ctx.reverse, ones)
+        flat = d_pre.reshape(steps * batch, -1)
+        gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
+        grads = np.matmul(flat.T, operand.reshape(steps * batch, -1))   # (H, I + H + 1)
+        gb = grads[:, -1] if ones else None
+        return (gx, dh if need[1] else None, grads[:, :size] if need[2] else None,
+                grads[:, size:size + hidden] if need[3] else None,
+                *_bias_grads(gb, gb, ctx.has_b_ih and need[4], ctx.has_b_hh and need[5]))
+
+
+class GRULayer(Function):
+    """GRU: one layer, one direction, whole sequence; returns ``(output, h_T)``.
+
+    Inputs as :class:`RNNLayer` with gate blocks ``(3H, .)`` in torch's order r, z, n.
+    Forward (torch's equations)::
+
+        r = sigma(W_ir x + b_ir + W_hr h + b_hr),   z = sigma(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),   h' = (1 - z) * n + z * h
+
+    the input terms of every step in ONE GEMM up front, per step ``h @ W_hh^T`` (kept apart:
+    ``W_hn h + b_hn`` is multiplied by r) and the gate ufuncs in place; the r, z rows of the
+    weights are halved so that one tanh gives both sigmoids (``sigma(a) = 0.5 tanh(a/2) + 0.5``).
+    Backward through time, with ``gh_n = W_hn h + b_hn`` saved from the forward::
+
+        dh += dout_t,   dn = dh (1 - z) (1 - n^2),   dz = dh (h - n) z (1 - z)
+        dr = dn gh_n r (1 - r),   dgh = [dr, dz, dn * r],   dh = dh * z + W_hh^T dgh
+
+    then the weight gradients as two GEMMs, ``dA_x^T [x | 1]`` and ``dA_h^T [h_prev | 1]``
+    (the input and hidden projections get different gradients in the n block).
+    """
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
+        steps, batch, _ = x.shape
+        H = w_hh.shape[1]
+        dtype = x.dtype
+        if h0 is None:
+            h0 = np.zeros((batch, H), dtype=dtype)
+        scale = _gate_columns(H, dtype)[0]
+        w_hh_s = w_hh * scale[:, None]                                   # (3H, H), C-contiguous
+        b_hh_s = None if b_hh is None else b_hh * scale
+        w_in = _input_weights(w_ih * scale[:, None], None if b_ih is None else b_ih * scale)
+        inputs = _with_ones(x) if b_ih is not None else x
+        hidden_product = StepProduct(w_hh_s.T, batch)                   # h -> h @ W_hh^T
+        acts = np.matmul(inputs.reshape(steps * batch, -1), w_in).reshape(steps, batch, -1)
+        out = np.empty((steps, batch, H), dtype=dtype)
+        ghn = np.empty_like(out)                        # W_hn h + b_hn, needed by backward
+        tmp = np.empty((batch, H), dtype=dtype)
+        h = h0
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            a = acts[t]
+            hh = hidden_product(h)
+            if b_hh_s is not None:
+                hh += b_hh_s
+            rz = a[:, :2 * H]
+            rz += hh[:, :2 * H]
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5                                   # r, z
+            ghn[t] = hh[:, 2 * H:]
+            n = a[:, 2 * H:]
+            np.multiply(rz[:, :H], hh[:, 2 * H:], out=tmp)
+            n += tmp
+            np.tanh(n, out=n)                           # n
+            h_new = out[t]
+            np.subtract(h, n, out=h_new)
+            h_new *= rz[:, H:]
+            h_new += n                                  # h' = n + z * (h - n)
+            h = h_new
+        ctx.save_for_backward(x, h0, w_ih, w_hh, acts, out, ghn)
+        ctx.reverse, ctx.has_b_ih, ctx.has_b_hh = reverse, b_ih is not None, b_hh is not None
+        return out, out[0 if reverse else -1].copy()
+
+    @staticmethod
+    def backward(ctx, grad_out, grad_h):
+        x, h0, w_ih, w_hh, acts, out, ghn = ctx.saved
+        steps, batch, H = out.shape
+        need = ctx.needs_input_grad
+        dh = grad_h.copy()
+        back_product = StepProduct(w_hh, batch)                         # d -> d @ W_hh
+        d_pre = _workspace("d_pre", acts.shape, acts.dtype)   # dL/d(pre-activations) of the input projections
+        d_hid = _workspace("d_hid", acts.shape, acts.dtype)   # ... of the hidden projections
+        size = x.shape[2]
+        ones = ctx.has_b_ih or ctx.has_b_hh
+        operand = _weight_operand(x, out, h0, ctx.reverse, ones)
+        h_prev = operand[..., size:size + H]
+        r, z, n = acts[..., :H], acts[..., H:2 * H], acts[..., 2 * H:]
+        slopes = activation_slopes(acts, H)
+        d_rz, d_n = slopes[..., :2 * H], slopes[..., 2 * H:]
+        hp_minus_n = h_prev - n
+        tmp = np.empty((batch, H), dtype=out.dtype)
+        for t in (range(steps) if ctx.reverse else range(steps - 1, -1, -1)):   # reverse of the forward
+            d, dg = d_pre[t], d_hid[t]
+            dh += grad_out[t]
+            dn = d[:, 2 * H:]
+            np.subtract(dh, np.multiply(dh, z[t], out=tmp), out=dn)    # dh * (1 - z)
+            dn *= d_n[t]                                       # through tanh
+            np.multiply(dh, hp_minus_n[t], out=d[:, H:2 * H])  # d z
+            np.multiply(dn, ghn[t], out=d[:, :H])              # d r
+            d[:, :2 * H] *= d_rz[t]
+            dg[:, :2 * H] = d[:, :2 * H]
+            np.multiply(dn, r[t], out=dg[:, 2 * H:])           # d (W_hn h + b_hn)
+            dh *= z[t]                                         # direct path h -> h'
+            dh += back_product(dg)
         rows = steps * batch
         flat = d_pre.reshape(rows, -1)
         gx = np.matmul(flat, w_ih).reshape(x.shape) if need[0] else None
-        if fused:
-            grads = np.matmul(flat.T, operand.reshape(rows, -1))        # (G*H, I + H + 1)
-            gw_ih, gw_hh = grads[:, :size], grads[:, size:size + hidden]
-            gb_ih = gb_hh = grads[:, -1] if ones else None
-        else:
-            with_ones = np.delete(operand, np.s_[size:size + hidden], axis=2).reshape(rows, -1)
-            grads_i = np.matmul(flat.T, with_ones)                           # (3H, I + 1)
-            grads_h = np.matmul(d_hid.reshape(rows, -1).T, operand[..., size:].reshape(rows, -1))
-            gw_ih, gw_hh = grads_i[:, :size], grads_h[:, :hidden]
-            gb_ih, gb_hh = (grads_i[:, -1], grads_h[:, -1]) if ones else (None, None)
-        return (gx, dh if need[1] else None, gw_ih if need[2] else None, gw_hh if need[3] else None,
-                gb_ih if has_b_ih and need[4] else None,
-                None if not (has_b_hh and need[5]) else (gb_hh.copy() if gb_hh is gb_ih else gb_hh))
+        with_ones = np.delete(operand, np.s_[size:size + H], axis=2).reshape(rows, -1)
+        grads_i = np.matmul(flat.T, with_ones)                                   # (3H, I + 1)
+        grads_h = np.matmul(d_hid.reshape(rows, -1).T, operand[..., size:].reshape(rows, -1))   # (3H, H + 1)
+        gb_ih, gb_hh = (grads_i[:, -1], grads_h[:, -1]) if ones else (None, None)
+        return (gx, dh if need[1] else None, grads_i[:, :size] if need[2] else None,
+                grads_h[:, :H] if need[3] else None,
+                *_bias_grads(gb_ih, gb_hh, ctx.has_b_ih and need[4], ctx.has_b_hh and need[5]))
 
 
 class RowBlockProduct:
@@ -457,13 +507,13 @@ class LSTMLayer(Function):
         hs = z[1:, :H]                                          # (T, H, B), processing order
         out = np.ascontiguousarray((hs[::-1] if reverse else hs).transpose(0, 2, 1))
         ctx.save_for_backward(x, h0, out, factors, w_ih, w_hh)
-        ctx.meta = (reverse, b_ih is not None, b_hh is not None)
+        ctx.reverse, ctx.has_b_ih, ctx.has_b_hh = reverse, b_ih is not None, b_hh is not None
         return out, out[0 if reverse else -1].copy(), c.T.copy()
 
     @staticmethod
     def backward(ctx, grad_out, grad_h, grad_c):
         x, h0, out, factors, w_ih, w_hh = ctx.saved
-        reverse, has_b_ih, has_b_hh = ctx.meta
+        reverse, has_b_ih, has_b_hh = ctx.reverse, ctx.has_b_ih, ctx.has_b_hh
         steps, _, H, batch = factors.shape
         size = x.shape[2]
         need = ctx.needs_input_grad
@@ -502,8 +552,10 @@ class LSTMLayer(Function):
 
 
 def recurrent_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode: str, reverse: bool = False):
-    """Run one recurrent layer in one direction over ``x (T, B, I)``: :class:`LSTMLayer` for
-    ``mode == "LSTM"`` (``c0`` its initial cell state), else :class:`RecurrentLayer`."""
+    """Run one recurrent layer in one direction over ``x (T, B, I)``: :class:`LSTMLayer`
+    (``c0`` its initial cell state), :class:`GRULayer` or :class:`RNNLayer` by ``mode``."""
     if mode == "LSTM":
         return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=bool(reverse))
-    return RecurrentLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=bool(reverse))
+    if mode == "GRU":
+        return GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=bool(reverse))
+    return RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, mode=mode, reverse=bool(reverse))

@@ -4,8 +4,8 @@ Parameters follow torch exactly: per layer ``k`` and direction (suffix ``_revers
 the backward one) ``weight_ih_l{k}: (G*H, I_k)``, ``weight_hh_l{k}: (G*H, H)``,
 ``bias_ih_l{k}``, ``bias_hh_l{k}: (G*H,)`` with gate blocks LSTM (i, f, g, o), GRU
 (r, z, n); all initialized ``U(-1/sqrt(H), 1/sqrt(H))``.  Each (layer, direction) runs as
-one fused node over the whole sequence: :class:`~neuralab.scratch.ops.rnn.LSTMLayer` for
-LSTM, :class:`~neuralab.scratch.ops.rnn.RecurrentLayer` for RNN and GRU.
+one fused node over the whole sequence: :class:`~neuralab.scratch.ops.rnn.LSTMLayer`,
+:class:`~neuralab.scratch.ops.rnn.GRULayer` or :class:`~neuralab.scratch.ops.rnn.RNNLayer`.
 
 Shapes (``batch_first=False``): input ``(T, B, I)`` (or unbatched ``(T, I)``), h0/c0
 ``(num_layers * D, B, H)``; returns ``(output (T, B, D*H), h_n)`` and, for LSTM,
