@@ -52,7 +52,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, only
         gtype, as_grad = np.ndarray, np.asarray
     handed = set()  # ids of arrays already owned by some leaf's .grad (array mode)
     for t, g in zip(roots, root_grads):
-        g = as_grad(g)
+        if type(g) is not gtype:
+            g = as_grad(g)
         handed.add(id(g))
         c = t._ctx
         if c is None:
@@ -184,8 +185,12 @@ def _count_consumers(roots) -> list:
         node = stack.pop()
         visited.append(node)
         for p in node.parents:
-            c = _edge_node(p)
-            if c is None:
+            tp = type(p)  # inline _edge_node: this loop runs once per edge of every backward
+            if tp is Node:
+                c = p
+            elif tp is tuple:
+                c = p[0]
+            else:
                 continue  # a constant or a leaf
             if c.mark != mark:
                 c.mark = mark
