@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from neuralab import engines, models
 from neuralab.recipes.catalog import RECIPES, Recipe
-from neuralab.recipes.config import apply_overrides, require, require_structure, set_key
+from neuralab.recipes.config import apply_overrides, require, require_structure, set_key, wrong_types_refused
 
 # Task -> module exposing ``DEFAULTS`` (its own config keys), ``validate(config)`` and
 # ``run(config, runs_root, resume, progress) -> summary``.
@@ -121,7 +121,8 @@ def validate(config: dict[str, Any]) -> None:
 
     require(isinstance(config, dict) and isinstance(config.get("task"), str),
             f"a config must be an object naming its task (one of {sorted(TASKS)}); got {config!r:.80}")
-    require_structure(config, _merge(BASE_CONFIG, task_module(config["task"]).DEFAULTS))
+    reference = _merge(BASE_CONFIG, task_module(config["task"]).DEFAULTS)
+    require_structure(config, reference)
     train = config["train"]
     require(config["engine"] in engines.ENGINES, f"engine must be one of {engines.ENGINES}; got {config['engine']!r}")
     require(isinstance(config["seed"], int) and config["seed"] >= 0, f"seed must be a non-negative integer; got {config['seed']!r}")
@@ -135,7 +136,10 @@ def validate(config: dict[str, Any]) -> None:
     threads = config["threads"]
     require(threads is None or (isinstance(threads, int) and threads >= 1), f"threads must be an integer >= 1 or null; got {threads!r}")
     data.entry(config["data"]["name"])  # unknown dataset -> error with a suggestion
-    task_module(config["task"]).validate(config)
+    recipe = config.get("recipe")
+    with wrong_types_refused(config, lambda: resolve(recipe) if isinstance(recipe, str) and recipe in RECIPES else reference,
+                             config["task"]):
+        task_module(config["task"]).validate(config)
 
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:

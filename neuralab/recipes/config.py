@@ -7,10 +7,11 @@ a key that does not exist is refused with the closest valid key suggested.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import json
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 
 def flatten_keys(config: dict, prefix: str = "") -> dict[str, Any]:
@@ -72,6 +73,34 @@ def require_structure(config: Any, reference: dict, prefix: str = "") -> None:
             raise ValueError(f"config lacks key {prefix + key!r} (every resolved config has it; see config.json of a run)")
         if isinstance(expected, dict) and expected:
             require_structure(config[key], expected, f"{prefix}{key}.")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    return {int: "number", float: "number", str: "string", list: "list", dict: "object"}.get(type(value), type(value).__name__)
+
+
+@contextlib.contextmanager
+def wrong_types_refused(config: dict, reference: Callable[[], dict], task: str) -> Iterator[None]:
+    """Checks of ``config`` run inside this: a ``TypeError`` (``None > 0``, ``[1] < 2``) or a bare
+    ``KeyError``/``IndexError``/``AttributeError`` they trip on becomes a ``ValueError`` naming
+    the keys whose values are of another kind than in ``reference()`` (the recipe's own config,
+    built only when needed)."""
+    try:
+        yield
+    except KeyError as error:
+        if error.args and isinstance(error.args[0], str) and " " in error.args[0]:
+            raise  # already a sentence (an unknown name with a suggestion)
+        raise ValueError(f"the {task} config lacks key {error.args[0] if error.args else ''!r} it needs "
+                         "(see config.json of a run for every key)") from None
+    except (TypeError, IndexError, AttributeError) as error:
+        defaults = flatten_keys(reference())
+        suspects = [f"{key} = {json.dumps(value)[:40]} ({_kind(value)}; the default is {_kind(defaults[key])})"
+                    for key, value in flatten_keys(config).items()
+                    if key in defaults and _kind(value) != _kind(defaults[key])]
+        hint = f": check {', '.join(suspects[:4])}" if suspects else ""
+        raise ValueError(f"a value of the {task} config has the wrong type ({error}){hint}") from None
 
 
 def require(condition: bool, message: str) -> None:

@@ -207,3 +207,15 @@ def test_config_json_of_the_wrong_shape_is_refused_with_a_sentence(document, mes
     with pytest.raises(ValueError, match=message):
         recipes.validate(document)
     fuzz_config.test_one_input(b"\x01" + json.dumps(document).encode())
+
+
+@pytest.mark.parametrize("recipe, override, key", [
+    ("ring-ddpm", "diffusion.clip=[1]", "diffusion.clip"), ("ring-ddpm", 'diffusion.ema="x"', "diffusion.ema"),
+    ("ring-gan", "gan.real_label=[0]", "gan.real_label"), ("shakespeare-gpt", "model.context=null", "model.context"),
+], ids=["clip-list", "ema-string", "real-label-list", "context-null"])
+def test_set_of_the_wrong_type_is_refused_naming_the_key(recipe, override, key):
+    # fuzz_config's typed path: TypeError ('>' not supported between list and int) from the
+    # task's validate; now a ValueError naming the key, its value and the default's kind
+    from neuralab import recipes
+    with pytest.raises(ValueError, match=f"wrong type .*check {key} = "):
+        recipes.resolve(recipe, overrides=[override])
