@@ -85,6 +85,31 @@ def test_lbfgs_trains_the_net_like_torch():
     assert scratch_losses[-1] < 0.5 * scratch_losses[0]
 
 
+def test_lbfgs_float32_follows_torch():
+    """float32: torch keeps g.d, y.s, H's scale and t as float32 0-dim tensors, the scratch LBFGS as float32
+    scalars.  Four steps (16 iterations) agree to float32 rounding; L-BFGS amplifies rounding after that
+    (the float64 runs drift from 1e-16 to 5e-12 over ten steps the same way)."""
+    tm, sm = pair()
+    tm, sm = tm.float(), sm.float()
+    losses, optimizers = {}, {}
+    for E, model in ((torch, tm), (T, sm)):
+        x, y = (torch.from_numpy(X).float(), torch.from_numpy(Y)) if E is torch else (T.from_numpy(X).float(),
+                                                                                       T.from_numpy(Y))
+        opt = optimizers[E] = E.optim.LBFGS(model.parameters(), history_size=10, max_iter=4,
+                                            line_search_fn="strong_wolfe")
+
+        def closure():
+            opt.zero_grad()
+            loss = E.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            return loss
+
+        losses[E] = [opt.step(closure).item() for _ in range(4)]
+    np.testing.assert_allclose(losses[T], losses[torch], rtol=1e-5)
+    scratch_state = optimizers[T].state_dict()["state"][0]
+    assert np.asarray(scratch_state["H_diag"]).dtype == np.float32 == scratch_state["prev_flat_grad"].numpy().dtype
+
+
 def test_lbfgs_state_dict_round_trip():
     """Stop after 5 steps, load model and optimizer state into fresh objects, continue: same 10 losses."""
     _, full_model = pair()

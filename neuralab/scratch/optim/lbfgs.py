@@ -9,14 +9,14 @@ runs up to ``max_iter`` iterations of
                      with line_search_fn="strong_wolfe", t satisfies
                      f(x + t d) <= f(x) + c1 t g.d  and  |g(x + t d).d| <= c2 |g.d|)
 
-stopping early when max|g| <= tolerance_grad, max|t d| <= tolerance_change, the loss
+Scalars (g.d, y.s, H's scale, t) are NumPy scalars of the parameters' dtype, as torch keeps them
+as 0-dim tensors: a float32 run rounds them to float32 like torch's does.
+It stops early when max|g| <= tolerance_grad, max|t d| <= tolerance_change, the loss
 changes by less than tolerance_change, or ``max_eval`` closure calls have been made.
 The closure must clear the gradients, compute the loss, call ``backward()`` and return it.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -34,7 +34,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     d2_square = d1 ** 2 - g1 * g2
     if d2_square < 0:
         return (xmin_bound + xmax_bound) / 2.0
-    d2 = math.sqrt(d2_square)
+    d2 = np.sqrt(d2_square)
     if x1 <= x2:
         min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
     else:
@@ -48,11 +48,11 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
     ``obj_func(x, t, d)`` returns (loss, flat gradient) at x + t d.  Returns
     (f_new, g_new, t, number of evaluations).
     """
-    d_norm = float(np.max(np.abs(d)))
+    d_norm = np.max(np.abs(d))
     g = g.copy()
     f_new, g_new = obj_func(x, t, d)
     ls_func_evals = 1
-    gtd_new = float(g_new @ d)
+    gtd_new = g_new @ d
     t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
     done = False
     ls_iter = 0
@@ -77,7 +77,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
         t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.copy(), gtd_new
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = float(g_new @ d)
+        gtd_new = g_new @ d
         ls_iter += 1
     if ls_iter == max_ls:
         bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
@@ -101,7 +101,7 @@ def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_chang
             insuf_progress = False
         f_new, g_new = obj_func(x, t, d)
         ls_func_evals += 1
-        gtd_new = float(g_new @ d)
+        gtd_new = g_new @ d
         ls_iter += 1
         if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
             bracket[high_pos], bracket_f[high_pos] = t, f_new
@@ -198,7 +198,7 @@ class LBFGS(Optimizer):
             else:
                 y = flat_grad - prev_flat_grad
                 s = d * t
-                ys = float(y @ s)
+                ys = y @ s
                 if ys > 1e-10:  # keep the pair only where the curvature condition holds
                     if len(old_dirs) == history_size:
                         old_dirs.pop(0)
@@ -207,23 +207,23 @@ class LBFGS(Optimizer):
                     old_dirs.append(y)
                     old_stps.append(s)
                     ro.append(1.0 / ys)
-                    H_diag = ys / float(y @ y)
+                    H_diag = ys / (y @ y)
                 num_old = len(old_dirs)
                 if "al" not in state:  # kept in the state like torch's, reused between steps
                     state["al"] = [None] * history_size
                 al = state["al"]
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
-                    al[i] = float(old_stps[i] @ q) * ro[i]
+                    al[i] = (old_stps[i] @ q) * ro[i]
                     q -= al[i] * old_dirs[i]
                 d = r = q * H_diag
                 for i in range(num_old):
-                    be_i = float(old_dirs[i] @ r) * ro[i]
+                    be_i = (old_dirs[i] @ r) * ro[i]
                     r += (al[i] - be_i) * old_stps[i]
             prev_flat_grad = flat_grad.copy()
             prev_loss = loss
-            t = min(1.0, 1.0 / float(np.sum(np.abs(flat_grad)))) * lr if state["n_iter"] == 1 else lr
-            gtd = float(flat_grad @ d)
+            t = min(1.0, 1.0 / np.sum(np.abs(flat_grad))) * lr if state["n_iter"] == 1 else lr
+            gtd = flat_grad @ d
             if gtd > -tolerance_change:  # not a descent direction
                 break
             ls_func_evals = 0
@@ -267,5 +267,5 @@ class LBFGS(Optimizer):
         if name in ("old_dirs", "old_stps"):
             return [Optimizer._cast_state(param, name, v) for v in value]
         if name in ("ro", "al"):
-            return [None if v is None else float(v) for v in value]
+            return [None if v is None else np.asarray(v, dtype=param._data.dtype)[()] for v in value]
         return Optimizer._cast_state(param, name, value)
