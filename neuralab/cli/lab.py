@@ -26,14 +26,22 @@ def register(subparsers) -> None:
                         help="address to bind (default: 127.0.0.1, this machine only; anything else is reachable "
                              "from the network and prints a warning)")
     parser.add_argument("--no-browser", action="store_true", help="print the URL but do not open a browser")
-    parser.add_argument("--runs", default=None, metavar="DIR", help="folder of run records for the runs dashboard")
+    parser.add_argument("--runs", default="runs", metavar="DIR",
+                        help="folder of run records for the runs dashboard; lab-started trainings write there "
+                             "(default: runs)")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="trainings run at once, each a child process; the rest wait in a queue (default: 1)")
+    parser.add_argument("--lessons-out", default="lessons-out", metavar="DIR",
+                        help="where `neuralab verify` wrote verdicts.json, shown on the lessons page (default: lessons-out)")
     parser.set_defaults(func=lab_command)
 
 
 def lab_command(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port: expected 0..65535, got {args.port}")
-    server = LabServer(args.host, args.port, runs_dir=args.runs)
+    if args.jobs < 1:
+        raise ValueError(f"--jobs: expected an integer >= 1, got {args.jobs}")
+    server = LabServer(args.host, args.port, runs_dir=args.runs, jobs=args.jobs, lessons_dir=args.lessons_out)
     if not is_loopback(args.host):
         print(f"warning: --host {args.host} makes the lab reachable from other machines; anyone with the "
               "token can train on this one. Use the default 127.0.0.1 unless you mean it.", file=sys.stderr)

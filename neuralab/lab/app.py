@@ -19,31 +19,39 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from neuralab.jobs import JobQueue
 from neuralab.lab import security
 from neuralab.lab.api import LabHTTPError, router
+from neuralab.lab.runs_api import router as runs_router
 from neuralab.lab.sessions import FPS, SessionStore
 from neuralab.playground import PlaygroundError
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"/": "index.html", "/network": "network.html", "/gan": "gan.html", "/diffusion": "diffusion.html"}
+PAGES = {"/": "index.html", "/network": "network.html", "/gan": "gan.html", "/diffusion": "diffusion.html",
+         "/runs": "runs.html", "/run": "run.html", "/compare": "compare.html", "/lessons": "lessons.html"}
 NO_TOKEN = ("missing or wrong token: open the URL that `neuralab lab` printed at start "
             "(it ends in ?token=...)")
 
 
-def create_app(token: str, *, host: str = "127.0.0.1", runs_dir: str | None = None, fps: int = FPS) -> FastAPI:
+def create_app(token: str, *, host: str = "127.0.0.1", runs_dir: str | None = None, fps: int = FPS,
+               jobs: int = 1, lessons_dir: str = "lessons-out") -> FastAPI:
     """The app for one server. ``host`` is the bound address (its name passes the Host check);
-    ``runs_dir`` is kept on ``app.state.runs_dir`` for the runs dashboard."""
+    ``runs_dir`` (default ``runs``) is the runs dashboard's root, where ``jobs`` trainings at a time
+    write; ``lessons_dir`` holds ``neuralab verify``'s ``verdicts.json``."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
         app.state.closing.set()
         app.state.sessions.close_all()
+        app.state.jobs.close()
 
     app = FastAPI(title="neuralab lab", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.token = token
     app.state.host = host
-    app.state.runs_dir = runs_dir
+    app.state.runs_dir = runs_dir or "runs"
+    app.state.lessons_dir = lessons_dir
+    app.state.jobs = JobQueue(app.state.runs_dir, jobs)
     app.state.fps = fps
     app.state.sessions = SessionStore()
     app.state.closing = threading.Event()
@@ -76,6 +84,7 @@ def create_app(token: str, *, host: str = "127.0.0.1", runs_dir: str | None = No
         app.add_api_route(path, _page(filename), methods=["GET"], include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(runs_router)
 
     @app.exception_handler(PlaygroundError)
     async def playground_error(request: Request, error: PlaygroundError):

@@ -40,10 +40,10 @@ class LabServer:
     """The lab app bound to ``host:port`` (``port=0``: any free port) with a fresh token."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 8765, *, runs_dir: str | None = None,
-                 token: str | None = None, quiet: bool = False):
+                 token: str | None = None, quiet: bool = False, jobs: int = 1, lessons_dir: str = "lessons-out"):
         self.token = token or new_token()
         self.host = host
-        self.app = create_app(self.token, host=host, runs_dir=runs_dir)
+        self.app = create_app(self.token, host=host, runs_dir=runs_dir, jobs=jobs, lessons_dir=lessons_dir)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,6 +79,7 @@ class LabServer:
         finally:
             self.app.state.closing.set()
             self.app.state.sessions.close_all()
+            self.app.state.jobs.close()
             self.socket.close()
 
     def start(self, timeout: float = 20.0) -> "LabServer":
