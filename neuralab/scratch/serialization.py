@@ -262,24 +262,32 @@ def _load_scratch(data: bytes, weights_only: bool):
         header = json.loads(data[8:8 + size])
         meta = header.pop("__metadata__", {}) or {}
         structure = json.loads(meta[_FORMAT_KEY]) if _FORMAT_KEY in meta else None
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError, AttributeError, TypeError) as error:
         raise ValueError(f"torch.load: not a file written by torch.save ({error})") from None
     body = memoryview(data)[8 + size:]
-    arrays = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        dtype = np.dtype(_ST_DTYPES[info["dtype"]]).newbyteorder("<")
-        count = math.prod(info["shape"])
-        if not 0 <= begin <= end <= len(body) or end - begin != count * dtype.itemsize:
-            raise ValueError(f"torch.load: tensor {name!r} declares bytes {begin}..{end}, inconsistent with "
-                             f"shape {info['shape']} {info['dtype']} and the {len(body):,} bytes of data")
-        arrays[name] = np.frombuffer(body[begin:end], dtype=dtype).astype(dtype.newbyteorder("="), copy=True) \
-            .reshape(info["shape"])
+    arrays = {name: _read_array(name, info, body) for name, info in header.items()}
     if structure is None:  # a plain safetensors file (e.g. from the safetensors library): a dict of tensors
         return collections.OrderedDict((name, _wrap(a)) for name, a in arrays.items())
     if structure.get("version") != _FORMAT_VERSION:
         raise ValueError(f"torch.load: format version {structure.get('version')!r}, expected {_FORMAT_VERSION}")
-    return _Decoder(arrays, weights_only).decode(structure["object"])
+    try:
+        return _Decoder(arrays, weights_only).decode(structure["object"])
+    except (KeyError, ValueError, TypeError, IndexError, RecursionError) as error:  # refusals pass through
+        raise ValueError(f"torch.load: the file's structure is malformed ({type(error).__name__}: {error})") from None
+
+
+def _read_array(name: str, info, body: memoryview) -> np.ndarray:
+    """One safetensors entry, its offsets and byte count checked against its shape and dtype."""
+    try:
+        begin, end = (int(v) for v in info["data_offsets"])
+        dtype = np.dtype(_ST_DTYPES[info["dtype"]]).newbyteorder("<")
+        shape = [int(n) for n in info["shape"]]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"torch.load: tensor {name!r} has a malformed header entry ({error!r})") from None
+    if min(shape, default=0) < 0 or not 0 <= begin <= end <= len(body) or end - begin != math.prod(shape) * dtype.itemsize:
+        raise ValueError(f"torch.load: tensor {name!r} declares bytes {begin}..{end}, inconsistent with "
+                         f"shape {shape} {info['dtype']} and the {len(body):,} bytes of data")
+    return np.frombuffer(body[begin:end], dtype=dtype).astype(dtype.newbyteorder("="), copy=True).reshape(shape)
 
 
 class _Decoder:
@@ -406,8 +414,12 @@ class _Storage:
 
 
 def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=False, backward_hooks=None,
-                       metadata=None):
-    """A tensor viewing ``storage`` at ``storage_offset`` with ``size``/``stride``, bounds checked first."""
+                       metadata=None, budget=None):
+    """A tensor viewing ``storage`` at ``storage_offset`` with ``size``/``stride``, bounds checked first.
+
+    ``budget`` (a one-item list of bytes still allowed) stops a file from expanding a small storage
+    into a huge tensor with zero strides.
+    """
     if not isinstance(storage, _Storage):
         raise pickle.UnpicklingError(f"_rebuild_tensor_v2: expected a storage, got {type(storage).__name__}")
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
@@ -422,6 +434,13 @@ def _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad=Fals
                 f"{last}, past the storage's {flat.size} elements"
             )
     item = flat.itemsize
+    if budget is not None:
+        budget[0] -= math.prod(size) * item
+        if budget[0] < 0:
+            raise pickle.UnpicklingError(
+                f"_rebuild_tensor_v2: a tensor of size {size} would take the tensors past the file's storage bytes "
+                f"plus {_SLACK_BYTES:,}: a view expanded far beyond its data"
+            )
     view = np.lib.stride_tricks.as_strided(flat[storage_offset:] if flat.size else flat, shape=size,
                                            strides=[s * item for s in stride], writeable=False)
     return _wrap(np.array(view, copy=True), requires_grad=bool(requires_grad))
@@ -447,6 +466,9 @@ def _torch_size(dims=()):
     return tuple(int(d) for d in dims)
 
 
+_SLACK_BYTES = 256 << 20
+
+
 class _TorchZipUnpickler(pickle._Unpickler):
     """Reads ``data.pkl`` of a PyTorch zip file, resolving only the globals a state_dict needs.
 
@@ -457,13 +479,18 @@ class _TorchZipUnpickler(pickle._Unpickler):
 
     dispatch = dict(pickle._Unpickler.dispatch)
 
-    def __init__(self, file, storages):
+    def __init__(self, file, storages, storage_bytes: int):
         super().__init__(file, encoding="utf-8")
         self._storages = storages
+        budget = [storage_bytes + _SLACK_BYTES]
+
+        def rebuild_tensor(*args):
+            return _rebuild_tensor_v2(*args[:7], budget=budget)
+
         self._globals = {
             "collections.OrderedDict": collections.OrderedDict,
             "collections.Counter": collections.Counter,
-            "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
+            "torch._utils._rebuild_tensor_v2": rebuild_tensor,
             "torch._utils._rebuild_parameter": _rebuild_parameter,
             "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
             "torch.Size": _torch_size,
@@ -526,9 +553,6 @@ class _TorchZipUnpickler(pickle._Unpickler):
         inst = self.stack[-2] if len(self.stack) >= 2 else None
         if type(inst) is collections.OrderedDict or any(type(inst) is v for v in self._user.values()):
             return super().load_build()
-        if isinstance(inst, Tensor):  # a tensor's python attributes (torch writes an empty state)
-            self.stack.pop()
-            return None
         raise pickle.UnpicklingError(
             f"Weights only load failed. WeightsUnpickler error: Can only build Tensor, Parameter, OrderedDict or "
             f"types allowlisted via `add_safe_globals`, but got {type(inst).__name__}"
@@ -599,7 +623,8 @@ def _load_torch_zip(data: bytes, map_location):
         return loaded[key]
 
     try:
-        return _TorchZipUnpickler(io.BytesIO(archive.read(pickles[0])), storage).load()
+        storage_bytes = sum(archive.getinfo(n).file_size for n in names if n.startswith(f"{root}data/"))
+        return _TorchZipUnpickler(io.BytesIO(archive.read(pickles[0])), storage, storage_bytes).load()
     except (pickle.UnpicklingError, RuntimeError, NotImplementedError):
         raise
     except Exception as error:  # noqa: BLE001 - malformed bytes: one clear verdict instead of a stack of internals

@@ -339,6 +339,21 @@ def test_tensor_reaching_past_its_storage_is_refused(tmp_path):
     np.testing.assert_array_equal(T.load(tmp_path / "fine.pt")["w"].numpy(), [0, 1, 2, 3])
 
 
+def test_expanded_views_load_but_expansion_bombs_are_refused(tmp_path):
+    torch.save({"row": torch.arange(3.0).expand(4, 3)}, tmp_path / "expanded.pt")  # one storage of 3, stride 0
+    np.testing.assert_array_equal(T.load(tmp_path / "expanded.pt")["row"].numpy(), np.tile(np.arange(3.0), (4, 1)))
+    buffer = io.BytesIO()
+    TorchLikePickler(buffer, protocol=2).dump({"w": ZeroStrideTensor(FakeStorage("0", 4), (10 ** 10,))})
+    torch_zip_with(tmp_path / "bomb.pt", buffer.getvalue(), {"0": np.zeros(4, np.float32).tobytes()})
+    with pytest.raises(pickle.UnpicklingError, match="expanded far beyond its data"):
+        T.load(tmp_path / "bomb.pt")
+
+
+class ZeroStrideTensor(OutOfBoundsTensor):
+    def __reduce__(self):
+        return torch._utils._rebuild_tensor_v2, (self.storage, 0, self.size, (0,), False, collections.OrderedDict())
+
+
 def test_scratch_file_naming_a_function_is_refused(tmp_path):
     """A hand-edited scratch file that names os.system as a class: refused by name, nothing imported or called."""
     T.save({"w": T.ones(1)}, tmp_path / "ok.pt")
