@@ -5,6 +5,7 @@ the speed-only keyword arguments, and signatures identical to torch's."""
 from __future__ import annotations
 
 import inspect
+import io
 
 import numpy as np
 import pytest
@@ -111,15 +112,20 @@ def test_lbfgs_float32_follows_torch():
 
 
 def test_lbfgs_state_dict_round_trip():
-    """Stop after 5 steps, load model and optimizer state into fresh objects, continue: same 10 losses."""
+    """Stop after 5 steps, save model and optimizer state to a file (torch.save), load them into fresh
+    objects, continue: the same 10 losses."""
     _, full_model = pair()
     full, _ = lbfgs_net(T, full_model, 10)
     _, model = pair()
     first, opt = lbfgs_net(T, model, 5)
+    buffer = io.BytesIO()
+    T.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, buffer)
+    buffer.seek(0)
+    checkpoint = T.load(buffer)
     fresh = build(T).double()
-    fresh.load_state_dict(model.state_dict())
+    fresh.load_state_dict(checkpoint["model"])
     fresh_opt = T.optim.LBFGS(fresh.parameters(), history_size=10, max_iter=4, line_search_fn="strong_wolfe")
-    fresh_opt.load_state_dict(opt.state_dict())
+    fresh_opt.load_state_dict(checkpoint["optimizer"])
     second, _ = lbfgs_net(T, fresh, 5, opt=fresh_opt)
     assert first + second == full
 

@@ -85,6 +85,11 @@ def test_file_is_plain_safetensors(tmp_path):
     assert not [p for p in os.listdir(tmp_path) if p != "model.pt"], "the atomic write left a temporary file"
     (size,) = np.frombuffer(path.read_bytes()[:8], dtype="<u8")
     assert "neuralab.scratch.structure" in json.loads(path.read_bytes()[8:8 + int(size)])["__metadata__"]
+    # and a file from the safetensors library loads as a dict of tensors
+    safetensors.numpy.save_file({"a": np.arange(4.0), "b": np.eye(2, dtype=np.float32)}, str(tmp_path / "lib.st"))
+    loaded = T.load(tmp_path / "lib.st")
+    assert sorted(loaded) == ["a", "b"] and loaded["b"].dtype == T.float32
+    np.testing.assert_array_equal(loaded["a"].numpy(), np.arange(4.0))
 
 
 @pytest.mark.parametrize("name", ["adam_amsgrad", "nadam", "asgd_averaging", "rprop_opts", "sgd_momentum"])
