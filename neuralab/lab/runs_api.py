@@ -79,7 +79,7 @@ def run_detail(name: str, request: Request) -> dict:
 @router.get("/runs/{name}/events")
 async def run_events(name: str, request: Request) -> StreamingResponse:
     """SSE: ``rows`` (``{"reset", "curves"}``: the new points, as ``runs_index.series``) whenever
-    metrics.jsonl grows, and ``card`` (status, metrics, the job's state) once a second."""
+    metrics.jsonl grows, and ``card`` (status, metrics, the job's state, the figure names) once a second."""
     try:
         folder = runs_index.run_folder(_root(request), name)
     except runs_index.RunsError as error:
@@ -98,7 +98,8 @@ async def run_events(name: str, request: Request) -> StreamingResponse:
             if waited >= CARD_EVERY_S:
                 waited = 0.0
                 card = runs_index.card(folder, active=name in app_state.jobs.active_runs())
-                yield f"event: card\ndata: {json.dumps({'card': card, 'job': app_state.jobs.job_of_run(name)})}\n\n"
+                state = {"card": card, "job": app_state.jobs.job_of_run(name), "figures": runs_index.figures(folder)}
+                yield f"event: card\ndata: {json.dumps(state)}\n\n"
             await asyncio.sleep(TAIL_POLL_S)
             waited += TAIL_POLL_S
 

@@ -15,7 +15,8 @@ const Lab = (() => {
   }
 
   // ---- HTTP: JSON POSTs carrying the token; errors land in the page's error box ----
-  async function api(path, body, {method = "POST", raw = null} = {}) {
+  // keepError: a background poll's success leaves the message of the user's last action on show
+  async function api(path, body, {method = "POST", raw = null, keepError = false} = {}) {
     const headers = {};
     if (TOKEN) headers["X-Neuralab-Token"] = TOKEN;
     let payload;
@@ -33,7 +34,7 @@ const Lab = (() => {
       showError(data.error || ("HTTP " + response.status));
       const error = new Error(data.error); error.status = response.status; throw error;
     }
-    showError("");
+    if (!keepError) showError("");
     return data;
   }
 

@@ -86,9 +86,10 @@
     source.addEventListener("rows", e => addRows(JSON.parse(e.data)));
     let before = null;
     source.addEventListener("card", e => {
-      const d = JSON.parse(e.data), now = d.card.status + "/" + (d.job ? d.job.state : "");
+      const d = JSON.parse(e.data);
+      const now = JSON.stringify([d.card.status, d.card.metrics, d.job && d.job.state, d.figures]);
       showCard(d.card, d.job);
-      if (before !== null && before !== now) load().catch(() => {});  // finished: summary and figures are new
+      if (before !== null && before !== now) load().catch(() => {});  // new summary, figures or job state
       before = now;
     });
     document.body.dataset.ready = "true";

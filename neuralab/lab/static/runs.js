@@ -77,7 +77,7 @@
 
   async function refresh() {
     try {
-      const data = await Lab.api("/runs", undefined, {method: "GET"});
+      const data = await Lab.api("/runs", undefined, {method: "GET", keepError: true});
       cards = data.runs; $("[data-testid=root]").textContent = data.root;
       render(); renderJobs(data.jobs);
       document.body.dataset.loaded = "true";
