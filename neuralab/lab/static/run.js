@@ -26,8 +26,11 @@
     document.body.dataset.lastEpoch = train.length ? String(train[train.length - 1][0]) : "0";
   }
 
+  window.__arrivals = {};  // epoch -> Date.now() when its train point arrived (bench/lab_runs.py reads it)
+
   function addRows({reset, curves: fresh}) {
     if (reset) curves = {};
+    for (const [epoch] of fresh.train_loss || []) window.__arrivals[epoch] = Date.now();
     for (const [key, points] of Object.entries(fresh)) curves[key] = (curves[key] || []).concat(points);
     draw();
   }
