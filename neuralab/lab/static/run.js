@@ -9,7 +9,8 @@
   let curves = {}, job = null, card = null;
 
   function series(metric) {
-    return Object.keys(curves).filter(k => k.endsWith("_" + metric) && !k.startsWith("lr")).map(k => {
+    // the test split is one evaluation at the end, not a curve: the summary shows it
+    return Object.keys(curves).filter(k => k.endsWith("_" + metric) && !k.startsWith("test_")).map(k => {
       const split = k.slice(0, -metric.length - 1);
       return {label: split, colour: COLOURS[split] || "#888", x: curves[k].map(p => p[0]), y: curves[k].map(p => p[1])};
     });
