@@ -20,7 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from neuralab import recipes  # noqa: E402
 from neuralab.cli.table import format_table  # noqa: E402
-from neuralab.recipes.classify import build, load_splits, schedule_spec  # noqa: E402
+from neuralab import engines  # noqa: E402
+from neuralab.recipes.common import build_model, load_splits, schedule_spec  # noqa: E402
+from neuralab.train.optimizers import build_optimizer  # noqa: E402
 from neuralab.data.augment import ImageAugment  # noqa: E402
 from neuralab.train import Callback, Trainer  # noqa: E402
 
@@ -61,7 +63,9 @@ def measure(case: str, engine: str, seed: int, threads: int | None) -> dict:
     config = recipes.resolve(name, engine=engine, seed=seed, overrides=[*overrides, "data.augment.hflip=0.0"])
     config["threads"] = threads
     splits = load_splits(config)
-    T, model, optimizer = build(config)
+    T = engines.get(config["engine"])
+    model = build_model(T, config)
+    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
     stopper = StopAtAccuracy(splits.test.x, splits.test.y, target)
     augment = ImageAugment(**config["data"]["augment"])
     trainer = Trainer(model, optimizer, T.nn.functional.cross_entropy, engine=T, schedule=schedule_spec(config),

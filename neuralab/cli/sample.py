@@ -156,7 +156,7 @@ def _checked(args: argparse.Namespace, T, config: dict, points: bool) -> tuple[i
 def _write(args: argparse.Namespace, config: dict, n: int, classes: int, draw, how: str, weights, real) -> int:
     """Write ``draw``'s samples to ``--out``: a scatter beside the ``real`` points (a 2-D set), else
     an image grid; then print what was written."""
-    from neuralab.recipes.diffusion import plot_class_grid  # noqa: PLC0415
+    from neuralab.viz.class_grid import plot_class_grid  # noqa: PLC0415
     from neuralab.viz.samples import plot_samples  # noqa: PLC0415
 
     what = f"digit {args.label}" if args.label is not None else ("one row per class" if classes else "unconditional")

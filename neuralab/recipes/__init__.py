@@ -20,14 +20,17 @@ from neuralab.recipes.config import apply_overrides, require, require_structure,
 
 # Task -> module exposing ``DEFAULTS`` (its own config keys), ``validate(config)`` and
 # ``run(config, runs_root, resume, progress) -> summary``.
-TASKS = {"classify": "neuralab.recipes.classify"}
-TASKS["gan"] = "neuralab.recipes.gan"
-TASKS["diffusion"] = "neuralab.recipes.diffusion"
-TASKS["denoise"] = "neuralab.recipes.denoise"
-TASKS["language_model"] = "neuralab.recipes.language_model"
-TASKS["translate"] = "neuralab.recipes.translate"
-TASKS["forecast"] = "neuralab.recipes.forecast"
-TASKS["vae"] = "neuralab.recipes.vae"
+# Each runner has the shape of ``neuralab.recipes.common``.
+TASKS = {
+    "classify": "neuralab.recipes.classify",
+    "denoise": "neuralab.recipes.denoise",
+    "vae": "neuralab.recipes.vae",
+    "diffusion": "neuralab.recipes.diffusion",
+    "gan": "neuralab.recipes.gan",
+    "language_model": "neuralab.recipes.language_model",
+    "translate": "neuralab.recipes.translate",
+    "forecast": "neuralab.recipes.forecast",
+}
 
 BASE_CONFIG: dict[str, Any] = {
     "recipe": None,

@@ -19,14 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from neuralab import data, engines, models
+from neuralab import data
 from neuralab.data.augment import ImageAugment
-from neuralab.data.transforms import standardize
-from neuralab.train import EarlyStopping, RunRecord, Trainer, metrics
-from neuralab.train.optimizers import build_optimizer
-from neuralab.train.schedules import resolve_schedule
+from neuralab.recipes.common import Prepared, finish, fit, load_splits, make_trainer, prepare, steps_for
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import verdicts
+from neuralab.train import RunRecord, metrics
 from neuralab.viz import (
     plot_confusion_matrix, plot_decision_boundary, plot_history, plot_misclassified, plot_misclassified_table,
 )
@@ -48,12 +45,6 @@ def validate(config: dict[str, Any]) -> None:
                          f"(options: {', '.join(known) or 'none'}; data.options={{}} clears them)")
 
 
-def load_splits(config: dict[str, Any]):
-    """The dataset of ``config`` (with ``data.options``), standardized with training statistics when asked."""
-    splits = data.load(config["data"]["name"], **config["data"].get("options", {}))
-    return standardize(splits) if config["data"]["standardize"] else splits
-
-
 def fit_model_to_data(config: dict[str, Any], splits) -> dict[str, Any]:
     """An MLP's first and last widths set to the data's input size and number of classes.
 
@@ -72,84 +63,25 @@ def fit_model_to_data(config: dict[str, Any], splits) -> dict[str, Any]:
     return config
 
 
-def build(config: dict[str, Any]):
-    """Engine, model and optimizer for ``config`` (seeded, so the initial weights are reproducible)."""
-    T = engines.get(config["engine"])
-    T.manual_seed(config["seed"])
-    model_options = {k: v for k, v in config["model"].items() if k != "name"}
-    model = models.build(config["model"]["name"], T, **model_options)
-    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
-    return T, model, optimizer
-
-
-def spell_out(config: dict[str, Any], optimizer: Any, train_size: int) -> dict[str, Any]:
-    """The config with the optimizer's and the schedule's defaults written in."""
-    config = copy.deepcopy(config)
-    json_safe = (int, float, str, bool, type(None))
-    for key, value in optimizer.defaults.items():
-        if isinstance(value, tuple):
-            value = list(value)
-        if isinstance(value, json_safe) or (isinstance(value, list) and all(isinstance(v, json_safe) for v in value)):
-            config["optimizer"].setdefault(key, value)
-    schedule = schedule_spec(config)
-    if schedule is not None:
-        steps = -(-train_size // config["train"]["batch_size"])
-        config["schedule"] = resolve_schedule(schedule, steps_per_epoch=steps, epochs=config["train"]["epochs"])
-    return config
-
-
-def schedule_spec(config: dict[str, Any]) -> dict[str, Any] | None:
-    """The schedule to build; a one-cycle peak defaults to the optimizer's lr."""
-    spec = dict(config["schedule"])
-    if not spec.get("name"):
-        return None
-    if spec["name"] == "onecycle" and spec.get("max_lr") is None:
-        spec["max_lr"] = config["optimizer"]["lr"]
-    spec.pop("total_steps", None)  # follows the epochs and batch size, never stale
-    if spec["name"] == "cosine":
-        spec.pop("T_max", None)
-    return spec
-
-
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate one classification config; returns the summary dict."""
     splits = load_splits(config)
     config = fit_model_to_data(config, splits)
-    T, model, optimizer = build(config)
-    device = engines.resolve_device(T, config["device"])
-    config = spell_out(config, optimizer, len(splits.train))
-    config["device"] = device
-    if resume:
-        record = RunRecord.open(resume)
-    else:
-        record = RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
-
-    train = config["train"]
-    callbacks = []
-    if train["early_stopping"]["patience"]:
-        stopping = train["early_stopping"]
-        callbacks.append(EarlyStopping(monitor=stopping["monitor"], patience=stopping["patience"], min_delta=stopping["min_delta"]))
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(splits.train), config))
+    config, T = prepared.config, prepared.T
     augment = ImageAugment(**config["data"]["augment"])
-    trainer = Trainer(
-        model, optimizer,
-        functools.partial(T.nn.functional.cross_entropy, label_smoothing=train["label_smoothing"]),
-        engine=T, device=device, schedule=schedule_spec(config), clip_grad_norm=train["clip_grad_norm"],
-        callbacks=callbacks, seed=config["seed"], progress=progress, run=record, threads=config["threads"],
-        augment=augment if augment.active else None,
-    )
-    history = trainer.fit(
-        train=(splits.train.x, splits.train.y), val=(splits.val.x, splits.val.y),
-        epochs=train["epochs"], batch_size=train["batch_size"], eval_batch_size=config["eval"]["batch_size"],
-        resume=True if resume else None,
-    )
-    test_results = trainer.evaluate((splits.test.x, splits.test.y), batch_size=config["eval"]["batch_size"], split="test")
-    logits = trainer.predict(splits.test.x, batch_size=config["eval"]["batch_size"])
+    trainer = make_trainer(prepared, progress, metrics=("accuracy",),
+                           loss_fn=functools.partial(T.nn.functional.cross_entropy, label_smoothing=config["train"]["label_smoothing"]),
+                           augment=augment if augment.active else None)
+    history = fit(trainer, prepared, (splits.train.x, splits.train.y), (splits.val.x, splits.val.y), resume=resume)
+    batch = config["eval"]["batch_size"]
+    test_results = trainer.evaluate((splits.test.x, splits.test.y), batch_size=batch, split="test")
+    logits = trainer.predict(splits.test.x, batch_size=batch)
 
     def predict_proba(x: np.ndarray) -> np.ndarray:
-        return metrics.softmax(trainer.predict(x, batch_size=config["eval"]["batch_size"]))
+        return metrics.softmax(trainer.predict(x, batch_size=batch))
 
-    return report(record, config, splits, history, logits, test_results, models.count_parameters(model), predict_proba)
+    return report(prepared, splits, history, logits, test_results, predict_proba)
 
 
 def plot_mistakes(record: RunRecord, config, splits, probabilities: np.ndarray, predict_proba=None) -> str:
@@ -170,11 +102,12 @@ def plot_mistakes(record: RunRecord, config, splits, probabilities: np.ndarray, 
     return "misclassified_table"
 
 
-def report(record: RunRecord, config, splits, history, logits: np.ndarray, test_results: dict[str, float], parameters: int,
+def report(prepared: Prepared, splits, history, logits: np.ndarray, test_results: dict[str, float],
            predict_proba=None) -> dict[str, Any]:
     """Per-class metrics, figures and target verdicts into the run folder; returns the summary.
 
     ``predict_proba(points (M, 2)) -> (M, C)`` draws the decision boundary of a 2-D data set."""
+    record, config = prepared.record, prepared.config
     predictions = logits.argmax(axis=1)
     classes = list(splits.classes)
     details = metrics.classification_report(splits.test.y, predictions, class_names=classes)
@@ -189,6 +122,4 @@ def report(record: RunRecord, config, splits, history, logits: np.ndarray, test_
         "test_macro_recall": details["macro"]["recall"],
         "test_macro_f1": details["macro"]["f1"],
     }
-    targets = verdicts(config["targets"], measured)
-    return record.update_summary(metrics=measured, per_class=details["classes"], targets=targets,
-                                 parameters=parameters, run_dir=str(record.path))
+    return finish(prepared, measured, False, per_class=details["classes"])

@@ -12,18 +12,14 @@ Figures: clean / noisy / output rows, and for a 2-D code the test set's codes by
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from neuralab import data, engines, models
 from neuralab.data.patterns import add_noise
-from neuralab.recipes.classify import build, schedule_spec, spell_out
+from neuralab.recipes.common import finish, first_of_each_split, fit, load_splits, make_trainer, prepare, steps_for
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import metrics_line, verdicts
-from neuralab.train import RunRecord, Trainer
 from neuralab.viz import plot_history
 from neuralab.viz.image_rows import plot_image_rows
 from neuralab.viz.latent import plot_latent_scatter
@@ -55,29 +51,12 @@ class NoiseAugment:
         return add_noise(x_batch, self.std, rng)
 
 
-def load_splits(config: dict[str, Any]) -> data.Splits:
-    """The config's dataset (seeded when its generator takes a seed), cut to ``data.subset`` images per split."""
-    name, options = config["data"]["name"], dict(config["data"]["options"])
-    if "seed" in data.entry(name).options:
-        options.setdefault("seed", config["seed"])
-    splits = data.load(name, **options)
-    n = config["data"].get("subset")
-    if n:
-        cut = {part: data.Split(getattr(splits, part).x[:n], getattr(splits, part).y[:n]) for part in ("train", "val", "test")}
-        splits = dataclasses.replace(splits, **cut)
-    return splits
-
-
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one autoencoder config; returns the summary dict."""
-    splits = load_splits(config)
-    T, model, optimizer = build(config)
-    device = engines.resolve_device(T, config["device"])
-    config = spell_out(config, optimizer, len(splits.train))
-    config["device"] = device
-    record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
-    std, train = config["denoise"]["noise"], config["train"]
+    splits = first_of_each_split(load_splits(config, seed_data=True), config["data"]["subset"])
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(splits.train), config))
+    config, T, record = prepared.config, prepared.T, prepared.record
+    std = config["denoise"]["noise"]
     loss_fn = T.nn.functional.binary_cross_entropy if config["denoise"]["loss"] == "bce" else T.nn.functional.mse_loss
     rng = np.random.default_rng([config["seed"], 7])
     clean_test = splits.test.x
@@ -86,19 +65,15 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     else:
         input_val, input_test = splits.val.x, clean_test
 
-    trainer = Trainer(model, optimizer, loss_fn, engine=T, device=device, schedule=schedule_spec(config),
-                      clip_grad_norm=train["clip_grad_norm"], metrics=(), seed=config["seed"], progress=progress,
-                      run=record, threads=config["threads"], augment=NoiseAugment(std) if std > 0 else None)
-    history = trainer.fit(train=(splits.train.x, splits.train.x), val=(input_val, splits.val.x), epochs=train["epochs"],
-                          batch_size=train["batch_size"], eval_batch_size=config["eval"]["batch_size"], resume=True if resume else None)
-    trainer.evaluate((input_test, clean_test), batch_size=config["eval"]["batch_size"], split="test")
-    output = trainer.predict(input_test, batch_size=config["eval"]["batch_size"])
+    trainer = make_trainer(prepared, progress, loss_fn=loss_fn, augment=NoiseAugment(std) if std > 0 else None)
+    history = fit(trainer, prepared, (splits.train.x, splits.train.x), (input_val, splits.val.x), resume=resume)
+    batch = config["eval"]["batch_size"]
+    trainer.evaluate((input_test, clean_test), batch_size=batch, split="test")
+    output = trainer.predict(input_test, batch_size=batch)
     measured = {"test_mse": float(np.mean((output - clean_test) ** 2)), "test_bce": pixel_bce(output, clean_test)}
     if std > 0:
         mse_noisy = float(np.mean((input_test - clean_test) ** 2))
         measured.update(test_mse_noisy=mse_noisy, test_mse_denoised=measured["test_mse"], mse_ratio=measured["test_mse"] / mse_noisy)
-    if progress:
-        print(metrics_line(measured), flush=True)
     plot_history(history, record.figure_path("curves"), title=f"{config['recipe']}: reconstruction loss")
     if std > 0:
         plot_image_rows({"clean": clean_test, "noisy": input_test, "denoised": output}, record.figure_path("denoised"),
@@ -107,11 +82,10 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         plot_image_rows({"original": clean_test, "reconstructed": output}, record.figure_path("reconstructions"),
                         title=f"{config['recipe']}: latent {config['model']['latent']}, test MSE {measured['test_mse']:.3g} per pixel")
     if config["model"]["latent"] == 2:
-        codes = trainer.predict(clean_test, batch_size=config["eval"]["batch_size"], fn=lambda m, xb: m.encoder(xb))
+        codes = trainer.predict(clean_test, batch_size=batch, fn=lambda m, xb: m.encoder(xb))
         plot_latent_scatter(codes, splits.test.y, record.figure_path("latent"), classes=splits.classes,
                             title=f"{config['recipe']}: codes of {len(codes):,} test images")
-    return record.update_summary(metrics=measured, targets=verdicts(config["targets"], measured),
-                                 parameters=models.count_parameters(model), run_dir=str(record.path))
+    return finish(prepared, measured, progress)
 
 
 def pixel_bce(output: np.ndarray, target: np.ndarray, eps: float = 1e-7) -> float:

@@ -32,14 +32,14 @@ import numpy as np
 from neuralab import data, engines, models
 from neuralab.generative import diffusion
 from neuralab.generative.metrics import manifold_distance
-from neuralab.recipes.classify import build, schedule_spec, spell_out
+from neuralab.recipes.common import finish, fit, make_trainer, model_options, prepare, steps_for
 from neuralab.recipes.config import require
-from neuralab.recipes.gan import sample_conditions
-from neuralab.recipes.targets import metrics_line, verdicts
-from neuralab.train import RunRecord, Trainer, load_weights, save_checkpoint
+from neuralab.recipes.generation import sample_conditions
+from neuralab.train import RunRecord, load_weights, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
 from neuralab.train.ema import WeightEMA
 from neuralab.viz import plot_history
+from neuralab.viz.class_grid import plot_class_grid
 from neuralab.viz.latent import plot_image_grid
 from neuralab.viz.samples import plot_samples
 from neuralab.viz.trajectory import plot_trajectory
@@ -166,7 +166,7 @@ def load_trained(run_dir: str | Path, engine: str | None = None, checkpoint: str
     config = record.read_config()
     require(config.get("task") == "diffusion", f"{run_dir} is a {config.get('task')!r} run, not a diffusion run")
     T, _ = engines.setup(engine or config["engine"], threads=config.get("threads"), device="cpu")
-    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
+    model = models.build(config["model"]["name"], T, **model_options(config))
     candidates = [checkpoint] + [name for name in ("ema", "best", "last") if name != checkpoint]
     weights = next((record.checkpoints_dir / name for name in candidates
                     if (record.checkpoints_dir / f"{name}.safetensors").exists()), None)
@@ -180,12 +180,8 @@ def load_trained(run_dir: str | Path, engine: str | None = None, checkpoint: str
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train, sample and measure one diffusion config; returns the summary dict."""
     splits, x_train, y_train, x_val = load_training_data(config)
-    T, model, optimizer = build(config)
-    device = engines.resolve_device(T, config["device"])
-    config = spell_out(config, optimizer, len(x_train))
-    config["device"] = device
-    record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(x_train), config))
+    config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
     schedule = make_schedule(config)
     train, settings = config["train"], config["diffusion"]
 
@@ -193,12 +189,9 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         return diffusion.denoising_loss(T, net, schedule, xb, labels=yb, label_dropout=settings["label_dropout"]), None
 
     ema = WeightEMA(settings["ema"]) if settings["ema"] is not None else None
-    trainer = Trainer(model, optimizer, engine=T, device=device, schedule=schedule_spec(config), clip_grad_norm=train["clip_grad_norm"],
-                      metrics=(), seed=config["seed"], progress=progress, run=record, threads=config["threads"], compute_loss=compute_loss,
-                      callbacks=[ema] if ema else ())
+    trainer = make_trainer(prepared, progress, compute_loss=compute_loss, callbacks=(ema,) if ema else ())
     val_labels = splits.val.y[:len(x_val)].astype(np.int64) if y_train is not None else None
-    history = trainer.fit(train=(x_train, y_train), val=(x_val, val_labels), epochs=train["epochs"], batch_size=train["batch_size"],
-                          eval_batch_size=config["eval"]["batch_size"], resume=True if resume else None)
+    history = fit(trainer, prepared, (x_train, y_train), (x_val, val_labels), resume=resume)
     training_s = record.read_summary()["wall_time_s"]
     if ema is not None:  # sample from the average; keep it beside the checkpoints for eval and sample
         trainer.load_model_arrays(ema.model_weights(model.state_dict()))
@@ -208,12 +201,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     measure = measure_images if config["data"]["name"] in IMAGE_SETS else measure_points
     measured, extra = measure(T, model, schedule, config, splits, record, device, progress)
     measured["test_loss"] = trainer.evaluate(_test_set(splits, config), batch_size=config["eval"]["batch_size"], split="test")["loss"]
-    if progress:
-        print(metrics_line(measured), flush=True)
     train_images = train["epochs"] * len(x_train)
-    return record.update_summary(metrics=measured, targets=verdicts(config["targets"], measured), training_s=training_s,
-                                 train_images_per_s=train_images / training_s, **extra,
-                                 parameters=models.count_parameters(model), run_dir=str(record.path))
+    return finish(prepared, measured, progress, training_s=training_s, train_images_per_s=train_images / training_s, **extra)
 
 
 def _test_set(splits, config: dict[str, Any]):
@@ -285,26 +274,6 @@ def plot_sample_grid(T, model, schedule, config: dict[str, Any], path: Path, *, 
         return generate_images(T, model, schedule, config, count, seed=seed, labels=labels, steps=steps, device=device)
 
     return plot_class_grid(draw, config["model"].get("num_classes") or 0, path, title=title, label=label, n=n)
-
-
-def plot_class_grid(draw, classes: int, path: str | Path, *, title: str, label: int | None = None, n: int = 100) -> Path:
-    """A grid of ``n`` generated images: one row per class for a conditional model (``classes`` > 0)
-    with ``n // classes`` columns, else ``n`` images (all of class ``label`` when given) in rows of
-    10 (or of ``sqrt(n)`` when square). ``draw(count, labels)`` returns ``count`` images
-    ``(count, C, H, W)`` in [0, 1] for the int64 ``labels`` (None: unconditional); any generator
-    fits (``neuralab sample`` draws GAN grids through it too)."""
-    if classes and label is None:
-        columns = max(1, n // classes)
-        labels, rows = np.repeat(np.arange(classes, dtype=np.int64), columns), classes
-    else:
-        columns = int(round(n ** 0.5)) if int(round(n ** 0.5)) ** 2 == n else min(n, 10)
-        rows = -(-n // columns)
-        labels = None if label is None else np.full(rows * columns, label, dtype=np.int64)
-    images = draw(rows * columns, labels)
-    if rows * columns > n:  # blank the unused cells of the last row
-        images[n:] = 0
-    row_labels = [str(c) for c in range(classes)] if classes and label is None else None
-    return plot_image_grid(images.reshape(rows, columns, *images.shape[1:]), path, title=title, row_labels=row_labels)
 
 
 def plot_denoising(T, model, schedule, config: dict[str, Any], path: Path, *, seed: int, device: str = "cpu", title: str,

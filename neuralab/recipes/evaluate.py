@@ -15,7 +15,8 @@ from typing import Any
 
 from neuralab import engines
 from neuralab.io import atomic_write_json
-from neuralab.recipes.classify import build, load_splits
+from neuralab.recipes.common import build_model, load_splits
+from neuralab.recipes.generation import sample_conditions
 from neuralab.train import RunRecord, Trainer, load_weights, metrics
 
 
@@ -34,11 +35,11 @@ def evaluate_run(run_dir: str | Path, checkpoint: str = "best", samples: int | N
     weights = record.checkpoints_dir / checkpoint
     if not weights.with_suffix(".safetensors").exists():
         raise FileNotFoundError(f"{weights.with_suffix('.safetensors')} does not exist: the run saved no {checkpoint!r} checkpoint")
-    T, model, optimizer = build(config)
-    load_weights(model, weights, T)
+    T = engines.get(config["engine"])
+    model = load_weights(build_model(T, config), weights, T)
     splits = load_splits(config)
     device = engines.resolve_device(T, "auto" if config["device"] == "cpu" else config["device"])
-    trainer = Trainer(model, optimizer, T.nn.functional.cross_entropy, engine=T, device=device, progress=False)
+    trainer = Trainer(model, None, T.nn.functional.cross_entropy, engine=T, device=device, progress=False)
     results = trainer.evaluate((splits.test.x, splits.test.y), batch_size=config["eval"]["batch_size"], split=None)
     predictions = trainer.predict(splits.test.x, batch_size=config["eval"]["batch_size"]).argmax(axis=1)
     details = metrics.classification_report(splits.test.y, predictions, class_names=list(splits.classes))
@@ -72,7 +73,7 @@ def evaluate_generative(record: RunRecord, config: dict[str, Any], checkpoint: s
     n = int(samples or config["eval"].get("samples") or 10000)
     if task == "gan":  # G and D from `last`, the only checkpoint a GAN run writes
         T, model, config, weights, prior = gan.load_trained(record.path)
-        asked = gan.sample_conditions(n, config, prior, seed=config["seed"] + 1)
+        asked = sample_conditions(n, config, prior, seed=config["seed"] + 1)
         images = gan.generate(T, model, n, config["model"]["noise_dim"], seed=config["seed"] + 1, labels=asked)
         labels = asked if config["model"].get("num_classes") else None
         if config["data"]["name"] not in gan.IMAGE_SETS:  # a 2-D toy set: its own sample measures
@@ -98,7 +99,7 @@ def _evaluate_diffusion(record: RunRecord, config: dict[str, Any], checkpoint: s
                          "(its summary.json holds the sample measures)")
     T, model, schedule, config, weights = diffusion.load_trained(record.path, checkpoint="ema" if checkpoint == "best" else checkpoint)
     n = int(samples or config["eval"].get("samples") or 10000)
-    labels = diffusion.sample_conditions(n, config)
+    labels = sample_conditions(n, config)
     images = diffusion.generate_images(T, model, schedule, config, n, seed=config["seed"] + 1, labels=labels)
     result = mnist_fid(images, reference="test", seed=config["seed"], labels=labels)
     measured = {k: result[k] for k in SAMPLE_METRICS if k in result}

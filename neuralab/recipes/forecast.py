@@ -12,21 +12,16 @@ the model beat each; the figure shows history, forecasts and actual values.
 
 from __future__ import annotations
 
-import copy
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from neuralab import data, engines, models
+from neuralab import data
+from neuralab.recipes.common import finish, fit, make_trainer, prepare, steps_for
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import verdicts
-from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
 from neuralab.train.checkpoint import to_numpy
-from neuralab.train.optimizers import build_optimizer
-from neuralab.train.step import apply_gradients
-from neuralab.viz.style import new_figure, save_png
+from neuralab.viz.forecast import plot_forecast
 
 # inputs: "level" feeds the standardized values; "relative" feeds each window minus its last
 # value, which a trending series needs (its test levels lie outside the training range).
@@ -71,10 +66,6 @@ def windows(values: np.ndarray, targets: range, lookback: int) -> np.ndarray:
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one forecasting config; returns the summary dict."""
-    require(resume is None, "forecast runs cannot be resumed (they take seconds): start a new run")
-    config = copy.deepcopy(config)
-    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
-    config["device"] = device
     series = data.load(config["data"]["name"], **config["data"]["options"])
     lookback, start = config["forecast"]["lookback"], series.train_size
     require(start > lookback + 1, f"forecast.lookback ({lookback}) needs more than {start} training values")
@@ -89,25 +80,10 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     if config["forecast"]["inputs"] == "relative":
         x_train, x_test = x_train - last_train, x_test - last_test
 
-    T.manual_seed(config["seed"])
-    model = models.build("forecaster", T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
-    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
-    record = RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
-    train, started = config["train"], time.perf_counter()
-    for epoch in range(1, train["epochs"] + 1):
-        model.train()
-        order = epoch_permutation(config["seed"], epoch, len(x_train))
-        total = 0.0
-        for begin in range(0, len(order), train["batch_size"]):
-            rows = order[begin:begin + train["batch_size"]]
-            loss = T.nn.functional.mse_loss(model(T.from_numpy(x_train[rows]).to(device)), T.from_numpy(y_train[rows]).to(device))
-            total += apply_gradients(T, loss, model, optimizer, train["clip_grad_norm"]) * len(rows)
-        record.log(epoch=epoch, split="train", loss=total / len(order), time_s=time.perf_counter() - started)
-        if progress and (epoch % max(1, train["epochs"] // 10) == 0 or epoch == train["epochs"]):
-            print(f"epoch {epoch}/{train['epochs']}: train mse {total / len(order):.5f}", flush=True)
-    train_time = time.perf_counter() - started
-    save_checkpoint(record.checkpoints_dir / "last", {"engine": config["engine"], "epoch": train["epochs"], "model": model.state_dict()})
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(x_train), config))
+    config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
+    trainer = make_trainer(prepared, progress, loss_fn=T.nn.functional.mse_loss)
+    fit(trainer, prepared, (x_train, y_train), resume=resume)
     model.eval()
     with T.no_grad():
         change = to_numpy(model(T.from_numpy(x_test).to(device)))[:, 0]
@@ -120,26 +96,4 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     measured["mae_vs_seasonal_naive_ratio"] = results["model"]["mae"] / results["seasonal_naive"]["mae"]
     beats = {baseline: all(results["model"][m] < results[baseline][m] for m in ("mae", "rmse")) for baseline in ("naive", "seasonal_naive")}
     plot_forecast(series, forecast, record.figure_path("forecast"), title=f"{config['recipe']}: one-step forecasts of the held-out tail")
-    return record.update_summary(
-        metrics=measured, targets=verdicts(config["targets"], measured), beats_baselines=beats, recipe=config["recipe"],
-        engine=config["engine"], device=device, seed=config["seed"], epochs=train["epochs"], train_time_s=train_time,
-        wall_time_s=time.perf_counter() - started, status="completed", parameters=models.count_parameters(model),
-        forecast=[float(v) for v in forecast], run_dir=str(record.path),
-    )
-
-
-def plot_forecast(series, forecast: np.ndarray, path, title: str | None = None) -> Path:
-    """History (training part), the held-out actual values and the model's forecasts."""
-    figure = new_figure(8.0, 4.0)
-    ax = figure.subplots()
-    start = series.train_size
-    ax.plot(series.index[:start], series.train, color="0.4", label="history (train)")
-    ax.plot(series.index[start:], series.test, color="#1f77b4", label="actual")
-    ax.plot(series.index[start:], forecast, color="#d62728", linestyle="--", label="forecast (one step ahead)")
-    ax.axvline(series.index[start] - 0.5, color="0.7", linewidth=1)
-    ax.set_xlabel("time")
-    ax.set_ylabel(series.name)
-    ax.legend(loc="upper left")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return save_png(figure, path)
+    return finish(prepared, measured, progress, beats_baselines=beats, forecast=[float(v) for v in forecast])

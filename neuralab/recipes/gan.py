@@ -1,9 +1,8 @@
 """Run a GAN recipe on a 2-D toy set or on MNIST: alternating D/G updates, then measure the samples.
 
-A GAN has two optimizers taking turns, which the single-optimizer ``Trainer`` does not
-model, so the loop lives here, short and explicit. One epoch is one pass over the real
-training points in batches; each batch makes ``gan.d_steps`` discriminator (critic) steps
-then one generator step. ``summary.json`` gets the sample measures of
+The ``Trainer`` runs the epochs with :class:`AlternatingStep` as its step: one epoch is one
+pass over the real training points in batches; each batch makes ``gan.d_steps``
+discriminator (critic) steps then one generator step. ``summary.json`` gets the sample measures of
 ``neuralab.generative.metrics`` (mean radius and angular bins for the ring, modes covered
 for a Gaussian mixture) over ``eval.samples`` generated points, and the target verdicts.
 
@@ -20,17 +19,14 @@ A code-conditioned model (``model.code_dim`` > 0, the ``mnist-dcgan`` default) i
 ``gan.code_components``-Gaussian mixture is fitted to the training codes and saved as
 ``checkpoints/prior``; samples ask G for codes drawn from it.
 
-Every epoch rewrites ``checkpoints/last``: G and D, both optimizers, the epoch, the engine RNG
-state and the training seconds so far, so ``neuralab train --resume RUN`` continues an
-interrupted run exactly as an uninterrupted one goes on (the data order of epoch e follows from
-the seed and e). ``summary.json`` gets ``wall_time_s`` (training only) and ``images_per_s``.
+Every epoch rewrites the Trainer's ``checkpoints/last`` (G and D, both optimizers, the RNG
+states, the history), so ``neuralab train --resume RUN`` continues an interrupted run exactly
+as an uninterrupted one goes on. ``summary.json`` gets ``wall_time_s`` (training) and
+``images_per_s``.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-import time
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +37,10 @@ from neuralab.generative import gan_losses
 from neuralab.generative.codes import fit_pca_code
 from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, save_mixture
 from neuralab.generative import metrics as sample_metrics
+from neuralab.recipes.common import finish, fit, make_trainer, model_options, prepare, steps_for
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import metrics_line, verdicts
-from neuralab.train import RunRecord, epoch_permutation, load_checkpoint, save_checkpoint
+from neuralab.recipes.generation import sample_conditions
+from neuralab.train import RunRecord, load_checkpoint
 from neuralab.train.checkpoint import load_model_state, load_optimizer_state, to_numpy
 from neuralab.train.optimizers import build_optimizer
 from neuralab.viz.gan_curves import plot_gan_history
@@ -99,19 +96,6 @@ def load_training_data(config: dict[str, Any]) -> tuple[np.ndarray, np.ndarray |
     if config["model"].get("code_dim"):
         return x, fit_pca_code(x, config["model"]["code_dim"]).encode(x)
     return x, None
-
-
-def sample_conditions(n: int, config: dict[str, Any], prior: GaussianMixture | None = None, seed: int = 0) -> np.ndarray | None:
-    """What a conditional generator is asked for ``n`` samples: every class in turn, or codes drawn
-    from the fitted ``prior`` (seeded by ``[seed, 7]``); None for an unconditional one."""
-    classes = config["model"].get("num_classes") or 0
-    if classes:
-        return np.arange(n, dtype=np.int64) % classes
-    if config["model"].get("code_dim"):
-        if prior is None:
-            raise ValueError("a code-conditioned GAN samples codes from its fitted prior (checkpoints/prior); none was given")
-        return prior.sample(n, seed=[seed, 7]).astype(np.float32)
-    return None
 
 
 def fit_code_prior(codes: np.ndarray, config: dict[str, Any]) -> tuple[GaussianMixture, dict[str, Any]]:
@@ -199,85 +183,46 @@ def measure(samples: np.ndarray, config: dict[str, Any], labels: np.ndarray | No
             "min_mode_fraction": min(coverage["fractions"])}, {"mode_fractions": coverage["fractions"]}
 
 
-def _training_state(T, model, d_opt, g_opt, config, epoch: int, seconds: float) -> dict[str, Any]:
-    """Everything ``--resume`` needs after ``epoch``: the data order and augmentations follow from
-    the seed and the epoch, the noise draws from the engine RNG."""
-    return {"engine": config["engine"], "epoch": epoch, "training_seconds": seconds, "model": model.state_dict(),
-            "optimizer_discriminator": d_opt.state_dict(), "optimizer_generator": g_opt.state_dict(),
-            "rng": T.get_rng_state()}
+class AlternatingStep:
+    """The Trainer's step for a GAN: :func:`train_step` on each ``(real, condition)`` batch.
 
+    The Trainer holds D's optimizer; G's rides in the checkpoint through ``extra_state``."""
 
-def _restore(T, state: dict[str, Any], model, d_opt, g_opt, source) -> tuple[int, float]:
-    """Load a ``_training_state`` back; returns ``(epoch, training seconds)``."""
-    load_model_state(model, state["model"], T, source=source)
-    load_optimizer_state(d_opt, state["optimizer_discriminator"], T, source=source)
-    load_optimizer_state(g_opt, state["optimizer_generator"], T, source=source)
-    T.set_rng_state(T.from_numpy(np.array(state["rng"], copy=True)))
-    return int(state["epoch"]), float(state["training_seconds"])
+    def __init__(self, T, model, d_opt, g_opt, config: dict[str, Any]):
+        self.T, self.model, self.d_opt, self.g_opt, self.config = T, model, d_opt, g_opt, config
+
+    def __call__(self, batch) -> dict[str, float]:
+        real, condition = batch
+        return train_step(self.T, self.model, self.d_opt, self.g_opt, real, self.config, condition)
+
+    def extra_state(self) -> dict[str, Any]:
+        return {"generator_optimizer": self.g_opt.state_dict()}
+
+    def load_extra_state(self, state: dict[str, Any]) -> None:
+        load_optimizer_state(self.g_opt, state["generator_optimizer"], self.T, source="the checkpoint's generator optimizer")
 
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one GAN config (or continue the run folder ``resume``); returns the summary dict."""
-    config = copy.deepcopy(config)
-    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
-    config["device"] = device
     real_points, real_conditions = load_training_data(config)
-    T.manual_seed(config["seed"])
-    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
-    d_opt = build_optimizer(T, model["discriminator"].parameters(), config["optimizer"])
+    n = len(real_points)
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(n, config),
+                       trained_parameters=lambda model: model["discriminator"].parameters())
+    config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
     g_opt = build_optimizer(T, model["generator"].parameters(), config["optimizer"])
-    train = config["train"]
-    if resume:
-        record = RunRecord.open(resume)
-        last = record.checkpoints_dir / "last"
-        done, seconds_before = _restore(T, load_checkpoint(last), model, d_opt, g_opt, last)
-        record.truncate_metrics(done)
-        rows = [row for row in record.read_metrics() if row.get("split") == "train"]
-        if progress:
-            print(f"resumed from {last} after epoch {done}", flush=True)
-    else:
-        record = RunRecord.create(runs_root, name=config["recipe"])
-        record.write_config(config)
-        done, seconds_before, rows = 0, 0.0, []
-
-    n, batch_size = len(real_points), train["batch_size"]
-    steps = math.ceil(n / batch_size)
-    started = time.perf_counter()
-    record.update_summary(engine=config["engine"], device=device, seed=config["seed"], epochs=done, status="running")
-    for epoch in range(done + 1, train["epochs"] + 1):
-        model.train()
-        order = epoch_permutation(config["seed"], epoch, n)
-        totals: dict[str, float] = {}
-        for step in range(steps):
-            rows_in_batch = order[step * batch_size:(step + 1) * batch_size]
-            real = T.from_numpy(real_points[rows_in_batch]).to(device)
-            condition = None if real_conditions is None else T.from_numpy(real_conditions[rows_in_batch]).to(device)
-            for key, value in train_step(T, model, d_opt, g_opt, real, config, condition).items():
-                totals[key] = totals.get(key, 0.0) + value / steps
-        if not all(math.isfinite(v) for v in totals.values()):
-            record.update_summary(status="diverged", epochs=epoch, message=f"non-finite losses at epoch {epoch}: {totals}")
-            raise FloatingPointError(f"{config['recipe']} diverged at epoch {epoch}: {totals}")
-        seconds = seconds_before + time.perf_counter() - started
-        row = {"epoch": epoch, "split": "train", **totals, "time_s": seconds}
-        rows.append(row)
-        record.log(**row)
-        save_checkpoint(record.checkpoints_dir / "last", _training_state(T, model, d_opt, g_opt, config, epoch, seconds))
-        record.update_summary(epochs=epoch)
-        if progress and (epoch % max(1, train["epochs"] // 10) == 0 or epoch == train["epochs"]):
-            print(f"epoch {epoch}/{train['epochs']}: D loss {totals['d_loss']:.4f}  G loss {totals['g_loss']:.4f}  "
-                  f"D(x) {totals['d_real']:.3f}  D(G(z)) {totals['d_fake']:.3f}  ({row['time_s']:.1f} s)", flush=True)
-    wall = rows[-1]["time_s"] if rows else seconds_before
+    trainer = make_trainer(prepared, progress, train_step=AlternatingStep(T, model, prepared.optimizer, g_opt, config))
+    fit(trainer, prepared, (real_points, real_conditions), resume=resume)
+    rows = [row for row in record.read_metrics() if row.get("split") == "train"]
+    wall = record.read_summary()["wall_time_s"]
 
     prior = None
     if config["model"].get("code_dim"):
-        prior, fit = fit_code_prior(real_conditions, config)
-        save_mixture(record.checkpoints_dir / "prior", prior, fit)
+        prior, fit_info = fit_code_prior(real_conditions, config)
+        save_mixture(record.checkpoints_dir / "prior", prior, fit_info)
     asked = sample_conditions(config["eval"]["samples"], config, prior, seed=config["seed"] + 1)
     samples = generate(T, model, config["eval"]["samples"], config["model"]["noise_dim"], seed=config["seed"] + 1,
                        device=device, labels=asked)
     measured, details = measure(samples, config, labels=asked if config["model"].get("num_classes") else None)
-    if progress:
-        print(metrics_line(measured), flush=True)
     standard = config["gan"]["loss"] == "standard"
     title = f"{config['recipe']} ({config['gan']['loss']} loss, seed {config['seed']})"
     if config["data"]["name"] in IMAGE_SETS:
@@ -288,13 +233,9 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         plot_score_surface(lambda points: score(T, model, points, standard, device), real_points, samples,
                            record.figure_path("discriminator"), label="D(x)" if standard else "critic score", title=title)
     plot_gan_history(rows, record.figure_path("curves"), score_label="D" if standard else "C", title=title)
-    return record.update_summary(
-        metrics=measured, **details, targets=verdicts(config["targets"], measured), recipe=config["recipe"],
-        engine=config["engine"], device=device, seed=config["seed"], epochs=train["epochs"],
-        generator_steps=train["epochs"] * steps, wall_time_s=wall, epoch_time_s=wall / train["epochs"],
-        images_per_s=train["epochs"] * n / wall if wall else None,
-        status="completed", parameters=models.count_parameters(model), run_dir=str(record.path),
-    )
+    epochs = config["train"]["epochs"]
+    return finish(prepared, measured, progress, **details, generator_steps=epochs * steps_for(n, config),
+                  epoch_time_s=wall / epochs, images_per_s=epochs * n / wall if wall else None)
 
 
 def plot_image_samples(T, model, config: dict[str, Any], record: RunRecord, device: str, prior, title: str) -> None:
@@ -320,7 +261,7 @@ def load_trained(run_dir: str | Path, engine: str | None = None):
     if not weights.with_suffix(".safetensors").exists():
         raise FileNotFoundError(f"{weights.with_suffix('.safetensors')} does not exist: the run has not finished an epoch")
     T, _ = engines.setup(engine or config["engine"], threads=config.get("threads"), device="cpu")
-    model = models.build(config["model"]["name"], T, **{k: v for k, v in config["model"].items() if k != "name"})
+    model = models.build(config["model"]["name"], T, **model_options(config))
     load_model_state(model, load_checkpoint(weights)["model"], T, source=weights)
     model.eval()
     prior = load_mixture(record.checkpoints_dir / "prior") if config["model"].get("code_dim") else None

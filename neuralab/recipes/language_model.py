@@ -25,29 +25,24 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from neuralab import data, engines, models
+from neuralab import data, engines
 from neuralab.data.tokenizer import CharTokenizer
 from neuralab.generative.text import sample_text
-from neuralab.recipes.classify import schedule_spec
+from neuralab.recipes import common
+from neuralab.recipes.common import finish, fit, make_trainer, prepare
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import verdicts
-from neuralab.train import RunRecord, save_checkpoint
-from neuralab.train.checkpoint import (CheckpointError, load_checkpoint, load_model_state, load_optimizer_state,
-                                       model_state)
-from neuralab.train.optimizers import build_optimizer
-from neuralab.train.schedules import build_schedule, resolve_schedule
-from neuralab.train.step import apply_gradients
-from neuralab.train.trainer import rng_state, set_rng_state
+from neuralab.train import RunRecord
+from neuralab.train.checkpoint import load_checkpoint, load_model_state, model_state
 from neuralab.viz import plot_history
 
 LM_MODELS = ("char_rnn", "gpt")
 TOKENIZER_FILE = "tokenizer.json"
+EVAL_WINDOWS = 32  # validation windows per forward pass
 
 # Config keys only language-model recipes have (merged over recipes.BASE_CONFIG).
 DEFAULTS: dict[str, Any] = {
@@ -111,24 +106,16 @@ def random_windows(ids: np.ndarray, batch_size: int, context: int, rng: np.rando
     return windows[:, :-1], windows[:, 1:]
 
 
-def evaluate_loss(T, model, ids: np.ndarray, context: int, max_tokens: int | None, device: str = "cpu",
-                  batch_size: int = 32) -> float:
-    """Mean next-character loss (nats) over consecutive windows of ``context`` from ``ids``."""
+def consecutive_windows(ids: np.ndarray, context: int, max_tokens: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """``(inputs, targets)``, both ``(windows, context)``: non-overlapping windows of ``context``
+    characters from the start of ``ids`` covering ``max_tokens`` of them (None: all), targets
+    shifted by one. Every position counts, as in training."""
     usable = len(ids) - 1 if max_tokens is None else min(len(ids) - 1, max_tokens)
     windows = max(1, usable // context)
     context = min(context, len(ids) - 1)
     inputs = np.stack([ids[i * context:(i + 1) * context] for i in range(windows)])
     targets = np.stack([ids[i * context + 1:(i + 1) * context + 1] for i in range(windows)])
-    model.eval()
-    total = 0.0
-    with T.no_grad():
-        for start in range(0, windows, batch_size):
-            x = T.from_numpy(inputs[start:start + batch_size]).to(device)
-            y = T.from_numpy(targets[start:start + batch_size]).to(device)
-            logits = model(x)
-            loss = T.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-            total += float(loss.item()) * y.shape[0]
-    return total / windows
+    return inputs, targets
 
 
 def autocast(T, precision: str | None, device: str):
@@ -151,14 +138,10 @@ def build_model(T, config: dict[str, Any]):
     The initial weights are drawn by ``lm.init_engine`` (null: by ``T`` itself); naming one
     engine there makes torch and scratch runs of a config start from the same weights.
     """
-    options = {k: v for k, v in config["model"].items() if k != "name"}
-    T.manual_seed(config["seed"])
-    model = models.build(config["model"]["name"], T, **options)
+    model = common.build_model(T, config)
     init_engine = config["lm"].get("init_engine")
     if init_engine and init_engine != engines.name_of(T):
-        source = engines.get(init_engine)
-        source.manual_seed(config["seed"])
-        load_model_state(model, model_state(models.build(config["model"]["name"], source, **options)), T,
+        load_model_state(model, model_state(common.build_model(engines.get(init_engine), config)), T,
                          source=f"the {init_engine} engine's initial weights")
     return model
 
@@ -166,130 +149,50 @@ def build_model(T, config: dict[str, Any]):
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one language-model config; returns the summary dict.
 
-    Every epoch ends with a full ``last`` checkpoint (model, optimizer, schedule, engine and
-    NumPy RNG states, history, training time); ``resume`` (a run folder) continues from it.
-    Epoch ``e`` draws its windows from ``default_rng([seed, e])``, so a resumed run replays
-    the remaining epochs exactly as an uninterrupted one would.
+    The Trainer draws epoch ``e``'s windows from ``default_rng([seed, e])`` and rewrites
+    ``checkpoints/last`` after every epoch, so ``resume`` (a run folder) replays the
+    remaining epochs exactly as an uninterrupted run would.
     """
-    config = copy.deepcopy(config)
-    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
-    config["device"] = device
     corpus = load_corpus(config)
     tokenizer = CharTokenizer.from_text(corpus.train + corpus.val)
     train_ids, val_ids = tokenizer.encode(corpus.train), tokenizer.encode(corpus.val)
-    lm, train = config["lm"], config["train"]
+    lm = config["lm"]
     require(len(train_ids) > lm["context"] + 1 and len(val_ids) > 1,
             f"the corpus is too short for lm.context = {lm['context']}: {len(train_ids)} train / {len(val_ids)} val chars")
+    config = copy.deepcopy(config)
     config["model"]["vocab_size"] = tokenizer.vocab_size
-    model = build_model(T, config).to(device)
-    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
-    for key, value in optimizer.defaults.items():
-        if isinstance(value, (int, float, str, bool, type(None))):
-            config["optimizer"].setdefault(key, value)
-    spec = schedule_spec(config)
-    if spec is not None:
-        config["schedule"] = resolve_schedule(spec, steps_per_epoch=lm["steps_per_epoch"], epochs=train["epochs"])
-    schedule = build_schedule(spec, optimizer, engine=T, steps_per_epoch=lm["steps_per_epoch"], epochs=train["epochs"])
-    record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=lm["steps_per_epoch"], build=build_model)
+    config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
     tokenizer.save(record.path / TOKENIZER_FILE)
-    entropy = unigram_entropy(train_ids, tokenizer.vocab_size)
-    record.update_summary(engine=config["engine"], device=device, seed=config["seed"], epochs=0, status="running",
-                          corpus={"name": corpus.name, "train_chars": len(train_ids), "val_chars": len(val_ids),
+    record.update_summary(corpus={"name": corpus.name, "train_chars": len(train_ids), "val_chars": len(val_ids),
                                   "vocab_size": tokenizer.vocab_size, "source": corpus.source, "sha256": corpus.sha256})
+    batch_size = config["train"]["batch_size"]
 
-    progress_state = {"epoch": 0, "history": [], "train_time_s": 0.0, "train_cpu_s": 0.0, "tokens_seen": 0}
-    if resume:
-        progress_state = restore(T, record, model, optimizer, schedule, config)
-        record.truncate_metrics(progress_state["epoch"])
-        if progress:
-            print(f"resumed from {record.checkpoints_dir / 'last'} after epoch {progress_state['epoch']}", flush=True)
-    history, tokens_seen = progress_state["history"], progress_state["tokens_seen"]
-    # CPU seconds beside wall seconds: on a shared machine the process time of a 1-thread run is
-    # close to what the same run takes on a quiet one.
-    train_time, train_cpu = progress_state["train_time_s"], progress_state["train_cpu_s"]
-    loss_fn = T.nn.functional.cross_entropy
-    started = time.perf_counter()
-    for epoch in range(progress_state["epoch"] + 1, train["epochs"] + 1):
-        rng = np.random.default_rng([config["seed"], epoch])
-        model.train()
-        epoch_start, epoch_cpu, running = time.perf_counter(), time.process_time(), 0.0
-        for _ in range(lm["steps_per_epoch"]):
-            xb, yb = random_windows(train_ids, train["batch_size"], lm["context"], rng)
-            x, y = T.from_numpy(xb).to(device), T.from_numpy(yb).to(device)
-            with autocast(T, lm["autocast"], device):
-                logits = model(x)
-            if lm["autocast"]:
-                logits = logits.float()
-            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-            running += apply_gradients(T, loss, model, optimizer, train["clip_grad_norm"], schedule)
-        if schedule is not None:
-            schedule.step_epoch({})
-        train_time += time.perf_counter() - epoch_start
-        train_cpu += time.process_time() - epoch_cpu
-        tokens_seen += lm["steps_per_epoch"] * train["batch_size"] * lm["context"]
-        train_loss = running / lm["steps_per_epoch"]
-        if not math.isfinite(train_loss):
-            record.update_summary(status="diverged", epochs=epoch, message=f"non-finite training loss at epoch {epoch}")
-            raise FloatingPointError(f"{config['recipe']} diverged at epoch {epoch}")
-        val_loss = evaluate_loss(T, model, val_ids, lm["context"], lm["eval_tokens"], device)
-        lr = optimizer.param_groups[0]["lr"]
-        row = {"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss, "lr": lr,
-               "tokens_per_second": tokens_seen / train_time, "time_s": train_time}
-        history.append(row)
-        record.log(epoch=epoch, split="train", loss=train_loss, lr=lr, time_s=row["time_s"])
-        record.log(epoch=epoch, split="val", loss=val_loss, time_s=row["time_s"])
-        save_checkpoint(record.checkpoints_dir / "last", {
-            "engine": config["engine"], "epoch": epoch, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "schedule": config["schedule"] if schedule is not None else None,
-            "scheduler": schedule.state_dict() if schedule is not None else None,
-            "rng": rng_state(T, device), "history": history, "train_time_s": train_time, "train_cpu_s": train_cpu,
-            "tokens_seen": tokens_seen})
-        if progress:
-            print(f"epoch {epoch}/{train['epochs']}: train {train_loss:.4f}  val {val_loss:.4f} nats/char  "
-                  f"({row['tokens_per_second']:,.0f} tok/s, {train_time:.0f} s training)", flush=True)
-    final_val = evaluate_loss(T, model, val_ids, lm["context"], lm["final_eval_tokens"], device)
+    def windows(epoch: int, rng: np.random.Generator):
+        return (random_windows(train_ids, batch_size, lm["context"], rng) for _ in range(lm["steps_per_epoch"]))
+
+    def next_character_loss(net, inputs, targets):
+        with autocast(T, lm["autocast"] if net.training else None, device):  # validation measures in float32
+            logits = net(inputs)
+        logits = logits.float() if lm["autocast"] and net.training else logits
+        return T.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)), None
+
+    trainer = make_trainer(prepared, progress, compute_loss=next_character_loss)
+    history = fit(trainer, prepared, windows, consecutive_windows(val_ids, lm["context"], lm["eval_tokens"]), resume=resume,
+                  steps_per_epoch=lm["steps_per_epoch"], eval_batch_size=EVAL_WINDOWS)
+    final_val = trainer.evaluate(consecutive_windows(val_ids, lm["context"], lm["final_eval_tokens"]), batch_size=EVAL_WINDOWS,
+                                 split=None)["loss"]
     sample = sample_text(T, model, tokenizer, lm["prompt"] if all(c in tokenizer.index for c in lm["prompt"]) else corpus.val[0],
                          lm["sample_tokens"], context=lm["context"], temperature=lm["temperature"], top_k=lm["top_k"],
                          seed=config["seed"], device=device) if lm["sample_tokens"] else ""
-    plot_history({key: [r[key] for r in history] for key in ("epoch", "train_loss", "val_loss")},
+    plot_history({key: getattr(history, key) for key in ("epoch", "train_loss", "val_loss")},
                  record.figure_path("curves"), title=f"{config['recipe']} ({config['engine']})")
-    measured = {"val_loss": final_val, "val_bits_per_char": final_val / math.log(2), "train_loss": history[-1]["train_loss"],
+    entropy = unigram_entropy(train_ids, tokenizer.vocab_size)
+    tokens_seen = trainer.global_step * batch_size * lm["context"]
+    measured = {"val_loss": final_val, "val_bits_per_char": final_val / math.log(2), "train_loss": history.train_loss[-1],
                 "unigram_entropy": entropy, "nats_below_unigram": entropy - final_val,
-                "tokens_per_second": tokens_seen / train_time}
-    return record.update_summary(
-        metrics=measured, targets=verdicts(config["targets"], measured), recipe=config["recipe"], engine=config["engine"],
-        device=device, seed=config["seed"], epochs=train["epochs"], steps=train["epochs"] * lm["steps_per_epoch"],
-        train_time_s=train_time, train_cpu_s=train_cpu, wall_time_s=time.perf_counter() - started, status="completed",
-        parameters=models.count_parameters(model), sample=sample, run_dir=str(record.path),
-    )
-
-
-def restore(T, record: RunRecord, model, optimizer, schedule, config: dict[str, Any]) -> dict[str, Any]:
-    """Load a run's ``last`` checkpoint into the model, optimizer, schedule and RNGs; returns its progress.
-
-    The progress is ``{"epoch", "history", "train_time_s", "train_cpu_s", "tokens_seen"}`` after the saved epoch.
-    """
-    source = record.checkpoints_dir / "last"
-    state = load_checkpoint(source)
-    if state.get("engine") != config["engine"]:
-        raise CheckpointError(f"{source} was written by the {state.get('engine')} engine; resume it with the same engine "
-                              f"(this run uses {config['engine']})")
-    if "optimizer" not in state:
-        raise CheckpointError(f"{source} holds weights only (a run finished before checkpoints kept the optimizer): "
-                              "it cannot be resumed")
-    saved_schedule = state.get("schedule") or None
-    if saved_schedule != (config["schedule"] if schedule is not None else None):
-        raise CheckpointError(f"{source} was trained with schedule {saved_schedule} but this config builds "
-                              f"{config['schedule']}; resume with the same schedule and epochs")
-    load_model_state(model, state["model"], T, source=source)
-    load_optimizer_state(optimizer, state["optimizer"], T, source=source)
-    if schedule is not None:
-        schedule.load_state_dict(state["scheduler"])
-    set_rng_state(T, state["rng"])
-    return {"epoch": int(state["epoch"]), "history": list(state["history"]),
-            "train_time_s": float(state["train_time_s"]), "train_cpu_s": float(state["train_cpu_s"]),
-            "tokens_seen": int(state["tokens_seen"])}
+                "tokens_per_second": tokens_seen / record.read_summary()["train_time_s"]}
+    return finish(prepared, measured, progress, steps=trainer.global_step, sample=sample)
 
 
 def load_trained(run_dir: str | Path, engine: str | None = None):

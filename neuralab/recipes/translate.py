@@ -11,23 +11,17 @@ cross-attention for ``translate.example``, and the positional-encoding table.
 from __future__ import annotations
 
 import copy
-import math
 import string
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from neuralab import engines, models
 from neuralab.data import dates
+from neuralab.recipes.common import finish, fit, make_trainer, prepare, steps_for
 from neuralab.recipes.config import require
-from neuralab.recipes.targets import verdicts
-from neuralab.train import RunRecord, epoch_permutation, save_checkpoint
+from neuralab.train import RunRecord
 from neuralab.train.checkpoint import to_numpy
-from neuralab.train.optimizers import build_optimizer
-from neuralab.train.schedules import build_schedule, resolve_schedule
-from neuralab.train.step import apply_gradients
 from neuralab.viz import plot_history
 from neuralab.viz.attention import plot_attention_heads, plot_positional_encoding
 
@@ -106,62 +100,23 @@ def exact_match(T, model, pairs, config, device: str = "cpu") -> tuple[float, li
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one seq2seq config; returns the summary dict."""
-    require(resume is None, "translate runs cannot be resumed yet: start a new run")
     config = copy.deepcopy(config)
-    T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
-    config["device"] = device
     tr = config["translate"]
     splits = dates.make_splits(seed=config["seed"], **config["data"]["options"])
     x_train = encode_sources(splits["train"].sources, tr["max_source"])
     y_train = encode_targets(splits["train"].targets, tr["max_target"])
     config["model"].update(src_vocab=3 + len(SOURCE_CHARS), tgt_vocab=3 + len(TARGET_CHARS), pad_id=PAD,
                            max_len=max(config["model"]["max_len"], tr["max_source"], tr["max_target"]))
-    T.manual_seed(config["seed"])
-    model = models.build("seq2seq_transformer", T, **{k: v for k, v in config["model"].items() if k != "name"}).to(device)
-    optimizer = build_optimizer(T, model.parameters(), config["optimizer"])
-    train = config["train"]
-    steps = math.ceil(len(x_train) / train["batch_size"])
-    spec = dict(config["schedule"]) if config["schedule"].get("name") else None
-    if spec and spec["name"] == "onecycle" and spec.get("max_lr") is None:
-        spec["max_lr"] = config["optimizer"]["lr"]
-    if spec:
-        spec.pop("total_steps", None)
-        config["schedule"] = resolve_schedule(spec, steps_per_epoch=steps, epochs=train["epochs"])
-    schedule = build_schedule(spec, optimizer, engine=T, steps_per_epoch=steps, epochs=train["epochs"])
-    record = RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(x_train), config))
+    config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
 
-    started, history = time.perf_counter(), {"epoch": [], "train_loss": [], "val_loss": []}
-    val_src = T.from_numpy(encode_sources(splits["val"].sources, tr["max_source"])).to(device)
-    val_tgt = encode_targets(splits["val"].targets, tr["max_target"])
-    F = T.nn.functional
-    for epoch in range(1, train["epochs"] + 1):
-        model.train()
-        order = epoch_permutation(config["seed"], epoch, len(x_train))
-        total = 0.0
-        for step in range(steps):
-            rows = order[step * train["batch_size"]:(step + 1) * train["batch_size"]]
-            src, tgt = T.from_numpy(x_train[rows]).to(device), T.from_numpy(y_train[rows]).to(device)
-            logits = model(src, tgt[:, :-1])
-            loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD)
-            total += apply_gradients(T, loss, model, optimizer, train["clip_grad_norm"], schedule)
-        if schedule is not None:
-            schedule.step_epoch({})
-        model.eval()
-        with T.no_grad():
-            tgt = T.from_numpy(val_tgt).to(device)
-            logits = model(val_src, tgt[:, :-1])
-            val_loss = float(F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD).item())
-        history["epoch"].append(epoch)
-        history["train_loss"].append(total / steps)
-        history["val_loss"].append(val_loss)
-        elapsed = time.perf_counter() - started
-        record.log(epoch=epoch, split="train", loss=total / steps, lr=optimizer.param_groups[0]["lr"], time_s=elapsed)
-        record.log(epoch=epoch, split="val", loss=val_loss, time_s=elapsed)
-        if progress:
-            print(f"epoch {epoch}/{train['epochs']}: train {total / steps:.4f}  val {val_loss:.4f}  ({elapsed:.0f} s)", flush=True)
-    train_time = time.perf_counter() - started
-    save_checkpoint(record.checkpoints_dir / "last", {"engine": config["engine"], "epoch": train["epochs"], "model": model.state_dict()})
+    def teacher_forced_loss(net, src, tgt):
+        logits = net(src, tgt[:, :-1])
+        return T.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tgt[:, 1:].reshape(-1), ignore_index=PAD), None
+
+    trainer = make_trainer(prepared, progress, compute_loss=teacher_forced_loss)
+    val = (encode_sources(splits["val"].sources, tr["max_source"]), encode_targets(splits["val"].targets, tr["max_target"]))
+    history = fit(trainer, prepared, (x_train, y_train), val, resume=resume)
 
     val_match, _ = exact_match(T, model, splits["val"], config, device)
     test_match, predicted = exact_match(T, model, splits["test"], config, device)
@@ -170,17 +125,14 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         per_format.setdefault(dates.FORMATS[fmt][0], []).append(guess == target)
     errors = [{"source": s, "target": t, "predicted": p} for s, t, p in zip(splits["test"].sources, splits["test"].targets, predicted) if p != t]
     figures(T, model, tr["example"], config, record, device)
-    plot_history(history, record.figure_path("curves"), title=f"{config['recipe']} ({config['engine']})")
-    measured = {"test_exact_match": test_match, "val_exact_match": val_match, "val_loss": history["val_loss"][-1],
-                "train_loss": history["train_loss"][-1]}
-    return record.update_summary(
-        metrics=measured, targets=verdicts(config["targets"], measured), recipe=config["recipe"], engine=config["engine"],
-        device=device, seed=config["seed"], epochs=train["epochs"], train_time_s=train_time,
-        wall_time_s=time.perf_counter() - started, status="completed", parameters=models.count_parameters(model),
-        per_format_exact_match={k: float(np.mean(v)) for k, v in per_format.items()}, test_errors=errors[:20],
-        example={"source": tr["example"], "predicted": decode_targets(greedy_decode(T, model, encode_sources([tr["example"]], tr["max_source"]), tr["max_target"], device))[0]},
-        run_dir=str(record.path),
-    )
+    plot_history({key: getattr(history, key) for key in ("epoch", "train_loss", "val_loss")}, record.figure_path("curves"),
+                 title=f"{config['recipe']} ({config['engine']})")
+    measured = {"test_exact_match": test_match, "val_exact_match": val_match, "val_loss": history.val_loss[-1],
+                "train_loss": history.train_loss[-1]}
+    example = encode_sources([tr["example"]], tr["max_source"])
+    return finish(prepared, measured, progress,
+                  per_format_exact_match={k: float(np.mean(v)) for k, v in per_format.items()}, test_errors=errors[:20],
+                  example={"source": tr["example"], "predicted": decode_targets(greedy_decode(T, model, example, tr["max_target"], device))[0]})
 
 
 def figures(T, model, example: str, config: dict[str, Any], record: RunRecord, device: str = "cpu") -> None:

@@ -45,10 +45,9 @@ import numpy as np
 from neuralab import engines, models
 from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, save_mixture
 from neuralab.generative.vae import StochasticBinarize, binarize, elbo_terms, monte_carlo_kl, per_image_terms, sampled_terms
-from neuralab.recipes.classify import build, schedule_spec, spell_out
+from neuralab.recipes.common import (finish, first_of_each_split, fit, load_splits, make_trainer, model_options, prepare,
+                                     steps_for)
 from neuralab.recipes.config import require
-from neuralab.recipes.denoise import load_splits
-from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import RunRecord, Trainer, load_weights
 from neuralab.train.checkpoint import to_numpy
 from neuralab.viz import plot_history
@@ -142,7 +141,7 @@ def load_trained(run_dir: str | Path, engine: str | None = None, checkpoint: str
     require(config.get("task") == "vae", f"{run_dir} is a {config.get('task')!r} run, not a VAE run")
     weights = record.checkpoints_dir / checkpoint
     T, _ = engines.setup(engine or config["engine"], threads=config.get("threads"), device="cpu")
-    model = models.build("vae", T, **{k: v for k, v in config["model"].items() if k != "name"})
+    model = models.build("vae", T, **model_options(config))
     load_weights(model, weights, T)
     model.eval()
     return T, model, config, weights, load_prior(record, config)
@@ -169,14 +168,10 @@ def binarized_splits(config: dict[str, Any], splits) -> tuple[np.ndarray, np.nda
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one VAE config; returns the summary dict."""
-    splits = load_splits(config)
-    T, model, optimizer = build(config)
-    device = engines.resolve_device(T, config["device"])
-    config = spell_out(config, optimizer, len(splits.train))
-    config["device"] = device
-    record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
-    record.write_config(config)
-    settings, train = config["vae"], config["train"]
+    splits = first_of_each_split(load_splits(config, seed_data=True), config["data"]["subset"])
+    prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(splits.train), config))
+    config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
+    settings = config["vae"]
     train_x, val_x, test_x = binarized_splits(config, splits)
     dynamic = settings["binarize"] == "stochastic" and settings["dynamic"]
 
@@ -184,11 +179,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         terms, _ = elbo_terms(T, model, x_batch)
         return terms.loss(settings["beta"]), None
 
-    trainer = Trainer(model, optimizer, compute_loss=compute_loss, engine=T, device=device, schedule=schedule_spec(config),
-                      clip_grad_norm=train["clip_grad_norm"], metrics=(), seed=config["seed"], progress=progress,
-                      run=record, threads=config["threads"], augment=StochasticBinarize() if dynamic else None)
-    history = trainer.fit(train=(train_x, None), val=(val_x, None), epochs=train["epochs"], batch_size=train["batch_size"],
-                          eval_batch_size=config["eval"]["batch_size"], resume=True if resume else None)
+    trainer = make_trainer(prepared, progress, compute_loss=compute_loss, augment=StochasticBinarize() if dynamic else None)
+    fit(trainer, prepared, (train_x, None), (val_x, None), resume=resume)
 
     T.manual_seed(config["seed"])  # the one z sample per test image is reproducible
     batch = config["eval"]["batch_size"]
@@ -198,10 +190,10 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
                 "test_kl_nats": float(np.mean(kl))}
     mixture, details = None, {}
     if settings["prior"] == "mixture":
-        mixture, fit = fit_prior(trainer, config, train_x)
-        save_mixture(record.checkpoints_dir / "prior", mixture, fit)
+        mixture, fit_info = fit_prior(trainer, config, train_x)
+        save_mixture(record.checkpoints_dir / "prior", mixture, fit_info)
         measured["test_nelbo_mixture_prior_nats"] = mixture_prior_nelbo(trainer, config, test_x, mixture)
-        details["prior_fit"] = {"components": settings["prior_components"], **fit}
+        details["prior_fit"] = {"components": settings["prior_components"], **fit_info}
     if config["data"]["name"] == "mnist":
         from neuralab.generative.fid import SAMPLE_METRICS  # noqa: PLC0415
 
@@ -212,11 +204,8 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         if mixture is not None:
             normal = measure_prior_samples(T, model, config, device=device)
             measured.update({f"normal_prior_{key}": normal[key] for key in ("fid", "recognized", "rarest_class")})
-    if progress:
-        print(metrics_line(measured), flush=True)
     draw_figures(trainer, record, config, test_x, splits.test.y, splits.classes, measured, mixture)
-    return record.update_summary(metrics=measured, **details, targets=verdicts(config["targets"], measured),
-                                 parameters=models.count_parameters(model), run_dir=str(record.path))
+    return finish(prepared, measured, progress, **details)
 
 
 def draw_figures(trainer: Trainer, record: RunRecord, config: dict[str, Any], test_x: np.ndarray, test_y: np.ndarray,

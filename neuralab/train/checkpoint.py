@@ -21,6 +21,7 @@ writes) is reported instead of silently mixing two epochs.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -32,6 +33,7 @@ import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
 
+from neuralab.engines import capabilities
 from neuralab.io import atomic_path, atomic_write_json, sha256_file
 
 FORMAT = "neuralab.checkpoint"
@@ -310,3 +312,36 @@ def load_weights(model: Any, path: str | os.PathLike, engine: ModuleType) -> Any
     arrays = {k: arrays[k] for k in order if k in arrays} | {k: v for k, v in arrays.items() if k not in order}
     load_model_state(model, arrays, engine, source=tensor_file)
     return model
+
+
+# ----------------------------------------------------------------------------- RNG state
+
+
+def rng_state(T: ModuleType, device: Any = "cpu") -> dict[str, Any]:
+    """The engine's (and CUDA's, on a CUDA device) and NumPy's global RNG states, JSON-safe, for checkpoints."""
+    state: dict[str, Any] = {"engine": _b64(to_numpy(T.get_rng_state()))}
+    if capabilities(T)["cuda"] and str(device).startswith("cuda"):
+        state["cuda"] = [_b64(to_numpy(s)) for s in T.cuda.get_rng_state_all()]
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    state["numpy"] = {"kind": kind, "keys": _b64(keys), "pos": int(position),
+                      "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
+    return state
+
+
+def set_rng_state(T: ModuleType, state: dict[str, Any]) -> None:
+    """Restore what :func:`rng_state` saved."""
+    T.set_rng_state(T.from_numpy(_unb64(state["engine"], np.uint8)))
+    if "cuda" in state and capabilities(T)["cuda"]:
+        T.cuda.set_rng_state_all([T.from_numpy(_unb64(s, np.uint8)) for s in state["cuda"]])
+    saved = state.get("numpy")
+    if saved:
+        np.random.set_state((saved["kind"], _unb64(saved["keys"], np.uint32), saved["pos"],
+                             saved["has_gauss"], saved["cached_gaussian"]))
+
+
+def _b64(array: np.ndarray) -> str:
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def _unb64(text: str, dtype) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()

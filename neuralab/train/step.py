@@ -1,6 +1,7 @@
-"""One optimizer update, for runners with their own loops (language models, seq2seq, forecasting).
+"""One optimizer update for hand-written loops (the lessons show the loop itself).
 
-The Trainer keeps its own loop because it checks for divergence between these steps.
+Recipes never loop by hand: they train through ``Trainer.fit``, whose default step does
+the same update with divergence checks between its parts (``Trainer.default_step``).
 """
 
 from __future__ import annotations

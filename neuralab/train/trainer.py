@@ -1,11 +1,24 @@
-"""The Trainer: fit / evaluate / predict on NumPy arrays, for either engine.
+"""The Trainer: fit / evaluate / predict on NumPy arrays, for either engine. Every task trains here.
+
+What differs between tasks is the batch source and the step, not the loop:
+
+* the batch source is ``(x, y)`` arrays (shuffled per epoch, optionally augmented) or a
+  callable ``batches(epoch, rng) -> iterable of batches`` (random text windows);
+* ``train_step(batch) -> {"loss": ..., ...}`` does one update; the default is zero_grad ->
+  loss -> backward -> (clip) -> step. A step object may add what a checkpoint must keep
+  beyond the model, the optimizer and the RNGs through ``extra_state()`` /
+  ``load_extra_state(state)`` (a GAN's second optimizer).
+
+The Trainer owns the epochs, resume, the RNG states (engine, CUDA, NumPy), the divergence
+checks, the run record (``metrics.jsonl``, ``summary.json``, checkpoints) and the summary.
 
 The Trainer uses only the API both engines share (``model.train()``, ``opt.zero_grad()``,
 ``loss.backward()``, ``opt.step()``, ``T.no_grad()``, ``T.from_numpy``, ...). Data stays
 in NumPy until each batch is turned into engine tensors at the edge.
 
 Reproducibility: the order of epoch ``e`` is ``np.random.default_rng([seed, e]).permutation(n)``,
-a pure function of the seed and the epoch number, and the engine RNG (dropout, noise) is
+a pure function of the seed and the epoch number (a batch source gets
+``np.random.default_rng([seed, e])``), and the engine RNG (dropout, noise) is
 seeded once at the start of a fresh fit and saved in every checkpoint. A run resumed from
 the checkpoint of epoch ``k`` therefore replays epochs ``k+1...`` exactly as an
 uninterrupted run would (same batch size, data and seed).
@@ -13,7 +26,7 @@ uninterrupted run would (same batch size, data and seed).
 
 from __future__ import annotations
 
-import base64
+import itertools
 import math
 import sys
 import time
@@ -33,6 +46,8 @@ from neuralab.train.checkpoint import (
     load_checkpoint,
     load_model_state,
     load_optimizer_state,
+    rng_state,
+    set_rng_state,
     to_numpy,
 )
 from neuralab.train.history import History
@@ -42,6 +57,8 @@ from neuralab.train.schedules import Schedule, build_schedule
 METRICS = ("accuracy",)
 
 ComputeLoss = Callable[[Any, Any, Any], tuple[Any, Any]]
+TrainStep = Callable[[Any], dict[str, float]]
+BatchSource = Callable[[int, np.random.Generator], Iterable[Any]]
 
 
 class TrainingDiverged(RuntimeError):
@@ -98,6 +115,13 @@ class Trainer:
         augment: ``augment(x_batch, rng) -> x_batch`` on NumPy training batches (never on
             validation or test data); ``rng`` is derived from ``(seed, epoch)`` so augmented
             runs stay reproducible and resume exactly.
+        train_step: ``train_step(batch) -> {name: number}`` replaces the default update for
+            steps that are not one loss and one optimizer (a GAN's D and G turns). ``batch`` is
+            what the batch source gave, as engine tensors. Every number must stay finite
+            (else ``TrainingDiverged``); ``"loss"`` becomes ``train_loss``, the others are
+            logged beside it, all as sample-weighted epoch means. Optional methods
+            ``extra_state() -> dict`` and ``load_extra_state(state)`` put more state into
+            checkpoints.
     """
 
     def __init__(
@@ -118,9 +142,10 @@ class Trainer:
         compute_loss: ComputeLoss | None = None,
         threads: int | None = None,
         augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None,
+        train_step: TrainStep | None = None,
     ):
-        if loss_fn is None and compute_loss is None:
-            raise ValueError("Trainer needs loss_fn(outputs, targets) or compute_loss(model, x, y)")
+        if loss_fn is None and compute_loss is None and train_step is None:
+            raise ValueError("Trainer needs loss_fn(outputs, targets), compute_loss(model, x, y) or train_step(batch)")
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
             raise ValueError(f"unknown metrics {unknown}: the Trainer measures {METRICS}")
@@ -134,6 +159,7 @@ class Trainer:
         self.loss_fn = loss_fn
         self.compute_loss = compute_loss
         self.augment = augment
+        self.train_step: TrainStep = train_step if train_step is not None else self.default_step
         self.schedule_spec = schedule
         self.clip_grad_norm = clip_grad_norm
         self.metrics = tuple(metrics)
@@ -156,14 +182,17 @@ class Trainer:
         self._fit_settings: dict[str, Any] = {}
         self._elapsed_before = 0.0
         self._fit_started = 0.0
-        self._last_finite: tuple[float, int, int] | None = None  # (loss, epoch, step)
+        self._last_finite: tuple[float, int, int, str] | None = None  # (value, epoch, step, name)
+        self._position: tuple[int, int, int] = (0, 0, 0)  # (epoch, batch, steps) of the step running now
+        self._train_seconds = 0.0  # training batches only (no validation), over all fits of the run
+        self._train_cpu_seconds = 0.0
         self._float_dtype = np.float32
 
     # ================================================================== public API
 
     def fit(
         self,
-        train: tuple[np.ndarray, np.ndarray | None] | np.ndarray,
+        train: tuple[np.ndarray, np.ndarray | None] | np.ndarray | BatchSource,
         val: tuple[np.ndarray, np.ndarray | None] | np.ndarray | None = None,
         *,
         epochs: int = 10,
@@ -171,25 +200,40 @@ class Trainer:
         eval_batch_size: int | None = None,
         shuffle: bool = True,
         drop_last: bool = False,
+        steps_per_epoch: int | None = None,
         resume: str | Path | bool | None = None,
     ) -> History:
         """Train for ``epochs`` epochs (counted from 1), validating after each one.
 
         ``train``/``val`` are ``(x, y)`` NumPy pairs (``y`` may be ``None`` with
-        ``compute_loss``) or a bare ``x``. ``resume`` continues from a checkpoint: a path
+        ``compute_loss``) or a bare ``x``. ``train`` may instead be a batch source
+        ``batches(epoch, rng)`` yielding ``steps_per_epoch`` batches (tuples of NumPy arrays)
+        of ``batch_size`` samples each; each such batch weighs the same in the epoch means.
+        ``resume`` continues from a checkpoint: a path
         (run folder, checkpoint stem or file), ``True`` (this run's ``last``, which must
         exist) or ``"auto"`` (this run's ``last`` if it exists, else a fresh start).
         Raises ``TrainingDiverged`` when the loss or weights stop being finite.
         Returns the ``History`` (also at ``trainer.history``).
         """
-        x, y = _split(train, "train")
         val_x, val_y = _split(val, "val") if val is not None else (None, None)
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}")
-        n = len(x)
-        steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
-        if steps_per_epoch == 0:
-            raise ValueError(f"{n} training samples make no batch of {batch_size} with drop_last=True")
+        if callable(train):
+            if not (isinstance(steps_per_epoch, int) and steps_per_epoch >= 1):
+                raise ValueError(f"a batch source needs steps_per_epoch >= 1; got {steps_per_epoch!r}")
+            source, n = train, None
+
+            def epoch_batches(epoch: int) -> Iterable[tuple[Any, int]]:
+                return self._source_batches(source, epoch, steps_per_epoch)
+        else:
+            x, y = _split(train, "train")
+            n = len(x)
+            steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
+            if steps_per_epoch == 0:
+                raise ValueError(f"{n} training samples make no batch of {batch_size} with drop_last=True")
+
+            def epoch_batches(epoch: int) -> Iterable[tuple[Any, int]]:
+                return self._array_batches(x, y, epoch, batch_size, shuffle, steps_per_epoch)
         eval_batch_size = eval_batch_size or max(batch_size, 512)
         self._float_dtype = _float_dtype_of(self.model)
         self._fit_settings = {
@@ -211,6 +255,7 @@ class Trainer:
             self.T.manual_seed(self.seed)
             self.history, self.epoch, self.global_step = History(), 0, 0
             self._elapsed_before, self._last_finite = 0.0, None
+            self._train_seconds = self._train_cpu_seconds = 0.0
             if self.run is not None:
                 self.run.truncate_metrics(0)
 
@@ -218,7 +263,7 @@ class Trainer:
             for epoch in range(self.epoch + 1, epochs + 1):
                 if self.stop_training:
                     break
-                self._run_epoch(epoch, epochs, x, y, val_x, val_y, batch_size, eval_batch_size, shuffle, steps_per_epoch)
+                self._run_epoch(epoch, epochs, epoch_batches(epoch), val_x, val_y, eval_batch_size, steps_per_epoch)
         except TrainingDiverged as diverged:
             self._end_callbacks()
             self.log(str(diverged))
@@ -241,6 +286,8 @@ class Trainer:
         """
         x, y = _split(data, split or "data")
         self._float_dtype = _float_dtype_of(self.model)
+        if self.loss_fn is None and self.compute_loss is None:
+            raise ValueError("evaluate needs the Trainer's loss_fn or compute_loss (a train_step alone defines no loss)")
         started = time.perf_counter()
         results = self._evaluate_arrays(x, y, batch_size)
         if self.run is not None and split:
@@ -293,6 +340,8 @@ class Trainer:
             "stop_training": self.stop_training,
             "elapsed_s": self._elapsed_before + (time.perf_counter() - self._fit_started),
             "last_finite_loss": list(self._last_finite) if self._last_finite else None,
+            "train_time_s": self._train_seconds,
+            "train_cpu_s": self._train_cpu_seconds,
             "fit": dict(self._fit_settings),
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
@@ -301,22 +350,45 @@ class Trainer:
             "history": self.history.to_dict(),
             "rng": self._rng_state(),
             "callbacks": {key: cb.state_dict() for key, cb in self._callback_keys().items()},
+            "extra": self._extra_state(),
         }
+
+    def default_step(self, batch: tuple[Any, Any]) -> dict[str, float]:
+        """zero_grad -> loss -> backward -> (clip the global norm) -> step on ``batch = (x, y)``.
+
+        Returns ``{"loss": value}`` and, where accuracy applies, ``"correct"`` (a count)."""
+        xb, yb = batch
+        self.optimizer.zero_grad()
+        loss, outputs = self._forward(xb, yb)
+        value = float(loss.item())
+        if not math.isfinite(value):
+            raise self._diverged(f"the training loss became {value}", value)
+        loss.backward()
+        if self.clip_grad_norm is not None:
+            norm = _as_float(self.T.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm))
+            if not math.isfinite(norm):
+                raise self._diverged(f"the gradient norm became {norm}", norm)
+        self.optimizer.step()
+        results = {"loss": value}
+        hits = self._correct(outputs, yb)
+        if hits is not None:
+            results["correct"] = hits
+        return results
 
     # ================================================================== one epoch
 
-    def _run_epoch(self, epoch, epochs, x, y, val_x, val_y, batch_size, eval_batch_size, shuffle, steps) -> None:
+    def _run_epoch(self, epoch, epochs, batches, val_x, val_y, eval_batch_size, steps) -> None:
         started = time.perf_counter()
         lr = self.lr  # the rate the epoch starts with
         for callback in self.callbacks:
             callback.on_epoch_start(self, epoch)
-        train = self._train_epoch(epoch, epochs, x, y, batch_size, shuffle, steps)
+        train = self._train_epoch(epoch, epochs, batches, steps)
         val = self._evaluate_arrays(val_x, val_y, eval_batch_size) if val_x is not None else {}
         self._check_finite_epoch(epoch, val)
         row = {
             "epoch": epoch,
-            "train_loss": train["loss"],
-            "train_accuracy": train.get("accuracy"),
+            "train_loss": train.pop("loss", None),
+            "train_accuracy": train.pop("accuracy", None),
             "val_loss": val.get("loss"),
             "val_accuracy": val.get("accuracy"),
             "lr": lr,
@@ -326,65 +398,76 @@ class Trainer:
             self.schedule.step_epoch(row)
         self.history.append(**row)
         self.epoch = epoch
-        if self.run is not None:
-            self.run.log_epoch(epoch, "train", row["train_loss"], row["train_accuracy"], lr, row["epoch_time_s"])
+        if self.run is not None:  # a step's other numbers (a GAN's d_loss, ...) go beside the loss, or replace it
+            scores = {"loss": row["train_loss"], "accuracy": row["train_accuracy"]} if row["train_loss"] is not None else {}
+            self.run.log(epoch=epoch, split="train", **scores, lr=lr, time_s=row["epoch_time_s"], **train)
             if val:
                 self.run.log_epoch(epoch, "val", row["val_loss"], row["val_accuracy"], lr, row["epoch_time_s"])
-        self.log(_epoch_line(row, epochs))
+        self.log(_epoch_line(row, epochs, train))
         for callback in self.callbacks:
-            callback.on_epoch_end(self, epoch, dict(row))
+            callback.on_epoch_end(self, epoch, {**row, **train})
 
-    def _train_epoch(self, epoch, epochs, x, y, batch_size, shuffle, steps) -> dict[str, float]:
-        self.model.train()
+    def _array_batches(self, x, y, epoch, batch_size, shuffle, steps) -> Iterable[tuple[Any, int]]:
+        """``((x_batch, y_batch), samples)`` as engine tensors, in the order of :func:`epoch_permutation`."""
         n = len(x)
         order = epoch_permutation(self.seed, epoch, n) if shuffle else np.arange(n)
-        parameters = list(self.model.parameters())
         augment_rng = np.random.default_rng([self.seed, epoch, 1]) if self.augment else None
-        total_loss, seen, correct, counted = 0.0, 0, 0, 0
+        for batch in range(steps):
+            index = order[batch * batch_size:(batch + 1) * batch_size]
+            x_batch = x[index] if augment_rng is None else self.augment(x[index], augment_rng)
+            yield (self._to_engine(x_batch), self._to_engine(y[index]) if y is not None else None), len(index)
+
+    def _source_batches(self, source: BatchSource, epoch, steps) -> Iterable[tuple[Any, int]]:
+        """``(batch, 1)`` for the first ``steps`` batches of ``source(epoch, default_rng([seed, epoch]))``."""
+        for batch in itertools.islice(source(epoch, np.random.default_rng([self.seed, epoch])), steps):
+            parts = batch if isinstance(batch, tuple) else (batch,)
+            yield tuple(self._to_engine(part) if part is not None else None for part in parts), 1
+
+    def _train_epoch(self, epoch, epochs, batches, steps) -> dict[str, float]:
+        """Sample-weighted means of what each step returned (``accuracy`` from its ``correct`` counts)."""
+        self.model.train()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        totals: dict[str, float] = {}
+        seen, correct, counted = 0, 0, 0
         bar = tqdm(total=steps, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch",
                    disable=None if self.progress else True, dynamic_ncols=True)
         try:
-            for batch in range(steps):
-                index = order[batch * batch_size:(batch + 1) * batch_size]
-                x_batch = x[index] if augment_rng is None else self.augment(x[index], augment_rng)
-                xb = self._to_engine(x_batch)
-                yb = self._to_engine(y[index]) if y is not None else None
-                self.optimizer.zero_grad()
-                loss, outputs = self._forward(xb, yb)
-                value = float(loss.item())
-                if not math.isfinite(value):
-                    raise self._diverged(epoch, batch, steps, f"the training loss became {value}", value)
-                loss.backward()
-                if self.clip_grad_norm is not None:
-                    norm = _as_float(self.T.nn.utils.clip_grad_norm_(parameters, self.clip_grad_norm))
-                    if not math.isfinite(norm):
-                        raise self._diverged(epoch, batch, steps, f"the gradient norm became {norm}", norm)
-                self.optimizer.step()
+            for batch, (data, weight) in enumerate(batches):
+                self._position = (epoch, batch, steps)
+                results = self.train_step(data)
+                for name, value in results.items():
+                    if name != "correct" and not math.isfinite(value):
+                        raise self._diverged(f"the training {name} became {value}", value)
                 self.global_step += 1
                 if self.schedule is not None:
                     self.schedule.step_batch()
-                self._last_finite = (value, epoch, self.global_step)
-                total_loss += value * len(index)
-                seen += len(index)
-                hits = self._correct(outputs, y[index] if y is not None else None)
-                if hits is not None:
-                    correct += hits
-                    counted += len(index)
-                logs = {"epoch": epoch, "batch": batch + 1, "loss": value}
+                first = "loss" if "loss" in results else next(iter(results))
+                self._last_finite = (results[first], epoch, self.global_step, first)
+                for name, value in results.items():
+                    if name == "correct":
+                        correct += value
+                        counted += weight
+                    else:
+                        totals[name] = totals.get(name, 0.0) + value * weight
+                seen += weight
                 if bar.disable is False:
-                    postfix = {"loss": f"{total_loss / seen:.4f}"}
+                    postfix = {name: f"{total / seen:.4f}" for name, total in totals.items()}
                     if counted:
                         postfix["acc"] = f"{correct / counted:.2%}"
                     bar.set_postfix(postfix, refresh=False)
                     bar.update()
+                logs = {"epoch": epoch, "batch": batch + 1, **{k: v for k, v in results.items() if k != "correct"}}
                 for callback in self.callbacks:
                     callback.on_batch_end(self, self.global_step, logs)
         finally:
             bar.close()
-        results = {"loss": total_loss / seen}
+            self._train_seconds += time.perf_counter() - started
+            self._train_cpu_seconds += time.process_time() - cpu_started
+        results = {name: total / seen for name, total in totals.items()}
         if counted:
             results["accuracy"] = correct / counted
         return results
+
 
     def _evaluate_arrays(self, x, y, batch_size) -> dict[str, float]:
         self.model.eval()
@@ -413,10 +496,12 @@ class Trainer:
         outputs = self.model(xb)
         return self.loss_fn(outputs, yb), outputs
 
-    def _correct(self, outputs, targets: np.ndarray | None) -> int | None:
-        """Correct predictions in a batch, or None when accuracy does not apply."""
-        if ("accuracy" not in self.metrics or outputs is None or targets is None
-                or targets.ndim != 1 or targets.dtype.kind not in "iu"):
+    def _correct(self, outputs, targets: Any) -> int | None:
+        """Correct predictions in a batch (targets as NumPy or engine tensor), or None when accuracy does not apply."""
+        if "accuracy" not in self.metrics or outputs is None or targets is None:
+            return None
+        targets = to_numpy(targets)
+        if targets.ndim != 1 or targets.dtype.kind not in "iu":
             return None
         shape = tuple(outputs.shape)
         if len(shape) != 2 or shape[1] < 2:
@@ -441,21 +526,22 @@ class Trainer:
     def _check_finite_epoch(self, epoch: int, val: dict[str, float]) -> None:
         """Refuse to finish an epoch (and so to checkpoint it) with non-finite weights or val loss."""
         if val and not math.isfinite(val["loss"]):
-            raise self._diverged(epoch, None, None, f"the validation loss became {val['loss']}", val["loss"])
+            raise self._diverged(f"the validation loss became {val['loss']}", val["loss"], end_of=epoch)
         for name, value in self.model.state_dict().items():
             array = to_numpy(value)
             if array.dtype.kind == "f" and not np.isfinite(array).all():
-                raise self._diverged(epoch, None, None, f"the weights {name!r} hold NaN/Inf", float("nan"))
+                raise self._diverged(f"the weights {name!r} hold NaN/Inf", float("nan"), end_of=epoch)
 
-    def _diverged(self, epoch: int, batch: int | None, steps: int | None, what: str, value: float) -> TrainingDiverged:
-        where = f"epoch {epoch}"
-        if batch is not None:
-            where += f", step {self.global_step + 1} (batch {batch + 1}/{steps})"
+    def _diverged(self, what: str, value: float, end_of: int | None = None) -> TrainingDiverged:
+        """The error for a non-finite ``value``: in the step now running, or at the end of epoch ``end_of``."""
+        if end_of is None:
+            epoch, batch, steps = self._position
+            where = f"epoch {epoch}, step {self.global_step + 1} (batch {batch + 1}/{steps})"
         else:
-            where += " (end of epoch)"
+            epoch, where = end_of, f"epoch {end_of} (end of epoch)"
         if self._last_finite is not None:
-            loss, last_epoch, last_step = self._last_finite
-            last = f"the last finite training loss was {loss:.4g} (epoch {last_epoch}, step {last_step})"
+            last_value, last_epoch, last_step, name = (*self._last_finite, "loss")[:4]
+            last = f"the last finite training {name} was {last_value:.4g} (epoch {last_epoch}, step {last_step})"
         else:
             last = "no step had a finite loss"
         hint = f"lower the learning rate (now {self.lr:g})"
@@ -517,6 +603,9 @@ class Trainer:
         self.stop_training = bool(state.get("stop_training", False))
         self._elapsed_before = float(state.get("elapsed_s", 0.0))
         self._last_finite = tuple(state["last_finite_loss"]) if state.get("last_finite_loss") else None
+        self._train_seconds = float(state.get("train_time_s", 0.0))
+        self._train_cpu_seconds = float(state.get("train_cpu_s", 0.0))
+        self._load_extra_state(state.get("extra", {}))
         if self.run is not None:
             self.run.truncate_metrics(self.epoch)
         self.log(f"resumed from {source} after epoch {self.epoch}")
@@ -538,6 +627,15 @@ class Trainer:
 
     def _set_rng_state(self, state: dict[str, Any]) -> None:
         set_rng_state(self.T, state)
+
+    def _extra_state(self) -> dict[str, Any]:
+        extra = getattr(self.train_step, "extra_state", None)
+        return extra() if extra is not None else {}
+
+    def _load_extra_state(self, state: dict[str, Any]) -> None:
+        load = getattr(self.train_step, "load_extra_state", None)
+        if load is not None:
+            load(state)
 
     # ================================================================== ending
 
@@ -563,6 +661,8 @@ class Trainer:
             "epochs": self.epoch,
             "epochs_planned": epochs_planned,
             "wall_time_s": self._elapsed_before + (time.perf_counter() - self._fit_started),
+            "train_time_s": self._train_seconds,
+            "train_cpu_s": self._train_cpu_seconds,
             "status": status,
             "weights_from_epoch": final["epoch"] if final else None,
         }
@@ -591,28 +691,6 @@ def _split(data: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     return x, y
 
 
-def rng_state(T: ModuleType, device: Any = "cpu") -> dict[str, Any]:
-    """The engine's (and CUDA's, on a CUDA device) and NumPy's global RNG states, JSON-safe, for checkpoints."""
-    state: dict[str, Any] = {"engine": _b64(to_numpy(T.get_rng_state()))}
-    if capabilities(T)["cuda"] and str(device).startswith("cuda"):
-        state["cuda"] = [_b64(to_numpy(s)) for s in T.cuda.get_rng_state_all()]
-    kind, keys, position, has_gauss, cached = np.random.get_state()
-    state["numpy"] = {"kind": kind, "keys": _b64(keys), "pos": int(position),
-                      "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}
-    return state
-
-
-def set_rng_state(T: ModuleType, state: dict[str, Any]) -> None:
-    """Restore what :func:`rng_state` saved."""
-    T.set_rng_state(T.from_numpy(_unb64(state["engine"], np.uint8)))
-    if "cuda" in state and capabilities(T)["cuda"]:
-        T.cuda.set_rng_state_all([T.from_numpy(_unb64(s, np.uint8)) for s in state["cuda"]])
-    saved = state.get("numpy")
-    if saved:
-        np.random.set_state((saved["kind"], _unb64(saved["keys"], np.uint32), saved["pos"],
-                             saved["has_gauss"], saved["cached_gaussian"]))
-
-
 def _as_float(value: Any) -> float:
     return float(value.item()) if hasattr(value, "item") else float(value)
 
@@ -625,20 +703,15 @@ def _float_dtype_of(model: Any) -> np.dtype:
     return np.dtype(np.float32)
 
 
-def _b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-
-
-def _unb64(text: str, dtype) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
-
-
 def _loss_text(value: float) -> str:
     return f"{value:.4f}" if 1e-3 <= abs(value) < 1e4 else f"{value:.4g}"
 
 
-def _epoch_line(row: dict[str, Any], epochs: int) -> str:
-    parts = [f"epoch {row['epoch']}/{epochs}", f"train loss {_loss_text(row['train_loss'])}"]
+def _epoch_line(row: dict[str, Any], epochs: int, others: dict[str, float]) -> str:
+    parts = [f"epoch {row['epoch']}/{epochs}"]
+    if row["train_loss"] is not None:
+        parts.append(f"train loss {_loss_text(row['train_loss'])}")
+    parts += [f"{name} {_loss_text(value)}" for name, value in others.items()]
     if row["train_accuracy"] is not None:
         parts.append(f"acc {row['train_accuracy']:.2%}")
     if row["val_loss"] is not None:

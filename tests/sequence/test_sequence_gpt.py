@@ -19,6 +19,7 @@ import neuralab.scratch as scratch
 from neuralab import recipes
 from neuralab.models import gpt
 from neuralab.recipes import language_model
+from neuralab.train import callbacks
 from neuralab.train.checkpoint import load_checkpoint
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import build_schedule
@@ -79,14 +80,14 @@ def test_an_interrupted_language_model_run_resumes_to_the_same_weights(engine, t
         "model.layers=1", "model.context=16", "model.dropout=0.2"])
     whole = recipes.run(config, runs_root=tmp_path / "whole", progress=False)
 
-    save = language_model.save_checkpoint
+    save = callbacks.save_checkpoint  # the Trainer's ModelCheckpoint writes `last`
 
     def save_then_stop(path, state):
         save(path, state)
         if state["epoch"] == 1:
             raise _Interrupt
 
-    monkeypatch.setattr(language_model, "save_checkpoint", save_then_stop)
+    monkeypatch.setattr(callbacks, "save_checkpoint", save_then_stop)
     with pytest.raises(_Interrupt):
         recipes.run(config, runs_root=tmp_path / "split", progress=False)
     monkeypatch.undo()
