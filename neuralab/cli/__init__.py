@@ -17,6 +17,7 @@ import sys
 COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
 COMMAND_MODULES += ("sample", "lessons")
 COMMAND_MODULES += ("lab",)
+COMMAND_MODULES += ("export", "predict")
 
 
 class SuggestingParser(argparse.ArgumentParser):

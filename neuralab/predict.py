@@ -1,0 +1,142 @@
+"""Predictions of a trained classifier on a user's own files (``neuralab predict RUN FILE...``).
+
+Each file is turned into one input exactly as the training data was prepared:
+
+* image runs (MNIST, Fashion-MNIST, digits): any PNG/JPEG/... Pillow reads is converted to
+  grey levels (or RGB for 3-channel models) in [0, 1]. MNIST's digits are light on dark; when
+  a picture's border is the opposite of the training images' border (dark ink on white
+  paper) its grey levels are flipped, ``x -> 1 - x``, and the result says so (``inverted``).
+  MNIST and Fashion-MNIST pictures are then cropped to their ink, fitted in a 20x20 (26x26)
+  box and centred by mass as those sets were made (``inference.drawing.center_like_mnist``);
+  others are resized to the training size;
+* tabular runs (iris, a user's CSV): a CSV whose rows are feature values (a header is skipped).
+
+Then the run's own standardization (training mean and std) when it had one, the model, and
+``softmax`` over the logits: the ``top`` classes with their probabilities.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neuralab.data.splits import input_kind
+from neuralab.inference.drawing import center_like_mnist
+from neuralab.train.metrics import softmax
+from neuralab.trained import load_classifier
+
+MAX_FILE_BYTES = 50 * 2**20  # a larger picture is refused before it is read
+MAX_PIXELS = 40_000_000  # ... and one that would decode to more pixels than this (a decompression bomb)
+CENTRED_SETS = {"mnist": 20, "fashion-mnist": 26}  # data set -> the box its items were fitted in
+BORDER = 2  # pixels of each edge whose mean decides light-on-dark or dark-on-light
+
+
+def _checked_file(path: str | Path) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ValueError(f"{path}: the file is empty")
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: {size / 2**20:.0f} MiB is too large (at most {MAX_FILE_BYTES // 2**20} MiB)")
+    return path
+
+
+def border_mean(images: np.ndarray) -> float:
+    """Mean grey level of the ``BORDER``-pixel frame of images ``(..., H, W)``."""
+    frame = np.ones(images.shape[-2:], dtype=bool)
+    frame[BORDER:-BORDER, BORDER:-BORDER] = False
+    return float(images[..., frame].mean())
+
+
+def read_image(path: str | Path, shape: tuple[int, int, int], size: tuple[int, int] | None = None) -> np.ndarray:
+    """One picture as a float32 ``(C, H', W')`` array in [0, 1]: ``C`` from ``shape = (C, H, W)``,
+    resized to ``(H, W)``, or to ``size`` when given (``None``: ``(H, W)``; ``()``: as it is)."""
+    from PIL import Image as image_module  # noqa: PLC0415 - Pillow comes with matplotlib
+
+    path = _checked_file(path)
+    channels, height, width = shape
+    size = (height, width) if size is None else size
+    if channels not in (1, 3):
+        raise ValueError(f"the model takes {channels}-channel images; only grey (1) and RGB (3) pictures can be read")
+    try:
+        with image_module.open(path) as image:
+            if image.width * image.height > MAX_PIXELS:
+                raise ValueError(f"{path}: {image.width}x{image.height} pixels is too large (at most {MAX_PIXELS:,} pixels)")
+            image = image.convert("L" if channels == 1 else "RGB")
+            if size:
+                image = image.resize((size[1], size[0]), image_module.Resampling.LANCZOS)
+            pixels = np.asarray(image, dtype=np.float32) / 255.0
+    except (image_module.UnidentifiedImageError, image_module.DecompressionBombError, OSError, SyntaxError) as error:
+        raise ValueError(f"{path}: not a picture that can be read (PNG, JPEG, BMP, ...): {error}") from error
+    pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+    return np.clip(pixels, 0.0, 1.0)
+
+
+def read_feature_rows(path: str | Path, features: int) -> np.ndarray:
+    """The rows of a CSV of ``features`` numbers each, as float32 ``(N, features)``; a header row is skipped."""
+    path = _checked_file(path)
+    rows = []
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            cells = [cell.strip() for cell in row if cell.strip()]
+            if not cells:
+                continue
+            try:
+                values = [float(cell) for cell in cells]
+            except ValueError:
+                if number == 1 and not rows:
+                    continue  # a header
+                raise ValueError(f"{path}, row {number}: expected {features} numbers; got {row}") from None
+            if len(values) != features or not all(map(math.isfinite, values)):
+                raise ValueError(f"{path}, row {number}: expected {features} finite numbers; got {row}")
+            rows.append(values)
+    if not rows:
+        raise ValueError(f"{path}: no rows of {features} numbers")
+    return np.asarray(rows, dtype=np.float32)
+
+
+def predict_files(run_dir: str | Path, files: list[str | Path], top: int = 3, checkpoint: str = "best") -> list[dict[str, Any]]:
+    """The ``top`` classes and probabilities for each input in ``files`` (one per picture, one per CSV row)."""
+    if not files:
+        raise ValueError("predict needs at least one file")
+    trained = load_classifier(run_dir, checkpoint)
+    raw = trained.raw_splits()
+    shape = tuple(raw.input_shape)
+    kind = input_kind(shape)
+    inputs, names, inverted = [], [], []
+    if kind == "image":
+        image_shape = (1, *shape) if len(shape) == 2 else (1, *[math.isqrt(shape[0])] * 2) if len(shape) == 1 else shape
+        training_border = border_mean(raw.train.x[:1000].reshape(-1, *image_shape[-2:]))
+        centred = CENTRED_SETS.get(trained.config["data"]["name"]) if image_shape[0] == 1 else None
+        for path in files:
+            pixels = read_image(path, image_shape, size=() if centred else None)
+            flip = abs(border_mean(pixels) - training_border) > 0.5
+            pixels = 1.0 - pixels if flip else pixels
+            if centred:
+                pixels = center_like_mnist(pixels[0], fit=centred, size=image_shape[-1])[None]
+            inputs.append(pixels.reshape(shape))
+            names.append(str(path))
+            inverted.append(flip)
+        x = np.stack(inputs).astype(np.float32)
+    else:
+        features = int(np.prod(shape))
+        for path in files:
+            rows = read_feature_rows(path, features)
+            inputs.append(rows.reshape(len(rows), *shape))
+            names += [f"{path}:{i + 1}" for i in range(len(rows))]
+            inverted += [False] * len(rows)
+        x = np.concatenate(inputs)
+    statistics = trained.standardization(raw.train.x)
+    if statistics is not None:
+        x = ((x - statistics[0]) / statistics[1]).astype(np.float32)
+    probabilities = softmax(trained.logits(x))
+    order = np.argsort(-probabilities, axis=1)[:, :top]
+    return [{"input": name, "top": [{"class": raw.classes[k], "probability": float(p[k])} for k in ranks],
+             **({"inverted": flip} if kind == "image" else {})}
+            for name, p, ranks, flip in zip(names, probabilities, order, inverted)]
