@@ -201,7 +201,8 @@ def close(session_id: str, request: Request) -> dict:
     return {"closed": session_id}
 
 
-async def read_limited(request: Request, limit: int, *, what: str) -> bytes:
+async def read_limited(request: Request, limit: int, *, what: str,
+                       expected: str = "a CSV file with two feature columns and a label") -> bytes:
     """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -214,5 +215,5 @@ async def read_limited(request: Request, limit: int, *, what: str) -> bytes:
         chunks.append(chunk)
     data = b"".join(chunks)
     if not data:
-        raise LabHTTPError(400, f"{what} is empty: expected a CSV file with two feature columns and a label")
+        raise LabHTTPError(400, f"{what} is empty: expected {expected}")
     return data

@@ -22,13 +22,15 @@ from fastapi.staticfiles import StaticFiles
 from neuralab.jobs import JobQueue
 from neuralab.lab import security
 from neuralab.lab.api import LabHTTPError, router
+from neuralab.lab.models_api import router as models_router
 from neuralab.lab.runs_api import router as runs_router
 from neuralab.lab.sessions import FPS, SessionStore
 from neuralab.playground import PlaygroundError
 
 STATIC = Path(__file__).parent / "static"
 PAGES = {"/": "index.html", "/network": "network.html", "/gan": "gan.html", "/diffusion": "diffusion.html",
-         "/runs": "runs.html", "/run": "run.html", "/compare": "compare.html", "/lessons": "lessons.html"}
+         "/runs": "runs.html", "/run": "run.html", "/compare": "compare.html", "/lessons": "lessons.html",
+         "/digits": "digits.html"}
 NO_TOKEN = ("missing or wrong token: open the URL that `neuralab lab` printed at start "
             "(it ends in ?token=...)")
 
@@ -85,6 +87,7 @@ def create_app(token: str, *, host: str = "127.0.0.1", runs_dir: str | None = No
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.include_router(runs_router)
+    app.include_router(models_router)
 
     @app.exception_handler(PlaygroundError)
     async def playground_error(request: Request, error: PlaygroundError):

@@ -127,3 +127,24 @@ def test_lessons_with_and_without_a_report(client, tmp_path):
     report = client.get("/api/lessons", headers=AUTH).json()["report"]
     assert report["lessons"][0]["tally"] == {"holds": 1, "partly": 0, "fails": 1}
     assert client.post("/api/jobs/lesson", json={"name": "xr"}, headers=AUTH).json()["error"].startswith("unknown lesson")
+
+
+def test_the_drawing_page_refuses_bad_input(client, root):
+    record = finished_run(root)  # a classify run, but on no image data set and without weights
+    cases = [({"run": record.path.name, "pixels": [0.1] * 10}, 400, "expected 784 grey levels"),
+             ({"run": record.path.name, "pixels": [0.1] * 783 + [7]}, 400, "in [0, 1]; got 7"),
+             ({"run": record.path.name, "pixels": ["a"] * 784}, 400, "got 'a'"),
+             ({"run": "../x", "pixels": [0.0] * 784}, 400, "refused"),
+             ({"run": "absent", "pixels": [0.0] * 784}, 404, "no run"),
+             ({"run": record.path.name, "pixels": [0.0] * 784}, 400, "has no weights")]
+    for body, status, expected in cases:
+        response = client.post("/api/models/images/predict", json=body, headers=AUTH)
+        assert response.status_code == status and expected in response.json()["error"], (body, response.text)
+    for data, expected in [(b"", "is empty: expected a PNG"), (b"GIF89a", "not a PNG")]:
+        response = client.post(f"/api/models/images/png?run={record.path.name}", content=data,
+                               headers={**AUTH, "Content-Type": "image/png"})
+        assert response.status_code == 400 and expected in response.json()["error"]
+    response = client.post(f"/api/models/images/png?run={record.path.name}", content=b"\x89PNG" + b"0" * 3_000_000,
+                           headers={**AUTH, "Content-Type": "image/png"})
+    assert response.status_code == 413
+    assert client.get("/api/models/images", headers=AUTH).json()["runs"] == []  # not an image data set
