@@ -13,7 +13,9 @@ Bytes that are not a well-formed array pickle (truncated, corrupt, hostile) rais
 :class:`pickle.UnpicklingError` too, whatever the pickle machinery tripped on. Memory is
 bounded by the input: the arrays built may hold at most the bytes read plus
 :data:`SLACK_BYTES`, so a pickle that declares a huge shape, or copies one buffer into
-many arrays, is refused instead of allocated.
+many arrays, is refused instead of allocated. (An object array counts its 8-byte pointers,
+so one of more than about 170,000 small items, which take 2 bytes each in the pickle, is
+refused too; NumPy pickles of numbers are unaffected.)
 """
 
 from __future__ import annotations
