@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from neuralab import data
+from neuralab import data, engines
 from neuralab.data.transforms import train_statistics
-from neuralab.recipes.classify import build, load_splits
+from neuralab.recipes.common import build_model, load_splits
 from neuralab.train import RunRecord, load_weights
 from neuralab.train.checkpoint import CheckpointError, to_numpy
 
@@ -76,14 +76,21 @@ def weights_path(record: RunRecord, checkpoint: str = "best") -> Path:
 
 def load_classifier(run_dir: str | Path, checkpoint: str = "best", engine: str | None = None) -> TrainedClassifier:
     """The trained model of a ``classify`` run; ``engine`` rebuilds it on another engine (default: the run's)."""
+    return load_model(run_dir, checkpoint, engine, tasks=("classify",))
+
+
+def load_model(run_dir: str | Path, checkpoint: str = "best", engine: str | None = None,
+               tasks: tuple[str, ...] = ("classify", "denoise")) -> TrainedClassifier:
+    """The trained model of a run whose task builds ``config["model"]`` as it is (classify, denoise)."""
     record, config = run_config(run_dir)
     task = config.get("task", "classify")
-    if task != "classify":
-        raise ValueError(f"{record.path} is a {task!r} run; expected a classify run (a classifier recipe such as mnist-cnn)")
+    if task not in tasks:
+        raise ValueError(f"{record.path} is a {task!r} run; expected a {' or '.join(tasks)} run")
     config = copy.deepcopy(config)
     if engine is not None:
         config["engine"] = engine
-    T, model, _ = build(config)
+    T, _ = engines.setup(config["engine"], threads=config.get("threads"), device="cpu")
+    model = build_model(T, config)
     weights = weights_path(record, checkpoint)
     try:
         load_weights(model, weights, T)

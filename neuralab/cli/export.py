@@ -26,10 +26,13 @@ def export_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"{result['recipe']} ({result['engine']} weights {result['weights']}) -> {result['onnx']} "
+    part = f" {result['part']}" if "part" in result else ""
+    print(f"{result['recipe']}{part} ({result['engine']} weights) -> {result['onnx']} "
           f"({result['onnx_bytes'] / 1024:.0f} KiB, dynamic batch)")
-    print(f"  checked by onnxruntime on {result['checked_inputs']:,} inputs of the {result['checked_on']}:")
+    print(f"  checked by onnxruntime on {result['checked_inputs']:,} inputs ({result['checked_on']}):")
     print(f"  max |onnx - engine|      {result['max_abs_diff']:.3g}")
+    if "agreement" not in result:
+        return 0
     print(f"  same top class           {result['agreement']:.2%}")
     print(f"  test accuracy            engine {result['engine_test_accuracy']:.4f}   onnx {result['onnx_test_accuracy']:.4f}")
     print(f"  latency per input (b=1)  engine {result['engine_latency_s'] * 1e3:.3f} ms   "

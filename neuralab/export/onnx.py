@@ -18,19 +18,24 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 import warnings
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numpy as np
 
 from neuralab.extras import require
 from neuralab.io import atomic_write_bytes, atomic_write_json
-from neuralab.trained import TrainedClassifier, load_classifier, run_config
+from neuralab.recipes.common import load_splits
+from neuralab.train.checkpoint import to_numpy
+from neuralab.trained import TrainedClassifier, load_classifier, load_model, run_config
 
 INPUT_NAME, OUTPUT_NAME = "input", "logits"
 ACCURACY_TOLERANCE = 0.001  # 0.1 points: more than this and the export is refused
+OUTPUT_TOLERANCE = 1e-3  # largest |onnx - engine| of a generated value (pixels in [0, 1], points) that is accepted
 LATENCY_IMAGES = 200  # batch-1 calls timed for the latency per input
 
 
@@ -61,21 +66,50 @@ def _quiet_exporter():
             logger.setLevel(level)
 
 
-def to_onnx(model: Any, example: np.ndarray, what: str) -> bytes:
-    """The ONNX bytes of torch ``model`` traced on ``example`` ``(N, ...)``, the batch axis left dynamic."""
+def to_onnx(model: Any, examples: tuple[np.ndarray, ...], what: str, input_names: tuple[str, ...] = (INPUT_NAME,),
+            output_name: str = OUTPUT_NAME) -> bytes:
+    """The ONNX bytes of torch ``model`` traced on ``examples`` (each ``(N, ...)``), every batch axis left dynamic."""
     import torch  # noqa: PLC0415 - the exporter is torch's; the scratch engine never needs it
 
-    example = torch.from_numpy(np.ascontiguousarray(example, dtype=np.float32))
+    examples = tuple(torch.from_numpy(np.ascontiguousarray(x)) for x in examples)
     batch = torch.export.Dim("batch", min=1)
     try:
         with _quiet_exporter():
-            program = torch.onnx.export(model, (example,), dynamo=True, verbose=False, optimize=True,
-                                        input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
-                                        dynamic_shapes=({0: batch},))
+            program = torch.onnx.export(model, examples, dynamo=True, verbose=False, optimize=True,
+                                        input_names=list(input_names), output_names=[output_name],
+                                        dynamic_shapes=tuple({0: batch} for _ in examples))
     except Exception as error:  # the exporter raises many types; each means "this cannot be exported"
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ExportError(f"{what} cannot be exported to ONNX: {reason}") from error
+        raise ExportError(f"{what} cannot be exported to ONNX: {_reason(error)}") from error
     return program.model_proto.SerializeToString()
+
+
+def as_module(owner: Any, fn, inputs: int = 1):
+    """A torch module whose forward is ``fn(owner, *inputs)`` (one or two inputs): a part of a model
+    (a decoder, a generator) to export. The exporter needs named arguments, not ``*inputs``."""
+    import torch  # noqa: PLC0415
+
+    class Part(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.owner = owner
+
+    class OneInput(Part):
+        def forward(self, x):
+            return fn(self.owner, x)
+
+    class TwoInputs(Part):
+        def forward(self, x, condition):
+            return fn(self.owner, x, condition)
+
+    return (OneInput if inputs == 1 else TwoInputs)().eval()
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause's first line, without terminal colours: what the exporter could not do."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(error)).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0]}" if text else type(error).__name__
 
 
 def onnx_session(model_bytes: bytes):
@@ -88,7 +122,7 @@ def onnx_session(model_bytes: bytes):
 
 def run_session(session, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
     """onnxruntime outputs for ``x`` in batches (the batch axis is dynamic)."""
-    chunks = [session.run([OUTPUT_NAME], {INPUT_NAME: np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)})[0]
+    chunks = [session.run(None, {INPUT_NAME: np.ascontiguousarray(x[i:i + batch_size], dtype=np.float32)})[0]
               for i in range(0, len(x), batch_size)]
     return np.concatenate(chunks)
 
@@ -126,7 +160,7 @@ def export_classifier(run_dir: str | Path, out: Path, checkpoint: str = "best") 
     splits = engine_model.splits()
     test_x, test_y = splits.test.x, splits.test.y
     what = f"{engine_model.config['recipe']} ({engine_model.config['model']['name']})"
-    model_bytes = to_onnx(torch_model.model, test_x[:2], what)
+    model_bytes = to_onnx(torch_model.model, (test_x[:2],), what)
     session = onnx_session(model_bytes)
     onnx_logits = run_session(session, test_x)
     engine_logits = engine_model.logits(test_x)
@@ -140,7 +174,7 @@ def export_classifier(run_dir: str | Path, out: Path, checkpoint: str = "best") 
         "engine_test_accuracy": float(np.mean(engine_top == test_y)),
         "onnx_test_accuracy": float(np.mean(onnx_top == test_y)),
         "engine_latency_s": latency_per_input(engine_model.logits, test_x),
-        "onnx_latency_s": latency_per_input(lambda x: session.run([OUTPUT_NAME], {INPUT_NAME: x})[0], test_x),
+        "onnx_latency_s": latency_per_input(lambda x: session.run(None, {INPUT_NAME: x})[0], test_x),
     }
     if abs(result["onnx_test_accuracy"] - result["engine_test_accuracy"]) > ACCURACY_TOLERANCE:
         raise ExportError(f"the ONNX model of {what} disagrees with the engine on {1 - result['agreement']:.2%} of the test "
@@ -150,7 +184,102 @@ def export_classifier(run_dir: str | Path, out: Path, checkpoint: str = "best") 
     return result
 
 
-EXPORTERS = {"classify": export_classifier}
+GENERATED = 256  # inputs of a generative export checked by onnxruntime
+
+
+def _engine_outputs(T: ModuleType, owner: Any, fn, inputs: tuple[np.ndarray, ...]) -> np.ndarray:
+    """``fn(owner, *inputs)`` on the run's engine, as NumPy."""
+    owner.eval()
+    with T.no_grad():
+        return to_numpy(fn(owner, *(T.from_numpy(np.ascontiguousarray(x)) for x in inputs)))
+
+
+def export_part(run_dir: Path, out: Path, checkpoint: str, *, load, fn, inputs, names: tuple[str, ...], output: str,
+                info: dict[str, Any]) -> dict[str, Any]:
+    """Export ``fn(model, *inputs)`` of a run (``load(run_dir, checkpoint, engine) -> (T, model, config)``)
+    and compare onnxruntime with the run's engine on ``inputs``."""
+    T, model, config = load(run_dir, checkpoint, None)
+    torch_model = model if config["engine"] == "torch" else load(run_dir, checkpoint, "torch")[1]
+    what = f"{config['recipe']} ({info['part']})"
+    inputs = inputs(T, model, config)
+    model_bytes = to_onnx(as_module(torch_model, fn, len(inputs)), tuple(x[:2] for x in inputs), what, input_names=names, output_name=output)
+    session = onnx_session(model_bytes)
+    onnx_out = session.run(None, dict(zip(names, inputs)))[0]
+    engine_out = _engine_outputs(T, model, fn, inputs)
+    result = {"recipe": config["recipe"], "engine": config["engine"], "task": config["task"], "part": info["part"],
+              "onnx": str(out), "onnx_bytes": len(model_bytes), "checked_inputs": int(len(inputs[0])),
+              "checked_on": info["checked_on"], "max_abs_diff": float(np.max(np.abs(onnx_out - engine_out)))}
+    if not result["max_abs_diff"] <= OUTPUT_TOLERANCE:
+        raise ExportError(f"the ONNX model of {what} differs from the engine by up to {result['max_abs_diff']:.3g} "
+                          f"(allowed {OUTPUT_TOLERANCE}); nothing was written")
+    atomic_write_bytes(out, model_bytes)
+    atomic_write_json(out.with_name(out.name + ".json"), {"recipe": config["recipe"], "task": config["task"],
+                      "inputs": list(names), "output": output, **info, "source_run": str(run_dir)})
+    return result
+
+
+def _gan_load(run_dir, checkpoint, engine):
+    from neuralab.recipes import gan  # noqa: PLC0415
+
+    T, model, config, _, prior = gan.load_trained(run_dir, engine=engine)
+    model.prior = prior  # kept beside the networks for drawing real conditions
+    return T, model, config
+
+
+def _gan_inputs(T, model, config):
+    """z ~ N(0, I) (seeded) and, for a conditional G, each class in turn or codes from the run's fitted prior."""
+    from neuralab.recipes.generation import sample_conditions  # noqa: PLC0415
+
+    z = np.random.default_rng([config["seed"], 18]).standard_normal((GENERATED, config["model"]["noise_dim"])).astype(np.float32)
+    condition = sample_conditions(GENERATED, config, model.prior, seed=config["seed"])
+    return (z,) if condition is None else (z, condition)
+
+
+def export_gan(run_dir: Path, out: Path, checkpoint: str) -> dict[str, Any]:
+    """The generator ``G(z[, condition])`` of a GAN run."""
+    _, config = run_config(run_dir)
+    conditional = bool(config["model"].get("num_classes") or config["model"].get("code_dim"))
+    names = ("z", "label" if config["model"].get("num_classes") else "code") if conditional else ("z",)
+    return export_part(run_dir, out, checkpoint, load=_gan_load, fn=lambda m, *x: m["generator"](*x), inputs=_gan_inputs,
+                       names=names, output="samples",
+                       info={"part": "generator", "checked_on": f"{GENERATED} z ~ N(0, I)" + (" with conditions" if conditional else ""),
+                             "noise_dim": config["model"]["noise_dim"]})
+
+
+def _vae_load(run_dir, checkpoint, engine):
+    from neuralab.recipes import vae  # noqa: PLC0415
+
+    T, model, config, _, _ = vae.load_trained(run_dir, engine=engine, checkpoint=checkpoint)
+    return T, model, config
+
+
+def _vae_inputs(T, model, config):
+    """The encoder means of the first test images: codes the decoder meets in use."""
+    test = load_splits(config).test.x[:GENERATED]
+    with T.no_grad():
+        return (to_numpy(model.encode(T.from_numpy(np.ascontiguousarray(test)))[0]),)
+
+
+def export_vae(run_dir: Path, out: Path, checkpoint: str) -> dict[str, Any]:
+    """The decoder of a VAE run: pixel means ``sigmoid(decode(z))``."""
+    return export_part(run_dir, out, checkpoint, load=_vae_load, fn=lambda m, z: m.decode(z).sigmoid(),
+                       inputs=_vae_inputs, names=("z",), output="means",
+                       info={"part": "decoder", "checked_on": f"encoder means of {GENERATED} test images"})
+
+
+def _autoencoder_load(run_dir, checkpoint, engine):
+    trained = load_model(run_dir, checkpoint, engine, tasks=("denoise",))
+    return trained.T, trained.model, trained.config
+
+
+def export_autoencoder(run_dir: Path, out: Path, checkpoint: str) -> dict[str, Any]:
+    """A (denoising) autoencoder run: input image -> reconstruction."""
+    return export_part(run_dir, out, checkpoint, load=_autoencoder_load, fn=lambda m, x: m(x),
+                       inputs=lambda T, m, config: (load_splits(config).test.x[:GENERATED],), names=(INPUT_NAME,),
+                       output="reconstruction", info={"part": "autoencoder", "checked_on": f"{GENERATED} test images"})
+
+
+EXPORTERS = {"classify": export_classifier, "gan": export_gan, "vae": export_vae, "denoise": export_autoencoder}
 
 
 def export_run(run_dir: str | Path, out: str | Path | None = None, checkpoint: str = "best") -> dict[str, Any]:
