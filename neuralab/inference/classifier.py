@@ -72,13 +72,17 @@ def feature_maps(T: ModuleType, model, x: np.ndarray, limit: int = MAX_MAPS) -> 
         for layer in layers:
             out = layer(out)
         activation = _numpy(out)[0]
+    return _maps(activation, first, x, limit)
+
+
+def _maps(activation: np.ndarray, first, x: np.ndarray, limit: int) -> dict[str, Any]:
     if activation.ndim == 3:  # (C1, H, W): one map per filter
         order = np.argsort(-activation.mean(axis=(1, 2)), kind="stable")[:limit]
         return {"kind": "conv", "maps": activation[order], "index": order.tolist()}
     order = np.argsort(-np.abs(activation), kind="stable")[:limit]
-    weights = _numpy(first.weight)[order]  # (M, C*H*W)
-    return {"kind": "dense", "maps": weights.reshape(len(order), *x.shape[-2:]) if weights.shape[1] == np.prod(x.shape[-2:])
-            else weights.reshape(len(order), *x.shape)[:, 0], "index": order.tolist(), "activation": activation[order]}
+    weights = _numpy(first.weight)[order]  # (M, C*H*W): each unit's template; the first channel is shown
+    return {"kind": "dense", "maps": weights.reshape(len(order), -1, *x.shape[-2:])[:, 0], "index": order.tolist(),
+            "activation": activation[order]}
 
 
 def saliency(T: ModuleType, model, x: np.ndarray, label: int | None = None) -> tuple[np.ndarray, int]:
@@ -93,6 +97,27 @@ def saliency(T: ModuleType, model, x: np.ndarray, label: int | None = None) -> t
     gradient = gradient.reshape(-1, *x.shape[-2:]).sum(axis=0)
     peak = float(gradient.max())
     return (gradient / peak if peak > 0 else gradient).astype(np.float32), c
+
+
+def look(T: ModuleType, model, x: np.ndarray, limit: int = MAX_MAPS) -> dict[str, Any]:
+    """``probabilities``, ``feature_maps`` and ``saliency`` of the top class from one forward and
+    one backward pass (the layers run one by one, keeping the first block's output on the way):
+    ``{"probabilities": (K,), "top": c, "maps": feature_maps(...), "saliency": (H, W)}``."""
+    layers, first = _first_block(model)
+    with T.enable_grad():
+        tensor = _tensor(T, x, grad=True)
+        out = tensor
+        for index, layer in enumerate(model):
+            out = layer(out)
+            if index == len(layers) - 1:
+                activation = _numpy(out)[0]
+        logits = _numpy(out)[0]
+        c = int(np.argmax(logits))
+        out[0, c].backward()
+        gradient = np.abs(_numpy(tensor.grad)[0]).reshape(-1, *x.shape[-2:]).sum(axis=0)
+    peak = float(gradient.max())
+    return {"probabilities": softmax(logits), "top": c, "maps": _maps(activation, first, x, limit),
+            "saliency": (gradient / peak if peak > 0 else gradient).astype(np.float32)}
 
 
 def to_bytes(images: np.ndarray, *, symmetric: bool = False) -> np.ndarray:

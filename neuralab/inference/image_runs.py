@@ -68,10 +68,8 @@ class ImageClassifier:
         if self.statistics is not None:
             mean, std = self.statistics
             x = ((x - mean.reshape(x.shape)) / std.reshape(x.shape)).astype(np.float32)
-        p = classifier.probabilities(self.T, self.model, x)
-        maps = classifier.feature_maps(self.T, self.model, x)
-        salient, top = classifier.saliency(self.T, self.model, x)
-        return {"probabilities": p.tolist(), "top": top, "classes": list(self.classes), "maps": maps, "saliency": salient}
+        seen = classifier.look(self.T, self.model, x)
+        return dict(seen, probabilities=seen["probabilities"].tolist(), classes=list(self.classes))
 
     def answer(self, image: np.ndarray, *, center: bool = True) -> dict[str, Any]:
         """``inspect`` as JSON for a page: images as base64 uint8 (``to_bytes``), with their shapes.

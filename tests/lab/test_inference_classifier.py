@@ -107,3 +107,17 @@ def test_png_inputs(tmp_path):
     Image.new("L", (drawing.MAX_SIDE + 1, 1)).save(huge, format="PNG")
     with pytest.raises(drawing.DrawingError, match="a side"):
         drawing.pixels_from_png(huge.getvalue())
+
+
+@pytest.mark.parametrize("engine", [0, 1])
+@pytest.mark.parametrize("name, options", [("cnn", {"channels": [4, 8], "hidden": 16}), ("mlp", {"sizes": [784, 12, 10]})])
+def test_one_pass_look_equals_the_three_views(engine, name, options, digit):
+    T, model = twin_models(name, **options)[engine]
+    seen = classifier.look(T, model, digit)
+    np.testing.assert_allclose(seen["probabilities"], classifier.probabilities(T, model, digit), atol=1e-6)
+    salient, top = classifier.saliency(T, model, digit)
+    assert seen["top"] == top
+    np.testing.assert_allclose(seen["saliency"], salient, atol=1e-6)
+    maps = classifier.feature_maps(T, model, digit)
+    np.testing.assert_allclose(seen["maps"]["maps"], maps["maps"], atol=1e-6)
+    assert seen["maps"]["index"] == maps["index"]
