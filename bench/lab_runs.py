@@ -74,12 +74,12 @@ def cnn_run(root: Path) -> str:
     """An mnist-cnn run folder (scratch engine) with untrained weights as a bare safetensors state dict."""
     from safetensors.numpy import save_file  # noqa: PLC0415
 
-    from neuralab import engines, models, recipes  # noqa: PLC0415
+    from neuralab import engines, recipes  # noqa: PLC0415
+    from neuralab.recipes.common import build_model  # noqa: PLC0415
 
     config = recipes.resolve("mnist-cnn", engine="scratch")
     record = RunRecord.create(root, name="mnist-cnn", config=config)
-    T = engines.get("scratch")
-    model = models.build("cnn", T, **{k: v for k, v in config["model"].items() if k != "name"})
+    model = build_model(engines.get("scratch"), config)
     save_file({k: np.array(v.numpy(), order="C") for k, v in model.state_dict().items()},  # 0-d stays 0-d
               str(record.checkpoints_dir / "best.safetensors"))
     record.update_summary(status="completed", engine="scratch")

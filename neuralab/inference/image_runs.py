@@ -1,9 +1,9 @@
 """An image classifier run (MNIST or Fashion-MNIST, 28x28 grey) loaded for the lab's model page.
 
 ``image_runs(root)`` lists the finished classify runs on those data sets; ``load(folder)``
-rebuilds the model from ``config.json`` (``models.build``) and its ``best`` weights (else
-``last``) with ``train.load_weights``, on the run's engine or another one, and keeps the
-run's class names and standardization (training mean and std, when the run used them).
+rebuilds the model with ``trained.load_classifier`` (config.json, ``best`` weights else
+``last``), on the run's engine or another one, and keeps the run's class names and
+standardization (training mean and std, when the run used them).
 ``ImageClassifier.inspect(image)`` answers one drawn picture: probabilities, first-layer
 maps and saliency (``inference.classifier``). ``ModelCache`` keeps the last few loaded.
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from neuralab import data, engines, models, runs_index
+from neuralab import runs_index, trained
 from neuralab.inference import classifier, drawing
-from neuralab.train import CheckpointError, load_weights
+from neuralab.train import CheckpointError, RunRecord
 
 IMAGE_SETS = {"mnist": 20, "fashion-mnist": 26}  # data set -> the box a drawing is fitted into (drawing.py)
 CACHE_SIZE = 4
@@ -89,15 +89,14 @@ def _b64(image: np.ndarray) -> str:
 
 
 def _weights(folder: Path) -> Path:
-    for name in ("best", "last"):
-        path = folder / "checkpoints" / f"{name}.safetensors"
-        if path.exists():
-            return path
-    raise RunModelError(f"run {folder.name} has no weights (checkpoints/best.safetensors or last.safetensors)")
+    try:
+        return trained.weights_path(RunRecord.open(folder))
+    except FileNotFoundError:
+        raise RunModelError(f"run {folder.name} has no weights (checkpoints/best.safetensors or last.safetensors)") from None
 
 
 def load(folder: str | Path, engine: str | None = None) -> ImageClassifier:
-    """The run's trained classifier on ``engine`` (default: the run's own)."""
+    """The run's trained classifier on ``engine`` (default: the run's own), through ``trained.load_classifier``."""
     folder = Path(folder)
     config = runs_index.detail(folder.parent, folder.name)["config"]
     if not isinstance(config, dict) or config.get("task") != "classify":
@@ -107,20 +106,16 @@ def load(folder: str | Path, engine: str | None = None) -> ImageClassifier:
     if data_name not in IMAGE_SETS:
         raise RunModelError(f"run {folder.name} was trained on {data_name!r}; the drawing page takes "
                             f"{' or '.join(IMAGE_SETS)} runs (28x28 pictures)")
-    T = engines.get(engine or config.get("engine", "torch"))
-    options = {k: v for k, v in config["model"].items() if k != "name"}
-    model = models.build(config["model"]["name"], T, **options)
+    _weights(folder)
     try:
-        load_weights(model, _weights(folder), T)
-    except CheckpointError as error:
+        model = trained.load_classifier(folder, engine=engine)
+    except (ValueError, FileNotFoundError, CheckpointError) as error:
         raise RunModelError(f"run {folder.name}: {error}") from None
-    model.eval()
     classes = importlib.import_module(f"neuralab.data.{data_name.replace('-', '_')}").SPEC.classes
     statistics = None
     if config["data"].get("standardize"):  # only then is the data set itself needed (seconds to load)
-        from neuralab.data.transforms import train_statistics  # noqa: PLC0415
-        statistics = train_statistics(data.load(data_name, **(config["data"].get("options") or {})).train.x)
-    return ImageClassifier(folder.name, T, model, tuple(classes), data_name, statistics)
+        statistics = model.standardization(model.raw_splits().train.x)
+    return ImageClassifier(folder.name, model.T, model.model, tuple(classes), data_name, statistics)
 
 
 class ModelCache:
