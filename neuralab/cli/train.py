@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from neuralab import recipes
-from neuralab.train import RunRecord
+from neuralab.train import RunRecord, distributed
 
 
 def register(subparsers) -> None:
@@ -24,10 +24,15 @@ def register(subparsers) -> None:
                         help="override any config key, e.g. --set model.dropout=0.2 (repeatable)")
     parser.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    parser.add_argument("--nproc", type=int, metavar="N",
+                        help="data-parallel training in N processes on this machine through torch.distributed.run "
+                             "(torch engine; the recipe's batch is the global batch). See docs/scale.md")
     parser.set_defaults(func=train_command)
 
 
 def train_command(args: argparse.Namespace) -> int:
+    if args.nproc is not None:
+        return launch_command(args)
     if args.resume:
         config = RunRecord.open(args.resume).read_config()
         if args.recipe and args.recipe != config["recipe"]:
@@ -38,9 +43,41 @@ def train_command(args: argparse.Namespace) -> int:
                                  epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, overrides=args.overrides)
     else:
         raise ValueError("name a recipe (see `neuralab recipes`) or pass --resume RUN")
-    summary = recipes.run(config, runs_root=args.out, resume=args.resume, progress=not args.quiet)
-    print(result_lines(summary))
+    lead = distributed.rank() == 0  # in a distributed run only rank 0 prints and writes the run
+    try:
+        summary = recipes.run(config, runs_root=args.out, resume=args.resume, progress=lead and not args.quiet)
+    finally:
+        distributed.close_process_group()
+    if lead:
+        print(result_lines(summary))
+    else:
+        distributed.discard_throwaway(summary["run_dir"])
     return 0
+
+
+def launch_command(args: argparse.Namespace) -> int:
+    """``--nproc N``: the same command without ``--nproc``, in N processes started by torch.distributed.run."""
+    if args.nproc < 1:
+        raise ValueError(f"--nproc must be a whole number of processes, at least 1; got {args.nproc}")
+    if distributed.is_distributed():
+        raise ValueError("--nproc starts its own processes; under torchrun leave it out (torchrun --nproc_per_node N -m neuralab train ...)")
+    engine = args.engine or (RunRecord.open(args.resume).read_config()["engine"] if args.resume else "torch")
+    if engine != "torch":
+        raise ValueError(f"--nproc {args.nproc} needs the torch engine (DistributedDataParallel); got --engine {engine}. "
+                         f"The scratch engine trains in one process: leave out --nproc")
+    return distributed.launch(args.nproc, process_arguments(args))
+
+
+def process_arguments(args: argparse.Namespace) -> list[str]:
+    """The ``neuralab train`` arguments of each launched process: these ``args`` without ``--nproc``."""
+    argv = [args.recipe] if args.recipe else []
+    for option in ("engine", "epochs", "batch_size", "lr", "seed", "device", "out", "resume"):
+        value = getattr(args, option)
+        if value is not None:
+            argv += [f"--{option.replace('_', '-')}", str(value)]
+    for override in args.overrides:
+        argv += ["--set", override]
+    return argv + (["--quiet"] if args.quiet else [])
 
 
 def result_lines(summary: dict) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -26,7 +27,7 @@ from typing import Any, Callable
 
 from neuralab import data, engines, models
 from neuralab.recipes.targets import metrics_line, verdicts
-from neuralab.train import EarlyStopping, RunRecord, Trainer
+from neuralab.train import EarlyStopping, RunRecord, Trainer, distributed
 from neuralab.train.history import History
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
@@ -125,12 +126,17 @@ def prepare(
     ``trained_parameters(model)``, and the run record (``resume``: that run folder) with
     ``config.json`` written."""
     T, device = engines.setup(config["engine"], threads=config["threads"], device=config["device"])
+    device = distributed.local_device(device)
+    distributed.init_process_group(device)
     model = build(T, config)
     model = model.to(device) or model  # torch returns the module; keep it either way
     optimizer = build_optimizer(T, trained_parameters(model), config["optimizer"])
     config = spell_out(config, optimizer, steps_per_epoch)
     config["device"] = device
-    record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
+    if distributed.rank() > 0:  # only rank 0 writes the run; the others write into a throwaway folder
+        record = RunRecord.create(tempfile.mkdtemp(prefix=f"neuralab-rank{distributed.rank()}-"), name=config["recipe"])
+    else:
+        record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
     record.write_config(config)
     return Prepared(config, T, device, model, optimizer, record)
 
@@ -157,6 +163,8 @@ def fit(trainer: Trainer, prepared: Prepared, train: Any, val: Any = None, *, re
     config = prepared.config
     settings = {"epochs": config["train"]["epochs"], "batch_size": config["train"]["batch_size"],
                 "eval_batch_size": config["eval"]["batch_size"], **options}
+    if resume and distributed.rank() > 0:  # its own record is a throwaway folder: read rank 0's checkpoint
+        return trainer.fit(train, val, resume=Path(resume), **settings)
     return trainer.fit(train, val, resume=True if resume else None, **settings)
 
 

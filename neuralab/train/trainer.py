@@ -39,6 +39,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from neuralab.engines import capabilities, name_of
+from neuralab.train import distributed
 from neuralab.train.callbacks import Callback, ModelCheckpoint
 from neuralab.train.checkpoint import (
     CheckpointError,
@@ -187,6 +188,7 @@ class Trainer:
         self._train_seconds = 0.0  # training batches only (no validation), over all fits of the run
         self._train_cpu_seconds = 0.0
         self._float_dtype = np.float32
+        self._parallel: Any = None  # DistributedDataParallel(model) in a distributed run (the training forward)
 
     # ================================================================== public API
 
@@ -228,6 +230,7 @@ class Trainer:
         else:
             x, y = _split(train, "train")
             n = len(x)
+            distributed.check_batches(n, batch_size)
             steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
             if steps_per_epoch == 0:
                 raise ValueError(f"{n} training samples make no batch of {batch_size} with drop_last=True")
@@ -258,6 +261,7 @@ class Trainer:
             self._train_seconds = self._train_cpu_seconds = 0.0
             if self.run is not None:
                 self.run.truncate_metrics(0)
+        self._join_processes()
 
         try:
             for epoch in range(self.epoch + 1, epochs + 1):
@@ -359,7 +363,7 @@ class Trainer:
         Returns ``{"loss": value}`` and, where accuracy applies, ``"correct"`` (a count)."""
         xb, yb = batch
         self.optimizer.zero_grad()
-        loss, outputs = self._forward(xb, yb)
+        loss, outputs = self._forward(xb, yb, self._parallel or self.model)
         value = float(loss.item())
         if not math.isfinite(value):
             raise self._diverged(f"the training loss became {value}", value)
@@ -413,7 +417,7 @@ class Trainer:
         order = epoch_permutation(self.seed, epoch, n) if shuffle else np.arange(n)
         augment_rng = np.random.default_rng([self.seed, epoch, 1]) if self.augment else None
         for batch in range(steps):
-            index = order[batch * batch_size:(batch + 1) * batch_size]
+            index = distributed.share(order[batch * batch_size:(batch + 1) * batch_size])  # all of it on one process
             x_batch = x[index] if augment_rng is None else self.augment(x[index], augment_rng)
             yield (self._to_engine(x_batch), self._to_engine(y[index]) if y is not None else None), len(index)
 
@@ -490,10 +494,10 @@ class Trainer:
             results["accuracy"] = correct / counted
         return results
 
-    def _forward(self, xb, yb) -> tuple[Any, Any]:
+    def _forward(self, xb, yb, model: Any = None) -> tuple[Any, Any]:
         if self.compute_loss is not None:
             return self.compute_loss(self.model, xb, yb)
-        outputs = self.model(xb)
+        outputs = (model or self.model)(xb)
         return self.loss_fn(outputs, yb), outputs
 
     def _correct(self, outputs, targets: Any) -> int | None:
@@ -520,6 +524,18 @@ class Trainer:
             array = np.array(array, copy=True, order="C")
         tensor = self.T.from_numpy(array)
         return tensor.to(self.device) if self.device != "cpu" else tensor
+
+    def _join_processes(self) -> None:
+        """In a distributed run, wrap the model in DDP once (after any resume, so every process
+        starts from the same restored weights). Only the default step with ``loss_fn`` goes
+        through DDP's forward, which is what makes DDP average the gradients."""
+        if not distributed.is_distributed() or self._parallel is not None:
+            return
+        if self.compute_loss is not None or self.train_step != self.default_step:
+            raise ValueError("distributed training (--nproc > 1) covers tasks trained with loss_fn "
+                             "(classify, denoise, forecast) so far; this task uses compute_loss or its own "
+                             "train_step, which DDP does not see. Train it with one process.")
+        self._parallel = distributed.wrap(self.model, self.device)
 
     # ================================================================== divergence
 
