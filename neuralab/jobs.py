@@ -3,7 +3,8 @@
 The lab starts trainings here: ``JobQueue.train(...)`` validates the request exactly as
 ``neuralab train`` does (``recipes.resolve``: the same errors and suggestions) and queues
 ``python -m neuralab train RECIPE ... --out ROOT --quiet``; ``resume(run)`` queues
-``neuralab train --resume ROOT/RUN``; ``lesson(name)`` queues ``neuralab lesson NAME --json``.
+``neuralab train --resume ROOT/RUN``; ``lesson(name)`` queues ``neuralab lesson NAME --json``;
+``sample(run, ...)`` queues ``neuralab sample`` into the run's ``figures/``.
 At most ``max_jobs`` run at once (one by default); the rest wait in order.
 
 A child is its own process, so a crash, a segfault or a memory blow-up in a training ends
@@ -57,13 +58,14 @@ class Job:
         self.stop_requested = False
         self.tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         self.output: list[str] = []  # full stdout of a lesson job (its JSON record)
+        self.image: str | None = None  # a sample job's figure, under the run's figures/
         self._known: set[str] = set()
         self._readers: list[threading.Thread] = []
 
     def describe(self) -> dict[str, Any]:
         out = {"id": self.id, "kind": self.kind, "state": self.state, "recipe": self.recipe, "run": self.run,
                "lesson": self.lesson, "returncode": self.returncode, "command": " ".join(self.argv[2:]),
-               "started_at": self.started_at, "ended_at": self.ended_at, "tail": list(self.tail)}
+               "started_at": self.started_at, "ended_at": self.ended_at, "tail": list(self.tail), "image": self.image}
         if self.state == "failed":
             out["error"] = f"exit code {self.returncode}: " + ("\n".join(list(self.tail)[-12:]) or "no output")
         if self.kind == "lesson" and self.state in ("completed", "failed"):
@@ -122,6 +124,29 @@ class JobQueue:
         argv = [self.python, "-m", "neuralab", "train", "--resume", str(folder), "--quiet"]
         return self._add("resume", argv, run=run)
 
+    def sample(self, run: str, *, n: int = 64, label: int | None = None, seed: int = 0, steps: int | None = None,
+               guidance: float | None = None, prior: str = "run") -> dict[str, Any]:
+        """Queue ``neuralab sample ROOT/RUN --out ROOT/RUN/figures/lab-sample-<id>.png``: a sample grid
+        (or a scatter, for a 2-D run) of a GAN, diffusion or VAE run; the CLI checks the options."""
+        try:
+            folder = run_folder(self.root, run)
+        except RunsError as error:
+            raise JobError(str(error)) from None
+        task = _task(folder)
+        if task not in ("gan", "diffusion", "vae"):
+            raise JobError(f"run {run!r} is a {task!r} run; samples come from gan, diffusion and vae runs")
+        out = folder / "figures" / f"lab-sample-{time.strftime('%Y%m%d-%H%M%S')}-{next(self._ids)}.png"
+        argv = [self.python, "-m", "neuralab", "sample", str(folder), "--n", str(n), "--seed", str(seed), "--out", str(out)]
+        for flag, value in (("--label", label), ("--steps", steps), ("--guidance", guidance)):
+            if value is not None:
+                argv += [flag, str(value)]
+        if prior != "run":
+            argv += ["--prior", prior]
+        job = self._add("sample", argv, run=run)
+        with self._lock:
+            self.jobs[job["id"]].image = out.name
+        return self.get(job["id"])
+
     def lesson(self, name: str, *, quick: bool = True) -> dict[str, Any]:
         """Queue ``neuralab lesson NAME --json`` (``--quick`` by default: seconds, not minutes)."""
         from neuralab import lessons  # noqa: PLC0415
@@ -150,9 +175,10 @@ class JobQueue:
             return [job.describe() for job in self.jobs.values()]
 
     def active_runs(self) -> set[str]:
-        """Run folders that a queued or running job of this queue is writing."""
+        """Run folders that a queued or running training of this queue is writing."""
         with self._lock:
-            return {j.run for j in self.jobs.values() if j.run and j.state in ("queued", "running")}
+            return {j.run for j in self.jobs.values()
+                    if j.run and j.kind in ("train", "resume") and j.state in ("queued", "running")}
 
     def job_of_run(self, run: str) -> dict[str, Any] | None:
         """The latest job that wrote ``run`` (its error shows on the run's page)."""
@@ -252,6 +278,13 @@ class JobQueue:
                         job.state, job.returncode = "failed", None
                         job.tail.append(f"could not start: {error}")
             self._closing.wait(POLL_S)
+
+
+def _task(folder: Path) -> str | None:
+    try:
+        return json.loads((folder / "config.json").read_text()).get("task")
+    except (OSError, json.JSONDecodeError, AttributeError):
+        return None
 
 
 def _signal(process: subprocess.Popen, number: int) -> None:

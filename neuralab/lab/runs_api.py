@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
@@ -168,6 +169,26 @@ def resume_training(body: ResumeRequest, request: Request) -> dict:
 def run_lesson(body: LessonRequest, request: Request) -> dict:
     try:
         return request.app.state.jobs.lesson(body.name, quick=body.quick)
+    except (ValueError, KeyError) as error:
+        raise _refused(error) from None
+
+
+class SampleRequest(Strict):
+    run: str = Field(min_length=1, max_length=200)
+    n: int = Field(default=64, ge=1, le=400)
+    label: int | None = Field(default=None, ge=0, le=1000)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    steps: int | None = Field(default=None, ge=1, le=10_000)
+    guidance: float | None = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+    prior: Literal["run", "normal"] = "run"
+
+
+@router.post("/jobs/sample")
+def sample_run(body: SampleRequest, request: Request) -> dict:
+    """Queue ``neuralab sample`` for a GAN, diffusion or VAE run; the grid lands in its figures."""
+    try:
+        return request.app.state.jobs.sample(body.run, n=body.n, label=body.label, seed=body.seed, steps=body.steps,
+                                             guidance=body.guidance, prior=body.prior)
     except (ValueError, KeyError) as error:
         raise _refused(error) from None
 

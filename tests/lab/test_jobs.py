@@ -122,3 +122,17 @@ def test_a_lesson_job_returns_its_record(queue_of):
     queue = queue_of("""echo '{"name": "perceptron", "claims": [{"id": "E1", "verdict": "holds"}], "ok": true}'""")
     job = wait_for(queue, queue.lesson("perceptron")["id"], ("completed",))
     assert job["record"]["claims"][0]["verdict"] == "holds" and "--json" in job["command"]
+
+
+def test_a_sample_job_draws_into_the_run_figures(queue_of, tmp_path):
+    queue = queue_of('for a; do case "$prev" in --out) printf "png" > "$a";; esac; prev="$a"; done')
+    record = RunRecord.create(tmp_path / "runs", name="mnist-ddpm", config={"recipe": "mnist-ddpm", "task": "diffusion"})
+    job = queue.sample(record.path.name, n=16, label=3, seed=2, steps=5, guidance=1.5)
+    assert f"neuralab sample {record.path} --n 16 --seed 2 --out " in job["command"]
+    assert job["command"].endswith("--label 3 --steps 5 --guidance 1.5") and job["image"].startswith("lab-sample-")
+    assert wait_for(queue, job["id"], ("completed",))
+    assert (record.figures_dir / job["image"]).read_text() == "png"
+    assert record.path.name not in queue.active_runs()  # sampling is not training: resume stays possible
+    classify = RunRecord.create(tmp_path / "runs", name="digits-mlp", config={"recipe": "digits-mlp", "task": "classify"})
+    with pytest.raises(JobError, match="samples come from gan, diffusion and vae runs"):
+        queue.sample(classify.path.name)
