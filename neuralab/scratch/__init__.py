@@ -79,7 +79,13 @@ from .random import (
 )
 from . import autograd, nn, optim, utils
 from .gradcheck import gradcheck as _gradcheck_fn, gradgradcheck as _gradgradcheck_fn
-from . import cuda, backends
+from . import accelerator, backends, cuda, jit
+from .legacy import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor, LongTensor,
+    ShortTensor,
+)
+from .ops.loss import cosine_similarity
+from .ops.loss_more import pairwise_distance
 from . import serialization
 from .serialization import load, save
 
@@ -160,8 +166,14 @@ def get_num_interop_threads() -> "builtins.int":
     return 1
 
 
-def compile(model=None, **kwargs):  # noqa: A001 - torch.compile
-    raise not_in_subset("torch.compile", "the scratch engine runs eagerly; call the model directly")
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None,  # noqa: A001
+            options=None, disable=False):
+    """``torch.compile`` as the identity: it returns ``model`` itself (or, called without a
+    model, a decorator that does).  In torch compiling only changes speed, not results; the
+    scratch engine runs every op eagerly in NumPy, which is what a learner reads."""
+    if model is None:
+        return lambda m: m
+    return model
 
 
 def use_deterministic_algorithms(mode, *, warn_only=False) -> None:

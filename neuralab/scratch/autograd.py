@@ -27,8 +27,10 @@ from . import function as _fn
 from . import tensor as _tensor_module
 from .errors import not_in_subset
 from .function import _FREED, _FREED_MESSAGE, Node
-from .function import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
+from .function import enable_grad, is_grad_enabled, no_grad, set_grad_enabled  # noqa: F401
 from .tensor import _LEAF_HOOKS, Tensor, _wrap
+from . import custom_function as function  # torch.autograd.function (Function, once_differentiable)
+from .custom_function import Function, once_differentiable  # noqa: F401 - torch.autograd.Function
 
 _PASS = 0  # backward-pass counter used to mark visited nodes
 
@@ -63,9 +65,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, only
         else:
             _add_to_output(c, getattr(t, "_oidx", 0), g)
     ready = [c for c in visited if c.deps == 0]
-    previous = _fn._grad_enabled
+    previous = _fn._mode.enabled
     if create_graph:
-        _fn._grad_enabled = True
+        _fn._mode.enabled = True
     try:
         while ready:
             node = ready.pop()
@@ -116,7 +118,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, only
             if not retain_graph and node.saved is not None:
                 node.saved = _FREED
     finally:
-        _fn._grad_enabled = previous
+        _fn._mode.enabled = previous
 
 
 _tensor_module.run_backward = run_backward  # Tensor.backward's walk
@@ -418,6 +420,9 @@ def __getattr__(name):
     if name == "gradcheck":
         from .gradcheck import gradcheck
         return gradcheck
+    if name == "functional":  # imported late: it calls grad() defined here
+        from . import autograd_functional
+        return autograd_functional
     if name == "gradgradcheck":
         from .gradcheck import gradgradcheck
         return gradgradcheck

@@ -42,12 +42,22 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 
 import numpy as np
 
+from .errors import not_in_subset
+
 Tensor = None  # bound by tensor.py once the Tensor class exists (avoids an import cycle)
 
-_grad_enabled = True
+class _GradMode(threading.local):
+    """Grad mode, one per thread as in torch: each thread starts recording, and a
+    ``no_grad`` in one thread (a playground session) leaves the others' backward alone."""
+
+    enabled = True
+
+
+_mode = _GradMode()
 _new = object.__new__
 
 _FREED = ("freed",)
@@ -74,10 +84,22 @@ class Node:
     retained = None   # Tensor whose .grad was requested with retain_grad()
     extras = False    # True once hooks / retain_grad / autograd.grad capture apply to this node
     graph = False     # True while the walk runs this node's rule on Tensors (create_graph=True)
+    materialize = True  # user Functions: zeros (not None) for outputs outside the loss
 
     def save_for_backward(self, *arrays) -> None:
         """Keep arrays for backward; they are freed after backward unless retain_graph=True."""
         self.saved = arrays
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """User Functions: these outputs get no gradient (indices, masks)."""
+        self.__dict__.setdefault("non_differentiable", set()).update(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """User Functions: ``False`` hands ``None`` (not zeros) for outputs outside the loss."""
+        self.materialize = bool(value)
+
+    def mark_dirty(self, *tensors) -> None:
+        raise not_in_subset("ctx.mark_dirty (in-place custom Functions)", "return a new tensor from forward")
 
     @property
     def saved_tensors(self) -> tuple:
@@ -196,7 +218,7 @@ class Function:
         ctx = Node()
         ctx.saved = None
         track = False
-        if _grad_enabled:
+        if _mode.enabled:
             parents = []
             needs = []
             arrays = []
@@ -278,12 +300,11 @@ def sum_keepdim(grad, axis):
 
 def is_grad_enabled() -> bool:
     """Whether ops are being recorded for autograd."""
-    return _grad_enabled
+    return _mode.enabled
 
 
 def _set_enabled(mode: bool) -> None:
-    global _grad_enabled
-    _grad_enabled = bool(mode)
+    _mode.enabled = bool(mode)
 
 
 class _GradModeContext:
@@ -302,7 +323,7 @@ class _GradModeContext:
         self._prev = []
 
     def __enter__(self):
-        self._prev.append(_grad_enabled)
+        self._prev.append(_mode.enabled)
         _set_enabled(self._mode)
         return None
 
@@ -372,7 +393,7 @@ class set_grad_enabled:
     """Set grad mode now (``set_grad_enabled(False)``) or for a block (``with set_grad_enabled(m):``)."""
 
     def __init__(self, mode: bool):
-        self._prev = _grad_enabled
+        self._prev = _mode.enabled
         self._mode = bool(mode)
         _set_enabled(self._mode)
 

@@ -35,45 +35,65 @@ class Size(tuple):
         return n
 
 
+_DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hpu", "mtia", "xla", "ipu", "privateuseone")
+
+
 class device:
-    """The only device of the scratch engine: ``device("cpu")``."""
+    """A device name, as ``torch.device``: ``device("cpu")``, ``device("cuda", 0)``, ``"cuda:1"``.
+
+    Any of torch's device types can be *named* (``device("cuda" if cuda.is_available() else
+    "cpu")`` is ordinary script code), but the scratch engine computes on the CPU only:
+    putting a tensor or module on another device raises an error saying so.
+    """
 
     __slots__ = ("type", "index")
 
     def __init__(self, type="cpu", index=None):  # noqa: A002 - mirrors torch.device
         if isinstance(type, device):
             type, index = type.type, type.index
-        kind = str(type).split(":")[0]
-        if kind != "cpu":
-            raise not_in_subset(f"device {type!r}", "CUDA is not available in the scratch engine; use 'cpu'")
-        self.type = "cpu"
+        elif isinstance(type, builtins.int) and not isinstance(type, builtins.bool):
+            type, index = "cuda", type  # torch.device(0) is the first GPU
+        kind, _, number = str(type).partition(":")
+        if kind not in _DEVICE_TYPES:
+            raise RuntimeError(f"Expected one of {', '.join(_DEVICE_TYPES)} device type at start of "
+                               f"device string: {type}")
+        if number:
+            if index is not None or not number.isdigit():
+                raise RuntimeError(f"Invalid device string: '{type}'")
+            index = builtins.int(number)
+        self.type = kind
         self.index = index
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, device):
-            return other.type == self.type
         if isinstance(other, str):
-            return other.split(":")[0] == self.type
+            other = device(other)
+        if isinstance(other, device):
+            return other.type == self.type and (self.type == "cpu" or other.index == self.index)
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.type)
 
     def __str__(self) -> str:
-        return self.type
+        return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __repr__(self) -> str:
-        return f"device(type='{self.type}')"
+        index = "" if self.index is None else f", index={self.index}"
+        return f"device(type='{self.type}'{index})"
 
 
 CPU = device("cpu")
 
 
 def _check_device(dev) -> None:
-    if dev is None or isinstance(dev, device):
+    """Refuse any device but the CPU, naming it (a device, a string or a GPU index)."""
+    if dev is None:
         return
-    if isinstance(dev, builtins.int) or str(dev).split(":")[0] != "cpu":
-        raise not_in_subset(f"device {dev!r}", "CUDA is not available in the scratch engine; use 'cpu'")
+    kind = dev.type if isinstance(dev, device) else (
+        "cuda" if isinstance(dev, builtins.int) else str(dev).split(":")[0])
+    if kind != "cpu":
+        raise not_in_subset(f"device {str(dev)!r}",
+                            "CUDA is not available in the scratch engine: it computes on the CPU only; use 'cpu'")
 
 
 _wrap = _tensor  # a leaf around ``data`` (no copy, no checks): ``_wrap(data, requires_grad=False)``
@@ -362,7 +382,7 @@ class Tensor:
     def __iter__(self):
         if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        if not (self._rg and _fn._grad_enabled):
+        if not (self._rg and _fn._mode.enabled):
             for row in self._data:
                 yield _wrap(np.asarray(row))
             return
@@ -409,7 +429,11 @@ class Tensor:
         raise not_in_subset("Tensor.cuda()", "CUDA is not available in the scratch engine")
 
     def pin_memory(self, *args, **kwargs) -> "Tensor":
-        return self
+        # pinned memory only speeds up copies to a GPU; CPU-only torch refuses the same way
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device=None) -> bool:
+        return False
 
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:

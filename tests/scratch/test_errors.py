@@ -16,8 +16,8 @@ def test_outside_subset_raises_not_implemented_naming_feature():
         T.ones(2).to("cuda")
     with pytest.raises(NotImplementedError, match="CUDA"):
         T.zeros(2, device="cuda")
-    with pytest.raises(NotImplementedError, match="torch.compile"):
-        T.compile(T.nn.Linear(1, 1))
+    with pytest.raises(NotImplementedError, match="torch.jit.script"):
+        T.jit.script(T.nn.Linear(1, 1))
     with pytest.raises(NotImplementedError, match="torch.fft"):
         T.fft  # noqa: B018
     with pytest.raises(NotImplementedError, match="torch.nn.LazyLinear"):

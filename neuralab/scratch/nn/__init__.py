@@ -16,6 +16,11 @@ from .modules import (  # noqa: F401
     RNNCellBase, Transformer, TransformerDecoder, TransformerDecoderLayer, TransformerEncoder,
     TransformerEncoderLayer, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d,
 )
+from .modules import (  # noqa: F401
+    CELU, GLU, PReLU, RReLU, SELU, CosineEmbeddingLoss, CosineSimilarity, GaussianNLLLoss, Hardshrink,
+    Hardsigmoid, Hardswish, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
+    MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, Softshrink, Tanhshrink, Threshold, TripletMarginLoss,
+)
 from .parameter import Parameter  # noqa: F401
 
 

@@ -11,7 +11,14 @@ from ..ops.activation import (  # noqa: F401
     elu, gelu, hardtanh, leaky_relu, log_softmax, logsigmoid, mish, relu, relu6, relu_, silu,
     softmax, softmin, softplus, softsign,
 )
+from ..ops.activation_more import (  # noqa: F401
+    celu, glu, hardshrink, hardsigmoid, hardswish, prelu, rrelu, selu, softshrink, tanhshrink, threshold,
+)
 from ..ops.elementwise import sigmoid, tanh  # noqa: F401
+from ..ops.loss_more import (  # noqa: F401
+    cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss,
+    multi_margin_loss, multilabel_soft_margin_loss, pairwise_distance, triplet_margin_loss,
+)
 from ..ops.indexing import one_hot  # noqa: F401
 from ..ops.linalg import linear  # noqa: F401
 from ..ops.loss import (  # noqa: F401

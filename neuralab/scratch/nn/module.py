@@ -77,12 +77,13 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
     def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
+        if self._forward_pre_hooks or self._forward_hooks or self.__dict__.get("_backward_hooks"):
             return self._call_with_hooks(args, kwargs)
         return self.forward(*args, **kwargs)
 
@@ -91,12 +92,20 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, out)
-            if result is not None:
-                out = result
-        return out
+
+        def run(args):
+            out = self.forward(*args, **kwargs)
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, out)
+                if result is not None:
+                    out = result
+            return out
+
+        backward_hooks = self.__dict__.get("_backward_hooks")
+        if backward_hooks:
+            from .backward_hook import with_backward_hooks
+            return with_backward_hooks(self, list(backward_hooks.values()), args, run)
+        return run(args)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
         """Call ``hook(module, inputs, output)`` after every forward; it may replace the output."""
@@ -115,9 +124,20 @@ class Module:
         return handle
 
     def register_full_backward_hook(self, hook, prepend=False):
-        raise not_in_subset("Module.register_full_backward_hook", "use Tensor.register_hook on the output")
+        """Call ``hook(module, grad_input, grad_output)`` during backward (see backward_hook.py);
+        it may return a replacement ``grad_input``."""
+        hooks = self.__dict__.setdefault("_backward_hooks", {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        if prepend:
+            hooks[handle.id] = hooks.pop(handle.id)
+            for key in [k for k in hooks if k != handle.id]:
+                hooks[key] = hooks.pop(key)
+        return handle
 
-    register_backward_hook = register_full_backward_hook
+    def register_backward_hook(self, hook):
+        raise not_in_subset("Module.register_backward_hook (deprecated in torch)",
+                            "use register_full_backward_hook")
 
     # ------------------------------------------------------------ attribute routing
     def __setattr__(self, name, value) -> None:

@@ -135,7 +135,7 @@ def _zero_(self):
 
 def _fill_(self, value):
     v = value.item() if isinstance(value, Tensor) else value
-    if _fn._grad_enabled and self._rg:
+    if _fn._mode.enabled and self._rg:
         return inplace(self, lambda t: t * 0 + v)
     self._data.fill(v)
     return self
@@ -144,7 +144,7 @@ def _fill_(self, value):
 def _copy_(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         src = _wrap(np.asarray(src))
-    if _fn._grad_enabled and (self._rg or src._rg):
+    if _fn._mode.enabled and (self._rg or src._rg):
         shape = self._data.shape
         dtype = self._data.dtype
         return inplace(self, lambda _t, s: _S.expand(s.to(dtype), shape), src)
@@ -159,7 +159,7 @@ def _copy_(self, src, non_blocking=False):
 
 
 def _random_fill(self, values):
-    if _fn._grad_enabled and self._rg and self._ctx is None:
+    if _fn._mode.enabled and self._rg and self._ctx is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
     self._data[...] = values
     return self

@@ -101,11 +101,11 @@ def _one_dim(d, ndim: int) -> int:
 
 
 def is_tracked(*tensors) -> bool:
-    return _fn._grad_enabled and any(isinstance(t, Tensor) and t._rg for t in tensors)
+    return _fn._mode.enabled and any(isinstance(t, Tensor) and t._rg for t in tensors)
 
 
 def check_leaf_inplace(t: Tensor) -> None:
-    if t._rg and t._ctx is None and _fn._grad_enabled:
+    if t._rg and t._ctx is None and _fn._mode.enabled:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
 
 
@@ -159,7 +159,7 @@ def inplace(t: Tensor, compute, *others) -> Tensor:
 
 def inplace_ufunc(t: Tensor, ufunc, other, compute) -> Tensor:
     """Fast in-place binary op with a NumPy ufunc (``+=``, ``add_`` ...)."""
-    if _fn._grad_enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
+    if _fn._mode.enabled and (t._rg or (isinstance(other, Tensor) and other._rg)):
         check_leaf_inplace(t)
         return rebind(t, compute(t, other))
     o = other._data if isinstance(other, Tensor) else other

@@ -105,14 +105,14 @@ def _index_message(error, shape) -> str:
 def getitem(self, key):
     """``self[key]`` with torch/NumPy semantics; views for basic indexing."""
     if type(key) is builtins.int or type(key) is slice:
-        if self._rg and _fn._grad_enabled:
+        if self._rg and _fn._mode.enabled:
             return Index.apply(self, (key,), False)
         try:
             return _wrap(np.asarray(self._data[key]) if type(key) is builtins.int else self._data[key])
         except IndexError as error:
             raise IndexError(_index_message(error, self._data.shape)) from None
     key, advanced = _convert_key(key)
-    if self._rg and _fn._grad_enabled:
+    if self._rg and _fn._mode.enabled:
         return Index.apply(self, key, advanced)
     try:
         out = self._data[key]

@@ -309,6 +309,11 @@ class Cat(Function):
     def backward(ctx, grad):
         return tuple(np.split(grad, ctx.splits, axis=ctx.axis))
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same split, recorded (Jacobians of Jacobians stack rows)
+        bounds = [0, *(int(b) for b in ctx.splits), grad.shape[ctx.axis]]
+        return tuple(narrow(grad, ctx.axis, a, b - a) for a, b in zip(bounds, bounds[1:]))
+
 
 def cat(tensors, dim=0, *, out=None, axis=None):
     """Concatenate tensors along an existing dim."""
@@ -345,6 +350,10 @@ class Stack(Function):
     @staticmethod
     def backward(ctx, grad):
         return tuple(np.moveaxis(grad, ctx.axis, 0))
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return tuple(select(grad, ctx.axis, i) for i in range(grad.shape[ctx.axis]))
 
 
 def stack(tensors, dim=0, *, out=None, axis=None):

@@ -4,6 +4,13 @@ from .activation import (  # noqa: F401
     ELU, GELU, Hardtanh, LeakyReLU, LogSigmoid, LogSoftmax, Mish, ReLU, ReLU6, Sigmoid, SiLU,
     Softmax, Softmin, Softplus, Softsign, Tanh,
 )
+from .activation_more import (  # noqa: F401
+    CELU, GLU, PReLU, RReLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Softshrink, Tanhshrink, Threshold,
+)
+from .loss_more import (  # noqa: F401
+    CosineEmbeddingLoss, CosineSimilarity, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+    MultiLabelSoftMarginLoss, MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, TripletMarginLoss,
+)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential  # noqa: F401
 from .dropout import Dropout  # noqa: F401
 from .flatten import Flatten, Unflatten  # noqa: F401
