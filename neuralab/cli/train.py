@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from neuralab import recipes
-from neuralab.train import RunRecord, distributed
+from neuralab.train import RunRecord, determinism, distributed
 
 
 def register(subparsers) -> None:
@@ -24,6 +24,9 @@ def register(subparsers) -> None:
                         help="override any config key, e.g. --set model.dropout=0.2 (repeatable)")
     parser.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="torch engine: deterministic kernels only (torch.use_deterministic_algorithms, cuDNN "
+                             "benchmark off); an operation without one stops the run with an error")
     parser.add_argument("--nproc", type=int, metavar="N",
                         help="data-parallel training in N processes on this machine through torch.distributed.run "
                              "(torch engine; the recipe's batch is the global batch). See docs/scale.md")
@@ -43,6 +46,8 @@ def train_command(args: argparse.Namespace) -> int:
                                  epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, overrides=args.overrides)
     else:
         raise ValueError("name a recipe (see `neuralab recipes`) or pass --resume RUN")
+    if args.deterministic:
+        determinism.enable()
     lead = distributed.rank() == 0  # in a distributed run only rank 0 prints and writes the run
     try:
         summary = recipes.run(config, runs_root=args.out, resume=args.resume, progress=lead and not args.quiet)
@@ -77,7 +82,8 @@ def process_arguments(args: argparse.Namespace) -> list[str]:
             argv += [f"--{option.replace('_', '-')}", str(value)]
     for override in args.overrides:
         argv += ["--set", override]
-    return argv + (["--quiet"] if args.quiet else [])
+    flags = [flag for flag, on in (("--quiet", args.quiet), ("--deterministic", args.deterministic)) if on]
+    return argv + flags
 
 
 def result_lines(summary: dict) -> str:
