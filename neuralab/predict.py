@@ -78,27 +78,33 @@ def read_image(path: str | Path, shape: tuple[int, int, int], size: tuple[int, i
     return np.clip(pixels, 0.0, 1.0)
 
 
-def read_feature_rows(path: str | Path, features: int) -> np.ndarray:
-    """The rows of a CSV of ``features`` numbers each, as float32 ``(N, features)``; a header row is skipped."""
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def read_feature_rows(path: str | Path, features: int) -> tuple[np.ndarray, list[int]]:
+    """The rows of a CSV of ``features`` numbers each, as float32 ``(N, features)``, and their row
+    numbers in the file; a first row without any number (a header) is skipped."""
     path = _checked_file(path)
-    rows = []
+    rows, numbers = [], []
     with open(path, newline="", encoding="utf-8-sig") as handle:
         for number, row in enumerate(csv.reader(handle), start=1):
             cells = [cell.strip() for cell in row if cell.strip()]
             if not cells:
                 continue
-            try:
-                values = [float(cell) for cell in cells]
-            except ValueError:
-                if number == 1 and not rows:
-                    continue  # a header
-                raise ValueError(f"{path}, row {number}: expected {features} numbers; got {row}") from None
-            if len(values) != features or not all(map(math.isfinite, values)):
+            values = [_number(cell) for cell in cells]
+            if number == 1 and all(value is None for value in values):
+                continue  # a header: no cell is a number
+            if len(values) != features or not all(value is not None and math.isfinite(value) for value in values):
                 raise ValueError(f"{path}, row {number}: expected {features} finite numbers; got {row}")
             rows.append(values)
+            numbers.append(number)
     if not rows:
         raise ValueError(f"{path}: no rows of {features} numbers")
-    return np.asarray(rows, dtype=np.float32)
+    return np.asarray(rows, dtype=np.float32), numbers
 
 
 def predict_files(run_dir: str | Path, files: list[str | Path], top: int = 3, checkpoint: str = "best") -> list[dict[str, Any]]:
@@ -127,9 +133,9 @@ def predict_files(run_dir: str | Path, files: list[str | Path], top: int = 3, ch
     else:
         features = int(np.prod(shape))
         for path in files:
-            rows = read_feature_rows(path, features)
+            rows, numbers = read_feature_rows(path, features)
             inputs.append(rows.reshape(len(rows), *shape))
-            names += [f"{path}:{i + 1}" for i in range(len(rows))]
+            names += [f"{path}, row {number}" for number in numbers]
             inverted += [False] * len(rows)
         x = np.concatenate(inputs)
     statistics = trained.standardization(raw.train.x)

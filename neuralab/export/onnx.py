@@ -264,7 +264,7 @@ def export_vae(run_dir: Path, out: Path, checkpoint: str) -> dict[str, Any]:
     """The decoder of a VAE run: pixel means ``sigmoid(decode(z))``."""
     return export_part(run_dir, out, checkpoint, load=_vae_load, fn=lambda m, z: m.decode(z).sigmoid(),
                        inputs=_vae_inputs, names=("z",), output="means",
-                       info={"part": "decoder", "checked_on": f"encoder means of {GENERATED} test images"})
+                       info={"part": "decoder", "checked_on": "encoder means of the first test images"})
 
 
 def _autoencoder_load(run_dir, checkpoint, engine):
@@ -276,7 +276,7 @@ def export_autoencoder(run_dir: Path, out: Path, checkpoint: str) -> dict[str, A
     """A (denoising) autoencoder run: input image -> reconstruction."""
     return export_part(run_dir, out, checkpoint, load=_autoencoder_load, fn=lambda m, x: m(x),
                        inputs=lambda T, m, config: (load_splits(config).test.x[:GENERATED],), names=(INPUT_NAME,),
-                       output="reconstruction", info={"part": "autoencoder", "checked_on": f"{GENERATED} test images"})
+                       output="reconstruction", info={"part": "autoencoder", "checked_on": "the first test images"})
 
 
 EXPORTERS = {"classify": export_classifier, "gan": export_gan, "vae": export_vae, "denoise": export_autoencoder}

@@ -85,7 +85,7 @@ def test_an_op_the_exporter_cannot_translate_is_refused_clearly():
 def test_export_refuses_a_task_it_does_not_handle(tmp_path, capsys):
     (tmp_path / "config.json").write_text(json.dumps({"task": "forecast", "recipe": "x"}))
     code, _, err = run_cli(capsys, "export", tmp_path)
-    assert code == 2 and "ONNX export handles classify runs" in err and "'forecast' run" in err
+    assert code == 2 and "ONNX export handles classify, gan, vae, denoise runs" in err and "'forecast' run" in err
 
 
 def _engine_probabilities(run: Path, x: np.ndarray) -> np.ndarray:
@@ -140,3 +140,53 @@ def test_predict_refuses_a_missing_file_and_a_huge_picture(digits_run, tmp_path,
     Image.new("L", (20, 20)).save(big)
     code, _, err = run_cli(capsys, "predict", digits_run, big)
     assert code == 2 and "20x20 pixels is too large" in err
+
+
+def _train(root: Path, recipe: str, *flags: str) -> Path:
+    assert main(["train", recipe, "--out", str(root), "--set", "threads=1", "--quiet", *flags]) == 0
+    (run,) = [p for p in root.iterdir() if p.name.startswith(recipe)]
+    return run
+
+
+def test_a_gan_generator_exports_and_generates_what_the_engine_generates(tmp_path, capsys):
+    from neuralab.recipes import gan
+
+    run = _train(tmp_path, "ring-gan", "--epochs", "2")
+    capsys.readouterr()  # the training summary
+    code, out, err = run_cli(capsys, "export", run, "--json")
+    assert code == 0, err
+    check = json.loads(out)
+    assert check["part"] == "generator" and check["max_abs_diff"] < 1e-4
+    # fresh z, not the ones the check used: G on the engine (recipes.gan.generate) against onnxruntime
+    T, model, config, _, _ = gan.load_trained(run)
+    expected = gan.generate(T, model, 50, config["model"]["noise_dim"], seed=123)
+    z = np.random.default_rng(123).standard_normal((50, config["model"]["noise_dim"])).astype(np.float32)
+    session = onnxruntime.InferenceSession(check["onnx"], providers=["CPUExecutionProvider"])
+    assert np.max(np.abs(session.run(None, {"z": z})[0] - expected)) < 1e-4
+
+
+def test_export_out_must_be_an_onnx_file(digits_run, tmp_path, capsys):
+    code, _, err = run_cli(capsys, "export", digits_run, "--out", tmp_path / "model.bin")
+    assert code == 2 and "--out must name a .onnx file" in err
+
+
+def test_predict_reads_csv_rows_for_a_tabular_run(tmp_path, capsys):
+    run = _train(tmp_path, "iris-mlp", "--epochs", "20")
+    capsys.readouterr()
+    test = data.load("iris").test  # raw measurements: predict standardizes them as training did
+    rows = tmp_path / "flowers.csv"
+    rows.write_text("sepal_length,sepal_width,petal_length,petal_width\n"
+                    + "\n".join(",".join(f"{v:.1f}" for v in x) for x in test.x[:5]) + "\n")
+    code, out, err = run_cli(capsys, "predict", run, rows, "--json")
+    assert code == 0, err
+    results = json.loads(out)
+    from neuralab.trained import load_classifier
+
+    trained = load_classifier(run)
+    expected = trained.logits(trained.splits().test.x[:5]).argmax(axis=1)
+    assert [r["input"] for r in results] == [f"{rows}, row {i}" for i in range(2, 7)]
+    assert [r["top"][0]["class"] for r in results] == [trained.raw_splits().classes[k] for k in expected]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("5.1,3.5,1.4,0.2\n6.0,x,4.0,1.2\n")
+    code, _, err = run_cli(capsys, "predict", run, bad)
+    assert code == 2 and "bad.csv, row 2: expected 4 finite numbers" in err
