@@ -1,4 +1,6 @@
-"""`neuralab lab`: serve the playgrounds (network, GAN, diffusion) as a local web app.
+"""`neuralab lab`: serve the playgrounds (network, GAN, diffusion), the runs dashboard (live curves,
+start/stop/resume trainings as child processes, overlays), the model pages and the lessons as a
+local web app.
 
 Binds 127.0.0.1 unless ``--host`` says otherwise (then it warns), prints the URL with a
 fresh token (as Jupyter does) and opens it in the browser unless ``--no-browser``.
@@ -17,10 +19,12 @@ from neuralab.lab.server import LabServer, is_loopback
 
 def register(subparsers) -> None:
     """Add the ``lab`` command."""
-    parser = subparsers.add_parser("lab", help="serve the playgrounds (network, GAN, diffusion) in the browser",
+    parser = subparsers.add_parser("lab", help="serve the playgrounds, the runs dashboard, model pages and lessons in the browser",
                                    description="Starts a local web server whose pages train small networks live: "
                                                "a TensorFlow-Playground-style network playground, a GAN playground "
-                                               "and a diffusion playground. Ctrl-C stops it.")
+                                               "and a diffusion playground; a dashboard of the runs under --runs (live curves, "
+                                               "start/stop/resume, overlays), pages that use finished runs (draw a digit, "
+                                               "sample a generative model) and the lessons. Ctrl-C stops it and its jobs.")
     parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one (default: 8765)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default: 127.0.0.1, this machine only; anything else is reachable "
