@@ -279,7 +279,43 @@ def export_autoencoder(run_dir: Path, out: Path, checkpoint: str) -> dict[str, A
                        output="reconstruction", info={"part": "autoencoder", "checked_on": "the first test images"})
 
 
-EXPORTERS = {"classify": export_classifier, "gan": export_gan, "vae": export_vae, "denoise": export_autoencoder}
+LM_WINDOWS = 32  # validation windows of a language model checked by onnxruntime
+
+
+def _lm_load(run_dir, checkpoint, engine):
+    from neuralab.recipes import language_model  # noqa: PLC0415
+
+    T, model, tokenizer, config = language_model.load_trained(run_dir, engine=engine)
+    model.tokenizer = tokenizer
+    return T, model, config
+
+
+def _lm_inputs(T, model, config):
+    """The first ``LM_WINDOWS`` consecutive windows of ``lm.context`` characters of the validation text, as ids."""
+    from neuralab.recipes import language_model  # noqa: PLC0415
+
+    ids = model.tokenizer.encode(language_model.load_corpus(config).val)
+    inputs, _ = language_model.consecutive_windows(ids, config["lm"]["context"], LM_WINDOWS * config["lm"]["context"])
+    return (inputs.astype(np.int64),)
+
+
+def export_language_model(run_dir: Path, out: Path, checkpoint: str) -> dict[str, Any]:
+    """A character language model: token ids ``(batch, context)`` -> next-character logits ``(batch, context, vocab)``."""
+    _, config = run_config(run_dir)
+    return export_part(run_dir, out, checkpoint, load=_lm_load, fn=lambda m, ids: m(ids), inputs=_lm_inputs,
+                       names=("ids",), output="logits",
+                       info={"part": "language model", "checked_on": "validation windows",
+                             "context": config["lm"]["context"], "tokenizer": "RUN/" + _tokenizer_file()})
+
+
+def _tokenizer_file() -> str:
+    from neuralab.recipes.language_model import TOKENIZER_FILE  # noqa: PLC0415
+
+    return str(TOKENIZER_FILE)
+
+
+EXPORTERS = {"classify": export_classifier, "gan": export_gan, "vae": export_vae, "denoise": export_autoencoder,
+             "language_model": export_language_model}
 
 
 def export_run(run_dir: str | Path, out: str | Path | None = None, checkpoint: str = "best") -> dict[str, Any]:

@@ -7,6 +7,7 @@ torch model (the scratch state_dict loaded into it), which is the path a torch r
 from __future__ import annotations
 
 import contextlib
+import os
 import io
 import json
 from pathlib import Path
@@ -190,3 +191,19 @@ def test_predict_reads_csv_rows_for_a_tabular_run(tmp_path, capsys):
     bad.write_text("5.1,3.5,1.4,0.2\n6.0,x,4.0,1.2\n")
     code, _, err = run_cli(capsys, "predict", run, bad)
     assert code == 2 and "bad.csv, row 2: expected 4 finite numbers" in err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("NEURALAB_SLOW"), reason="the recurrent exporter takes about 40 s of CPU; NEURALAB_SLOW=1 runs it")
+def test_a_language_model_exports_with_a_dynamic_batch(tmp_path, capsys):
+    run = _train(tmp_path, "shakespeare-gru", "--epochs", "1", "--set", "lm.steps_per_epoch=2",
+                 "--set", "model.hidden=32", "--set", "model.layers=1")
+    capsys.readouterr()
+    code, out, err = run_cli(capsys, "export", run, "--json")
+    assert code == 0, err
+    check = json.loads(out)
+    assert check["part"] == "language model" and check["checked_inputs"] == 32 and check["max_abs_diff"] < 1e-4
+    session = onnxruntime.InferenceSession(check["onnx"], providers=["CPUExecutionProvider"])
+    context = json.loads((run / "config.json").read_text())["lm"]["context"]
+    ids = np.zeros((3, context), np.int64)
+    assert session.run(None, {"ids": ids})[0].shape[:2] == (3, context)  # another batch size than the check's
