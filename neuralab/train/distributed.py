@@ -20,7 +20,7 @@ The rank and world size come from the environment ``torch.distributed.run`` sets
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -65,16 +65,28 @@ def close_process_group() -> None:
         dist.destroy_process_group()
 
 
-def wrap(model: Any, device: str) -> Any:
-    """``DistributedDataParallel(model)`` in a distributed torch run, else ``None``."""
-    if not is_distributed():
-        return None
+def wrap(model: Any, device: str, loss: Callable[[Any, Any], tuple[Any, Any]], *, find_unused: bool) -> Any:
+    """``DistributedDataParallel`` over ``loss(x, y) -> (loss, outputs)``, computed with ``model``.
+
+    DDP averages only the gradients of a backward that follows its own forward, so the whole
+    loss (``loss_fn(model(x), y)`` or a task's ``compute_loss``, which may call model methods
+    other than ``forward``) runs inside it. ``find_unused``: let DDP skip parameters a loss
+    leaves out (slower; needed when a ``compute_loss`` uses only part of the model)."""
     import torch  # noqa: PLC0415
 
     if not isinstance(model, torch.nn.Module):
         raise ValueError("distributed training needs the torch engine; this model is not a torch.nn.Module")
+
+    class LossOfModel(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model  # a submodule: DDP sees, broadcasts and averages all its parameters
+
+        def forward(self, x, y):
+            return loss(x, y)
+
     ids = [torch.device(device).index] if device.startswith("cuda") else None
-    return torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
+    return torch.nn.parallel.DistributedDataParallel(LossOfModel(), device_ids=ids, find_unused_parameters=find_unused)
 
 
 def check_batches(n: int, batch_size: int) -> None:
@@ -99,15 +111,31 @@ def share(index: np.ndarray) -> np.ndarray:
     return np.array_split(index, world)[rank()]
 
 
+def share_batch(parts: tuple[Any, ...]) -> tuple[Any, ...]:
+    """This rank's share (along the first axis) of each array of a batch-source batch."""
+    if world_size() == 1:
+        return parts
+    if any(part is not None and len(part) < world_size() for part in parts):
+        raise ValueError(f"a batch of {min(len(p) for p in parts if p is not None)} samples cannot feed "
+                         f"{world_size()} processes; use a batch size of at least {world_size()}")
+    return tuple(None if part is None else np.asarray(part)[share(np.arange(len(part)))] for part in parts)
+
+
 def launch(nproc: int, train_args: Sequence[str]) -> int:
     """Run ``python -m neuralab train <train_args>`` in ``nproc`` processes on this machine
     through ``torch.distributed.run`` (what ``torchrun --standalone`` does). Returns 0, or
-    raises the launcher's error when a process failed."""
+    raises ``ValueError`` naming how many processes failed (each prints its own error)."""
     if nproc < 1:
         raise ValueError(f"--nproc must be at least 1; got {nproc}")
     from torch.distributed import run as torchrun  # noqa: PLC0415
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError  # noqa: PLC0415
 
-    torchrun.main(["--standalone", f"--nproc_per_node={nproc}", "-m", "neuralab", "train", *train_args])
+    try:
+        torchrun.main(["--standalone", f"--nproc_per_node={nproc}", "-m", "neuralab", "train", *train_args])
+    except ChildFailedError as failed:  # each process has printed its own error already
+        codes = sorted({failure.exitcode for failure in failed.failures.values()})
+        raise ValueError(f"{len(failed.failures)} of the {nproc} training processes stopped "
+                         f"(exit code {', '.join(map(str, codes))}); their errors are printed above") from None
     return 0
 
 

@@ -363,7 +363,7 @@ class Trainer:
         Returns ``{"loss": value}`` and, where accuracy applies, ``"correct"`` (a count)."""
         xb, yb = batch
         self.optimizer.zero_grad()
-        loss, outputs = self._forward(xb, yb, self._parallel or self.model)
+        loss, outputs = self._parallel(xb, yb) if self._parallel is not None else self._forward(xb, yb)
         value = float(loss.item())
         if not math.isfinite(value):
             raise self._diverged(f"the training loss became {value}", value)
@@ -424,7 +424,7 @@ class Trainer:
     def _source_batches(self, source: BatchSource, epoch, steps) -> Iterable[tuple[Any, int]]:
         """``(batch, 1)`` for the first ``steps`` batches of ``source(epoch, default_rng([seed, epoch]))``."""
         for batch in itertools.islice(source(epoch, np.random.default_rng([self.seed, epoch])), steps):
-            parts = batch if isinstance(batch, tuple) else (batch,)
+            parts = distributed.share_batch(batch if isinstance(batch, tuple) else (batch,))
             yield tuple(self._to_engine(part) if part is not None else None for part in parts), 1
 
     def _train_epoch(self, epoch, epochs, batches, steps) -> dict[str, float]:
@@ -494,10 +494,10 @@ class Trainer:
             results["accuracy"] = correct / counted
         return results
 
-    def _forward(self, xb, yb, model: Any = None) -> tuple[Any, Any]:
+    def _forward(self, xb, yb) -> tuple[Any, Any]:
         if self.compute_loss is not None:
             return self.compute_loss(self.model, xb, yb)
-        outputs = (model or self.model)(xb)
+        outputs = self.model(xb)
         return self.loss_fn(outputs, yb), outputs
 
     def _correct(self, outputs, targets: Any) -> int | None:
@@ -526,16 +526,17 @@ class Trainer:
         return tensor.to(self.device) if self.device != "cpu" else tensor
 
     def _join_processes(self) -> None:
-        """In a distributed run, wrap the model in DDP once (after any resume, so every process
-        starts from the same restored weights). Only the default step with ``loss_fn`` goes
-        through DDP's forward, which is what makes DDP average the gradients."""
+        """In a distributed run, wrap the default step's loss (``loss_fn`` or ``compute_loss``) in
+        DDP once, after any resume, so every process starts from the same restored weights.
+        A task's own ``train_step`` (a GAN's two optimizers) is not covered."""
         if not distributed.is_distributed() or self._parallel is not None:
             return
-        if self.compute_loss is not None or self.train_step != self.default_step:
-            raise ValueError("distributed training (--nproc > 1) covers tasks trained with loss_fn "
-                             "(classify, denoise, forecast) so far; this task uses compute_loss or its own "
-                             "train_step, which DDP does not see. Train it with one process.")
-        self._parallel = distributed.wrap(self.model, self.device)
+        if self.train_step != self.default_step:
+            raise ValueError("distributed training (--nproc > 1) covers the tasks trained by the default step "
+                             "(loss_fn or compute_loss); this task brings its own train_step (a GAN's D and G "
+                             "turns), whose gradients DDP would not average. Train it with one process.")
+        self._parallel = distributed.wrap(self.model, self.device, self._forward,
+                                          find_unused=self.compute_loss is not None)
 
     # ================================================================== divergence
 

@@ -31,21 +31,28 @@ def clean_env() -> dict[str, str]:
 
 
 def test_two_processes_match_one_after_20_steps(tmp_path):
+    """For each way a task feeds the Trainer: loss_fn (classify), compute_loss (VAE, diffusion),
+    a batch source (language models)."""
     sys.path.insert(0, str(HERE))
     try:
-        from mlp_worker import train_small_mlp  # noqa: PLC0415
+        import mlp_worker  # noqa: PLC0415
     finally:
         sys.path.remove(str(HERE))
-    single = train_small_mlp()
     out = tmp_path / "ddp.npz"
     subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                     str(HERE / "mlp_worker.py"), str(out)], check=True, env=clean_env(), cwd=ROOT, timeout=240)
     parallel = np.load(out)
-    assert sorted(parallel.files) == sorted(single)
-    for name, value in single.items():
-        np.testing.assert_allclose(parallel[name], value, atol=1e-5, rtol=0, err_msg=name)
-    moved = max(float(np.abs(value).max()) for value in single.values())
-    assert moved > 0  # the comparison is of trained weights, not of an empty model
+    for way in mlp_worker.WAYS:
+        single = mlp_worker.train_small_mlp(way)
+        assert sorted(parallel.files) == sorted(f"{w}/{name}" for w in mlp_worker.WAYS for name in single)
+        for name, value in single.items():
+            np.testing.assert_allclose(parallel[f"{way}/{name}"], value, atol=1e-5, rtol=0, err_msg=f"{way}: {name}")
+    import torch  # noqa: PLC0415
+
+    torch.manual_seed(5)  # the initial weights of the worker's MLP: training moved away from them
+    initial = torch.nn.Sequential(torch.nn.Linear(4, 32), torch.nn.Tanh(), torch.nn.Linear(32, 3)).state_dict()
+    for way in mlp_worker.WAYS:
+        assert float(np.abs(parallel[f"{way}/2.weight"] - initial["2.weight"].numpy()).max()) > 1e-2
 
 
 def neuralab_train(out: Path, *extra: str) -> dict:
