@@ -17,7 +17,7 @@ import pytest
 
 from neuralab import data
 from neuralab.cli import main
-from neuralab.export.onnx import ExportError, to_onnx
+from neuralab.export.onnx import EXPORTERS, ExportError, to_onnx
 
 import onnxruntime  # in the test extra (neuralab[onnx]): a missing one fails, never skips
 from PIL import Image
@@ -86,7 +86,9 @@ def test_an_op_the_exporter_cannot_translate_is_refused_clearly():
 def test_export_refuses_a_task_it_does_not_handle(tmp_path, capsys):
     (tmp_path / "config.json").write_text(json.dumps({"task": "forecast", "recipe": "x"}))
     code, _, err = run_cli(capsys, "export", tmp_path)
-    assert code == 2 and "ONNX export handles classify, gan, vae, denoise runs" in err and "'forecast' run" in err
+    handled = ", ".join(EXPORTERS)
+    assert "forecast" not in EXPORTERS and "classify" in EXPORTERS
+    assert code == 2 and f"ONNX export handles {handled} runs" in err and "'forecast' run" in err
 
 
 def _engine_probabilities(run: Path, x: np.ndarray) -> np.ndarray:
@@ -207,3 +209,11 @@ def test_a_language_model_exports_with_a_dynamic_batch(tmp_path, capsys):
     context = json.loads((run / "config.json").read_text())["lm"]["context"]
     ids = np.zeros((3, context), np.int64)
     assert session.run(None, {"ids": ids})[0].shape[:2] == (3, context)  # another batch size than the check's
+
+
+def test_a_missing_onnx_package_names_the_pip_install_to_run(digits_run, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnxscript", None)  # `import onnxscript` now raises ImportError
+    code, _, err = run_cli(capsys, "export", digits_run)
+    assert code == 2 and "'onnxscript', which is not installed" in err and "pip install 'neuralab[onnx]'" in err
