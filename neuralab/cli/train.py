@@ -55,8 +55,6 @@ def train_command(args: argparse.Namespace) -> int:
         distributed.close_process_group()
     if lead:
         print(result_lines(summary))
-    else:
-        distributed.discard_throwaway(summary["run_dir"])
     return 0
 
 

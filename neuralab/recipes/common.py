@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -134,7 +133,7 @@ def prepare(
     config = spell_out(config, optimizer, steps_per_epoch)
     config["device"] = device
     if distributed.rank() > 0:  # only rank 0 writes the run; the others write into a throwaway folder
-        record = RunRecord.create(tempfile.mkdtemp(prefix=f"neuralab-rank{distributed.rank()}-"), name=config["recipe"])
+        record = RunRecord.create(distributed.throwaway_folder(), name=config["recipe"])
     else:
         record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
     record.write_config(config)

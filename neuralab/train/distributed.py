@@ -139,11 +139,13 @@ def launch(nproc: int, train_args: Sequence[str]) -> int:
     return 0
 
 
-def discard_throwaway(run_dir: str) -> None:
-    """Remove the throwaway run folder of a rank other than 0 (and the temporary folder holding it)."""
+def throwaway_folder() -> str:
+    """A temporary folder for the run record of a rank other than 0, removed when the process
+    exits (also after an error; a killed process leaves it in the system's temp folder)."""
+    import atexit  # noqa: PLC0415
     import shutil  # noqa: PLC0415
     import tempfile  # noqa: PLC0415
 
-    folder = os.path.dirname(os.path.abspath(run_dir))
-    if rank() > 0 and os.path.basename(folder).startswith("neuralab-rank") and folder.startswith(tempfile.gettempdir()):
-        shutil.rmtree(folder, ignore_errors=True)
+    folder = tempfile.mkdtemp(prefix=f"neuralab-rank{rank()}-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
