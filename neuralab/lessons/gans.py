@@ -1133,7 +1133,7 @@ def dynamics_claim(lesson, fixed):
 # updates per generator update). Only the loss and the critic's extra update differ. Each
 # seed draws its own 2000 real points and initial weights. How often the plain GAN
 # collapses depends on the settings: the ``gaussians-gan`` recipe (Adam ``1e-3``, 100
-# epochs) covers 3, 4, 4, 4, 2 modes on seeds 0-4.
+# epochs) covers 4, 4, 2, 4, 2 modes on seeds 0-4.
 #
 # The measures, all in 2-D:
 #
@@ -1316,8 +1316,8 @@ def mode_collapse(lesson):
 #
 # The seed rates vanilla GAN, DCGAN, WGAN, StyleGAN and conditional GAN by stars (lost to
 # ``?`` in the text) and recommends WGAN "for stability". This project has measured some of
-# them (README, "Generative models"; torch, seed 0): ``ring-gan`` reaches mean radius 1.993
-# with every angular bin >= 4.86%; ``gaussians-gan`` (plain) covers 3, 4, 4, 4, 2 of 4 modes
+# them (README, "Generative models"; torch, seed 0): ``ring-gan`` reaches mean radius 1.998
+# with every angular bin >= 4.81%; ``gaussians-gan`` (plain) covers 4, 4, 2, 4, 2 of 4 modes
 # over seeds 0-4 and ``gaussians-wgan`` 4/4 on seeds 0-2; on MNIST the plain unconditional
 # DCGAN gives FID 283.5 (63.9% of samples recognised) and with a WGAN-GP critic FID 176.4
 # (62.5%), the class-conditional DCGAN 97.7% recognised at FID 48.7, and the code-conditioned
@@ -1340,7 +1340,7 @@ def variants(lesson, vanilla, wgan, seeds, coverage_path):
         id="E39", seed_ref="004:4814-4898",
         claim="Of the GAN variants (vanilla, DCGAN, WGAN, StyleGAN, conditional GAN), WGAN is the one to pick when "
               "training must be stable; vanilla GANs suit simple 2-D data. Context from this project's own runs "
-              "(README, not re-run here): plain GAN on 4 Gaussians 3, 4, 4, 4, 2 modes on seeds 0-4, WGAN-GP 4/4 "
+              "(README, not re-run here): plain GAN on 4 Gaussians 4, 4, 2, 4, 2 modes on seeds 0-4, WGAN-GP 4/4 "
               "on seeds 0-2; on MNIST the plain DCGAN reaches FID 283.5, with a WGAN-GP critic 176.4, the "
               "class-conditional DCGAN 48.7 and the code-conditioned DCGAN 17.3.",
         measured=measured, rule=rule,
