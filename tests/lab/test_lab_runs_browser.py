@@ -23,7 +23,9 @@ from neuralab.lab.server import LabServer
 from test_lab_browser import browser, page  # noqa: F401 - the shared chromium fixtures
 
 TIMEOUT_MS = 120_000  # two shared cores: a child's start-up (imports) alone can take 15 s
-TERMINAL_EPOCHS, LAB_EPOCHS, LAB_SEED = 40, 20, 3
+# digits-mlp on scratch trains an epoch in about 20 ms on an idle core: enough epochs that
+# the page sees each run while it trains, also on a fast machine (40 epochs ended in 0.4 s).
+TERMINAL_EPOCHS, LAB_EPOCHS, LAB_SEED = 400, 300, 3
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +88,7 @@ def test_a_lab_run_stops_and_resumes_to_the_uninterrupted_summary(page, lab, scr
     page.get_by_test_id("start-seed").fill(str(LAB_SEED))
     page.get_by_test_id("start-overrides").fill("model.dropot=0.1")
     page.get_by_test_id("start").click()
-    page.wait_for_function("() => document.querySelector('[data-testid=error]').textContent.includes('model.dropout')")
+    page.get_by_test_id("error").filter(has_text="model.dropout").wait_for(timeout=TIMEOUT_MS)
     assert "did you mean 'model.dropout'" in page.get_by_test_id("error").inner_text()
     page.get_by_test_id("start-overrides").fill("")
     page.get_by_test_id("start").click()
