@@ -109,8 +109,12 @@ class LabSession:
         self.publish_state()
 
     def pause(self) -> None:
-        self._playing.clear()
-        self.publish_state()
+        # under the lock, so no step lands after the page is told it paused, and the frame
+        # it is told about is the one it keeps
+        with self.lock:
+            self._playing.clear()
+            self.publish_frame()
+            self.publish_state()
 
     def run(self, action, *, points: bool = False):
         """Run ``action(playground)`` under the lock, then publish a frame (and points)."""
@@ -158,8 +162,10 @@ class LabSession:
             # never eats more than a quarter of the time
             deadline = time.monotonic() + max(self.frame_interval, 3 * frame_cost)
             try:
-                while self._playing.is_set() and not self._closed.is_set():
+                while not self._closed.is_set():
                     with self.lock:  # one step at a time, so controls never wait long
+                        if not self._playing.is_set():
+                            break
                         self.playground.step(1)
                     if time.monotonic() >= deadline:
                         break
