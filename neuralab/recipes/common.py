@@ -30,6 +30,7 @@ from neuralab.train import EarlyStopping, RunRecord, Trainer, distributed
 from neuralab.train.history import History
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
+from neuralab.train.scoped_callbacks import scoped_callbacks
 
 
 @dataclass
@@ -147,6 +148,7 @@ def make_trainer(prepared: Prepared, progress: bool, *, metrics: tuple[str, ...]
     config = prepared.config
     train = config["train"]
     stopping = train["early_stopping"]
+    callbacks = (*callbacks, *scoped_callbacks())  # e.g. the tuner's per-epoch report to Optuna
     if stopping["patience"]:
         callbacks = (*callbacks, EarlyStopping(monitor=stopping["monitor"], patience=stopping["patience"],
                                                min_delta=stopping["min_delta"]))
