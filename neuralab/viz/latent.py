@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
@@ -41,13 +42,16 @@ def plot_image_grid(images: np.ndarray, path: str | os.PathLike, title: str | No
     rows, columns = images.shape[:2]
     height, width = images.shape[-2:]
     tiles = images.reshape(rows, columns, height, width).transpose(0, 2, 1, 3).reshape(rows * height, columns * width)
-    figure = new_figure(0.45 * columns + 0.8, 0.45 * rows + 0.6)
+    # a title needs room: a few images still get a figure wide enough for a wrapped title
+    width = max(0.45 * columns + 0.8, 3.6 if title else 0.0)
+    title_lines = textwrap.wrap(title, int(width * 11)) if title else []
+    figure = new_figure(width, 0.45 * rows + 0.6 + 0.2 * max(0, len(title_lines) - 1))
     ax = figure.subplots()
     ax.imshow(tiles, cmap="gray", vmin=0, vmax=1)
     ax.set_xticks([])
     ax.set_yticks([] if row_labels is None else [height * (r + 0.5) for r in range(rows)])
     if row_labels is not None:
         ax.set_yticklabels(row_labels)
-    if title:
-        ax.set_title(title)
+    if title_lines:
+        ax.set_title("\n".join(title_lines))
     return save_png(figure, path)
