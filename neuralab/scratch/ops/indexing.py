@@ -41,10 +41,7 @@ def _convert_key(key):
 class Index(Function):
     @staticmethod
     def forward(ctx, x, key, advanced):
-        ctx.shape = x.shape
-        ctx.dtype = x.dtype
-        ctx.key = key
-        ctx.advanced = advanced
+        ctx.shape, ctx.dtype, ctx.key, ctx.advanced = x.shape, x.dtype, key, advanced
         try:
             return x[key]
         except IndexError as error:

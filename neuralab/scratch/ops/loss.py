@@ -107,10 +107,7 @@ class SmoothL1Loss(Function):
         diff = a - b
         ad = np.abs(diff)
         ctx.save_for_backward(diff)
-        ctx.sa = a.shape
-        ctx.sb = b.shape
-        ctx.reduction = reduction
-        ctx.beta = beta
+        ctx.sa, ctx.sb, ctx.reduction, ctx.beta = a.shape, b.shape, reduction, beta
         ctx.huber = huber
         if huber:
             loss = np.where(ad < beta, 0.5 * diff * diff, beta * (ad - 0.5 * beta))

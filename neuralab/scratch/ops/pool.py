@@ -86,13 +86,8 @@ class MaxPoolNd(Function):
         for i, j in taps[1:]:
             np.maximum(best, xp[window_slice(i, j, stride, dilation, out_hw)], out=best)
         ctx.save_for_backward(xp, best)
-        ctx.x_shape = x.shape
-        ctx.pads = pads
-        ctx.taps = taps
-        ctx.stride = stride
-        ctx.dilation = dilation
-        ctx.out_hw = out_hw
-        ctx.spatial = spatial
+        ctx.x_shape, ctx.pads, ctx.taps, ctx.stride = x.shape, pads, taps, stride
+        ctx.dilation, ctx.out_hw, ctx.spatial = dilation, out_hw, spatial
         out = _restore(best, x.shape, spatial)
         if not return_indices:
             return out
@@ -191,14 +186,8 @@ class AvgPoolNd(Function):
             dw = _divisor_axis(w, out_hw[1], kernel[1], stride[1], padding[1], count_include_pad)
             scale = (1.0 / np.outer(dh, dw)).astype(x.dtype)
         total *= scale
-        ctx.x_shape = x.shape
-        ctx.xp_shape = xp.shape
-        ctx.pads = pads
-        ctx.taps = taps
-        ctx.stride = stride
-        ctx.out_hw = out_hw
-        ctx.scale = scale
-        ctx.spatial = spatial
+        ctx.x_shape, ctx.xp_shape, ctx.pads, ctx.taps = x.shape, xp.shape, pads, taps
+        ctx.stride, ctx.out_hw, ctx.scale, ctx.spatial = stride, out_hw, scale, spatial
         return _restore(total, x.shape, spatial)
 
     @staticmethod
@@ -251,10 +240,7 @@ class AdaptiveAvgPool(Function):
         oh, ow = h if oh is None else oh, w if ow is None else ow
         a_h, a_w = adaptive_matrix(h, oh, x.dtype), adaptive_matrix(w, ow, x.dtype)
         out = np.matmul(a_h, np.matmul(x4, a_w.T))
-        ctx.x_shape = x.shape
-        ctx.out_shape = out.shape
-        ctx.a_h = a_h
-        ctx.a_w = a_w
+        ctx.x_shape, ctx.out_shape, ctx.a_h, ctx.a_w = x.shape, out.shape, a_h, a_w
         return _restore(out, x.shape, spatial)
 
     @staticmethod
