@@ -30,9 +30,11 @@ plain backward and a graph-connected Tensor under ``create_graph``:
     ``ctx.input(i, array)``  input ``i`` (saved as ``array``), wired to its producer
     ``ctx.output(array)``    this op's output, produced by this node
     ``ctx.const(array)``     a constant (no gradient flows into it)
+    ``ctx.ufuncs``           ``np``, or the engine's elementwise ops (``ctx.ufuncs.exp(x)``)
 
 A rule built from these, Python operators and :func:`sum_to` is written once and serves
-both walks.  A Function whose array rule needs NumPy calls or ``out=`` tricks defines
+both walks.  A Function whose array rule cannot run on Tensors (``np.where`` masks, a
+saved value the Tensor rule must recompute, ``out=`` or memory-order tricks) defines
 ``graph_backward(ctx, *grads)`` beside it, the same rule in Tensor ops; an op with neither
 a Tensor-safe ``backward`` (``tensor_safe = True``) nor a ``graph_backward`` raises
 ``NotImplementedError`` naming it under ``create_graph=True``.
@@ -123,6 +125,16 @@ class Node:
     def const(self, array):
         """A constant of the rule (a mask, a scale): the array, or a Tensor outside autograd."""
         return _tensor(array, False, None) if self.graph and type(array) is np.ndarray else array
+
+    @property
+    def ufuncs(self):
+        """The elementwise functions of the rule's mode: NumPy in a plain backward, the
+        engine's own ops (``exp``, ``log``, ``sin``, ``cos``, ``tanh``... by the same names, on
+        Tensors) under create_graph, so a rule that calls them is also written once."""
+        if not self.graph:
+            return np
+        from .ops import elementwise  # imported here: ops import this module
+        return elementwise
 
     def input_tensor(self, i: int, array):
         """Input ``i`` (its saved ``array``) as a Tensor connected to the node that produced it.

@@ -213,8 +213,8 @@ def test_gradgradcheck():
 
 
 def test_gradgradcheck_catches_a_wrong_graph_backward(monkeypatch):
-    from neuralab.scratch.ops.elementwise import Sin  # an op whose Tensor rule is a separate graph_backward
-    monkeypatch.setattr(Sin, "graph_backward", staticmethod(lambda ctx, grad: grad * 1.0))  # drops the cos(x)
+    from neuralab.scratch.ops.activation import SiLU  # an op whose Tensor rule is a separate graph_backward
+    monkeypatch.setattr(SiLU, "graph_backward", staticmethod(lambda ctx, grad: grad * 1.0))  # drops s (1 + x (1 - s))
     x = S.from_numpy(rnd(3)).requires_grad_(True)
     with pytest.raises(GradcheckError, match="create_graph=True differs"):
-        S.autograd.gradgradcheck(lambda x: x.sin(), (x,))
+        S.autograd.gradgradcheck(lambda x: S.nn.functional.silu(x), (x,))

@@ -50,6 +50,8 @@ def erf_array(x: np.ndarray) -> np.ndarray:
 
 
 class Erf(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -57,13 +59,8 @@ class Erf(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (x,) = ctx.saved
-        return grad * (2.0 / math.sqrt(math.pi)) * np.exp(-x * x)
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        x = ctx.input_tensor(0, ctx.saved[0])
-        return grad * (-x * x).exp() * (2.0 / math.sqrt(math.pi))
+        x = ctx.input(0, ctx.saved[0])
+        return grad * (2.0 / math.sqrt(math.pi)) * ctx.ufuncs.exp(-x * x)
 
 
 def erf(input):
@@ -319,6 +316,8 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x, axis):
         shifted = x - x.max(axis=axis, keepdims=True)
@@ -329,13 +328,8 @@ class LogSoftmax(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (out,) = ctx.saved
-        return grad - np.exp(out) * grad.sum(axis=ctx.axis, keepdims=True), None
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        out = ctx.output_tensor(ctx.saved[0])
-        return grad - out.exp() * grad.sum(ctx.axis, keepdim=True), None
+        out = ctx.output(ctx.saved[0])
+        return grad - ctx.ufuncs.exp(out) * sum_keepdim(grad, ctx.axis), None
 
 
 def _softmax_dim(ndim: int) -> int:

@@ -488,6 +488,8 @@ class Abs(Function):
 
 
 class Sin(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -495,14 +497,12 @@ class Sin(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * np.cos(ctx.saved[0])
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return grad * ctx.input_tensor(0, ctx.saved[0]).cos()
+        return grad * ctx.ufuncs.cos(ctx.input(0, ctx.saved[0]))
 
 
 class Cos(Function):
+    tensor_safe = True
+
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
@@ -510,11 +510,7 @@ class Cos(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return -grad * np.sin(ctx.saved[0])
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        return -grad * ctx.input_tensor(0, ctx.saved[0]).sin()
+        return -grad * ctx.ufuncs.sin(ctx.input(0, ctx.saved[0]))
 
 
 class Tanh(Function):
