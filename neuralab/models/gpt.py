@@ -9,6 +9,17 @@
 
 Causal: position t attends to positions <= t only, so the logits at t depend on
 ``idx[:, :t+1]`` alone (``tests/sequence`` checks it).
+
+KV cache (sampling): since earlier positions never see later ones, their keys and values
+do not change when tokens are appended. ``forward_with_cache(idx, cache)`` reads ``idx`` as
+the positions after the ``P`` cached ones (position embeddings P..P+L-1), attends over
+cached plus new keys, and returns the logits with the cache grown by L:
+
+    cache: one (K, V) per block, each (N, heads, P, d/heads)   (None: empty, P = 0)
+    query i (position P+i) attends to keys 0..P+i
+
+so feeding a window token by token gives the logits ``forward`` gives on the whole window,
+at the cost of one position per token instead of the window's length.
 """
 
 from __future__ import annotations
@@ -44,11 +55,24 @@ def build(T: ModuleType, vocab_size: int = 65, context: int = 256, d_model: int 
             self.drop = T.nn.Dropout(dropout)
 
         def forward(self, x):
+            return self.attend(x, None)[0]
+
+        def attend(self, x, past):
+            """``(y, (K, V))``: attention of x's positions over ``past`` keys/values (or none)
+            and their own; ``(K, V)`` holds both, ``(N, heads, P + L, d/heads)``."""
             n, length, _ = x.shape
             # (N, L, 3d) -> three (N, heads, L, d/heads)
             q, k, v = self.qkv(x).reshape(n, length, 3, heads, d_model // heads).permute(2, 0, 3, 1, 4).unbind(0)
-            y = F.scaled_dot_product_attention(q, k, v, dropout_p=dropout if self.training else 0.0, is_causal=True)
-            return self.drop(self.proj(y.transpose(1, 2).reshape(n, length, d_model)))
+            mask, causal = None, True
+            if past is not None:
+                k, v = T.cat([past[0], k], dim=2), T.cat([past[1], v], dim=2)
+                causal = False  # one new query sees every key; several need the offset mask below
+                if length > 1:
+                    offset = k.shape[2] - length
+                    mask = T.arange(k.shape[2], device=x.device)[None, :] <= T.arange(offset, offset + length, device=x.device)[:, None]
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout if self.training else 0.0,
+                                               is_causal=causal)
+            return self.drop(self.proj(y.transpose(1, 2).reshape(n, length, d_model))), (k, v)
 
     class Block(T.nn.Module):
         def __init__(self):
@@ -60,8 +84,12 @@ def build(T: ModuleType, vocab_size: int = 65, context: int = 256, d_model: int 
                                        T.nn.Linear(4 * d_model, d_model), T.nn.Dropout(dropout))
 
         def forward(self, x):
-            x = x + self.attn(self.ln1(x))
-            return x + self.mlp(self.ln2(x))
+            return self.forward_with_cache(x, None)[0]
+
+        def forward_with_cache(self, x, past):
+            y, present = self.attn.attend(self.ln1(x), past)
+            x = x + y
+            return x + self.mlp(self.ln2(x)), present
 
     class GPT(T.nn.Module):
         def __init__(self):
@@ -87,13 +115,27 @@ def build(T: ModuleType, vocab_size: int = 65, context: int = 256, d_model: int 
                     T.nn.init.zeros_(p)
 
         def forward(self, idx):
-            n, length = idx.shape
-            if length > context:
-                raise ValueError(f"gpt got a sequence of {length} tokens; its context is {context}: crop the input")
-            positions = T.arange(length, device=idx.device)
-            x = self.drop(self.token_embedding(idx) + self.position_embedding(positions))
+            x = self._embed(idx, 0)
             for block in self.blocks:
                 x = block(x)
             return self.head(self.ln_f(x))
+
+        def forward_with_cache(self, idx, cache=None):
+            """``(logits, cache)``: ``idx`` (N, L) continues the ``cache``d positions (None:
+            none); the returned cache covers them and ``idx``'s (see the module docstring)."""
+            x = self._embed(idx, 0 if cache is None else cache[0][0].shape[2])
+            present = []
+            for i, block in enumerate(self.blocks):
+                x, kv = block.forward_with_cache(x, None if cache is None else cache[i])
+                present.append(kv)
+            return self.head(self.ln_f(x)), present
+
+        def _embed(self, idx, start: int):
+            """Token plus position embeddings of ``idx`` (N, L) read as positions start..start+L-1."""
+            length = idx.shape[1]
+            if start + length > context:
+                raise ValueError(f"gpt got a sequence of {start + length} tokens; its context is {context}: crop the input")
+            positions = T.arange(start, start + length, device=idx.device)
+            return self.drop(self.token_embedding(idx) + self.position_embedding(positions))
 
     return GPT()
