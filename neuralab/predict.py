@@ -24,27 +24,15 @@ from typing import Any
 
 import numpy as np
 
+from neuralab.data import pictures
 from neuralab.data.splits import input_kind
 from neuralab.inference.drawing import center_like_mnist
 from neuralab.train.metrics import softmax
 from neuralab.trained import load_classifier
 
-MAX_FILE_BYTES = 50 * 2**20  # a larger picture is refused before it is read
-MAX_PIXELS = 40_000_000  # ... and one that would decode to more pixels than this (a decompression bomb)
+MAX_PIXELS = pictures.MAX_PIXELS  # read at each call, so a caller (a test) may lower it
 CENTRED_SETS = {"mnist": 20, "fashion-mnist": 26}  # data set -> the box its items were fitted in
 BORDER = 2  # pixels of each edge whose mean decides light-on-dark or dark-on-light
-
-
-def _checked_file(path: str | Path) -> Path:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise ValueError(f"{path}: the file is empty")
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"{path}: {size / 2**20:.0f} MiB is too large (at most {MAX_FILE_BYTES // 2**20} MiB)")
-    return path
 
 
 def border_mean(images: np.ndarray) -> float:
@@ -57,25 +45,9 @@ def border_mean(images: np.ndarray) -> float:
 def read_image(path: str | Path, shape: tuple[int, int, int], size: tuple[int, int] | None = None) -> np.ndarray:
     """One picture as a float32 ``(C, H', W')`` array in [0, 1]: ``C`` from ``shape = (C, H, W)``,
     resized to ``(H, W)``, or to ``size`` when given (``None``: ``(H, W)``; ``()``: as it is)."""
-    from PIL import Image as image_module  # noqa: PLC0415 - Pillow comes with matplotlib
-
-    path = _checked_file(path)
     channels, height, width = shape
     size = (height, width) if size is None else size
-    if channels not in (1, 3):
-        raise ValueError(f"the model takes {channels}-channel images; only grey (1) and RGB (3) pictures can be read")
-    try:
-        with image_module.open(path) as image:
-            if image.width * image.height > MAX_PIXELS:
-                raise ValueError(f"{path}: {image.width}x{image.height} pixels is too large (at most {MAX_PIXELS:,} pixels)")
-            image = image.convert("L" if channels == 1 else "RGB")
-            if size:
-                image = image.resize((size[1], size[0]), image_module.Resampling.LANCZOS)
-            pixels = np.asarray(image, dtype=np.float32) / 255.0
-    except (image_module.UnidentifiedImageError, image_module.DecompressionBombError, OSError, SyntaxError) as error:
-        raise ValueError(f"{path}: not a picture that can be read (PNG, JPEG, BMP, ...): {error}") from error
-    pixels = pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
-    return np.clip(pixels, 0.0, 1.0)
+    return pictures.read_picture(path, channels, size or None, max_pixels=MAX_PIXELS)
 
 
 def _number(cell: str) -> float | None:
@@ -88,7 +60,7 @@ def _number(cell: str) -> float | None:
 def read_feature_rows(path: str | Path, features: int) -> tuple[np.ndarray, list[int]]:
     """The rows of a CSV of ``features`` numbers each, as float32 ``(N, features)``, and their row
     numbers in the file; a first row without any number (a header) is skipped."""
-    path = _checked_file(path)
+    path = pictures.checked_file(path)
     rows, numbers = [], []
     with open(path, newline="", encoding="utf-8-sig") as handle:
         for number, row in enumerate(csv.reader(handle), start=1):

@@ -1,4 +1,4 @@
-"""`neuralab data list | fetch NAME [NAME ...] | all`: the dataset cache from the shell."""
+"""`neuralab data list | fetch NAME [NAME ...] | all | inspect PATH`: the dataset cache, and a user's own data, from the shell."""
 
 from __future__ import annotations
 
@@ -31,6 +31,17 @@ def register(subparsers) -> None:
     fetch.add_argument("--force", action="store_true", help="rebuild the cache even if it verifies")
     fetch.set_defaults(func=fetch_command)
 
+    inspect = actions.add_parser(
+        "inspect", help="show what your CSV, image folder or .npz would load as (classes, shape, splits, problems)",
+        description="Read PATH as `neuralab train ... --set data.name=KIND --set data.options.path=PATH` would: a folder is "
+                    "read as an image folder (one sub-folder per class), a .npz as arrays x, y, anything else as a CSV.")
+    inspect.add_argument("path", metavar="PATH", help="a CSV file, a folder of class sub-folders, or a .npz file")
+    inspect.add_argument("--kind", choices=("csv", "folder", "npz"), help="how to read PATH (default: from PATH itself)")
+    inspect.add_argument("--set", dest="options", action="append", default=[], metavar="OPTION=VALUE",
+                         help="a loader option as in data.options, e.g. --set label=species --set size=[28,28] (repeatable)")
+    inspect.add_argument("--json", action="store_true", help="print the description as JSON")
+    inspect.set_defaults(func=inspect_command)
+
 
 def _short(sha: str) -> str:
     return sha[:12] + "…" if sha else "-"
@@ -52,7 +63,7 @@ def list_command(args: argparse.Namespace) -> int:
             print(f"{label:<15}{file:<26}{size_text:>12}  {_short(sha):<14}{status}")
             label = ""
     cached_names = {row.name for row in rows}
-    others = [name for name in data.names() if name not in cached_names]
+    others = [name for name in data.names() if name not in cached_names and data.entry(name).kind != "user"]
     if others:
         print("not cached: " + ", ".join(others)
               + " (digits/iris ship with scikit-learn, toys are generated on load)")
@@ -75,7 +86,7 @@ def _print_info(info: data.FetchInfo) -> None:
 
 def fetch_command(args: argparse.Namespace) -> int:
     """Fetch each named dataset (``all``: every one); exit status 2 if any failed."""
-    wanted = data.names() if "all" in args.names else args.names
+    wanted = [name for name in data.names() if data.entry(name).kind != "user"] if "all" in args.names else args.names
     entries = list(dict.fromkeys(data.entry(name).name for name in wanted))  # unknown names fail here, first
     failed = 0
     for name in entries:
@@ -93,3 +104,52 @@ def fetch_command(args: argparse.Namespace) -> int:
             continue
         _print_info(info)
     return 2 if failed else 0
+
+
+def inspect_command(args: argparse.Namespace) -> int:
+    """Describe what PATH would load as; bad data end in the loader's one-line error (exit status 2)."""
+    import json  # noqa: PLC0415
+
+    from neuralab.data.user_inspect import inspect_data  # noqa: PLC0415
+    from neuralab.recipes.config import parse_value  # noqa: PLC0415
+
+    options = {}
+    for assignment in args.options:
+        if "=" not in assignment:
+            raise ValueError(f"--set expects OPTION=VALUE (e.g. label=species); got {assignment!r}")
+        key, text = assignment.split("=", 1)
+        options[key.strip()] = parse_value(text.strip())
+    found = inspect_data(args.path, args.kind, **options)
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    print(description_lines(found))
+    return 0
+
+
+def description_lines(found: dict) -> str:
+    """The human form of :func:`neuralab.data.user_inspect.inspect_data`'s description."""
+    shape = "x".join(map(str, found["input_shape"]))
+    lines = [f"{found['path']}: {found['kind']}, {found['examples']:,} {found['unit']}s, input {shape} ({found['input_kind']})"]
+    if found["features"]:
+        lines.append(f"features ({len(found['features'])}): {', '.join(found['features'])}")
+    lines.append(f"classes ({len(found['classes'])}):  {'CLASS':<20}{'TRAIN':>7}{'VAL':>7}{'TEST':>7}")
+    for name, counts in found["classes"].items():
+        lines.append(f"{'':<14}{name:<20}{counts['train']:>7,}{counts['val']:>7,}{counts['test']:>7,}")
+    splits = found["splits"]
+    lines.append(f"splits: train {splits['train']:,}, val {splits['val']:,}, test {splits['test']:,} "
+                 f"({found['test_from']}; seed {found['options'].get('seed', 0)})")
+    lines.append(f"content sha256: {found['sha256']}  (pin it with data.options.sha256=...)")
+    lines.append("problems: " + ("none" if not found["problems"] else ""))
+    lines += [f"  - {problem}" for problem in found["problems"]]
+    options = " ".join(f"--set data.options.{key}={json_text(value)}" for key, value in found["options"].items())
+    recipe = "iris-mlp" if found["input_kind"] != "image" else "digits-mlp"
+    lines.append(f"train it: neuralab train {recipe} --set data.name={found['kind']} {options}")
+    return "\n".join(lines)
+
+
+def json_text(value) -> str:
+    """An option value as ``--set`` reads it back (JSON, plain text for strings)."""
+    import json  # noqa: PLC0415
+
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))

@@ -9,7 +9,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from neuralab.data import dates, fashion_mnist, mnist, patterns, series, shakespeare, sklearn_sets, toy
+from neuralab.data import (
+    dates, fashion_mnist, mnist, patterns, series, shakespeare, sklearn_sets, toy, user_arrays, user_csv, user_images,
+)
 from neuralab.data.splits import FetchInfo, Splits
 
 
@@ -22,7 +24,8 @@ class UnknownDatasetError(KeyError, ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """A registered dataset: ``kind`` is ``image``, ``tabular`` or ``toy``; ``options``
+    """A registered dataset: ``kind`` is ``image``, ``tabular``, ``toy``, ``text``, ``series`` or
+    ``user`` (a user's own file: csv, folder, npz); ``options``
     are the keyword arguments :func:`load` accepts for it."""
 
     name: str
@@ -56,6 +59,11 @@ def _toy_fetch(name: str, **_: Any) -> FetchInfo:
                      unit="points", seconds=time.perf_counter() - start)
 
 
+def _user_fetch(name: str, **_: Any) -> FetchInfo:
+    raise ValueError(f"{name} reads your own data (data.options.path): nothing to fetch; "
+                     "`neuralab data inspect PATH` shows what it would load")
+
+
 def _build() -> dict[str, Entry]:
     entries = [
         Entry("mnist", "image", "70,000 handwritten digits 28x28, 50k/10k/10k",
@@ -81,6 +89,10 @@ def _build() -> dict[str, Entry]:
                          series.stock, series.fetch_stock, _keywords(series.stock)))
     entries.append(Entry("sunspots", "series", "yearly sunspot numbers 1700-2008 (statsmodels), last 30 years held out",
                          series.sunspots, series.fetch_sunspots, _keywords(series.sunspots)))
+    for name, module, summary in (("csv", user_csv, "your CSV: named feature columns and a label column (data.options.path)"),
+                                  ("folder", user_images, "your pictures: one sub-folder per class (data.options.path)"),
+                                  ("npz", user_arrays, "your arrays x, y (and x_test, y_test) in a .npz (data.options.path)")):
+        entries.append(Entry(name, "user", summary, module.load, functools.partial(_user_fetch, name), _keywords(module.load)))
     return {entry.name: entry for entry in entries}
 
 

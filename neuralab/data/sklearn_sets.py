@@ -14,7 +14,7 @@ import numpy as np
 
 from neuralab.data.cache import SourceUnavailableError
 from neuralab.data.checksums import DIGITS_SHA256, IRIS_SHA256, ChecksumError, array_sha256
-from neuralab.data.splits import FetchInfo, Split, Splits, stratified_indices
+from neuralab.data.splits import FetchInfo, Splits, stratified_splits
 
 VAL_FRACTION, TEST_FRACTION = 0.1, 0.2
 
@@ -35,23 +35,13 @@ def _bundle(name: str):
     return bunch, f"scikit-learn {sklearn.__version__} {loader.__name__}()", found
 
 
-def _splits(name: str, x: np.ndarray, y: np.ndarray, classes, source: str, digest: str,
-            seed: int, val_fraction: float, test_fraction: float) -> Splits:
-    train, val, test = stratified_indices(y, val_fraction, test_fraction, seed)
-    return Splits(
-        train=Split(x[train], y[train]), val=Split(x[val], y[val]), test=Split(x[test], y[test]),
-        name=name, classes=tuple(classes), input_shape=tuple(x.shape[1:]), source=source,
-        sha256={"content": digest},
-    )
-
-
 def digits(*, seed: int = 0, val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION) -> Splits:
     """1,797 handwritten digits, 8x8, as float32 ``(N, 1, 8, 8)`` in [0, 1] (grey levels
     0-16 divided by 16) and int64 labels 0-9. Default split: 1,259 / 179 / 359."""
     bunch, source, digest = _bundle("digits")
     x = (bunch.data / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
-    return _splits("digits", x, bunch.target.astype(np.int64), [str(c) for c in bunch.target_names],
-                   source, digest, seed, val_fraction, test_fraction)
+    return stratified_splits("digits", x, bunch.target.astype(np.int64), [str(c) for c in bunch.target_names],
+                             source, digest, seed=seed, val_fraction=val_fraction, test_fraction=test_fraction)
 
 
 def iris(*, seed: int = 0, val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION) -> Splits:
@@ -59,8 +49,9 @@ def iris(*, seed: int = 0, val_fraction: float = VAL_FRACTION, test_fraction: fl
     length/width; not standardized) and int64 labels (setosa, versicolor, virginica).
     Default split: 105 / 15 / 30."""
     bunch, source, digest = _bundle("iris")
-    return _splits("iris", bunch.data.astype(np.float32), bunch.target.astype(np.int64),
-                   [str(c) for c in bunch.target_names], source, digest, seed, val_fraction, test_fraction)
+    return stratified_splits("iris", bunch.data.astype(np.float32), bunch.target.astype(np.int64),
+                             [str(c) for c in bunch.target_names], source, digest,
+                             seed=seed, val_fraction=val_fraction, test_fraction=test_fraction)
 
 
 def fetch(name: str) -> FetchInfo:

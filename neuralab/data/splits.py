@@ -138,3 +138,15 @@ def stratified_indices(y: np.ndarray, val_fraction: float, test_fraction: float,
         parts[0].append(members[n_test + n_val:])
     train, val, test = (np.sort(np.concatenate(p)).astype(np.int64) for p in parts)
     return train, val, test
+
+
+def stratified_splits(name: str, x: np.ndarray, y: np.ndarray, classes, source: str, digest: str, *,
+                      seed: int, val_fraction: float, test_fraction: float) -> Splits:
+    """:class:`Splits` of ``x`` ``(N, ...)`` and labels ``y`` ``(N,)`` by :func:`stratified_indices`;
+    ``digest`` is the content's SHA-256 (``sha256={"content": digest}``)."""
+    train, val, test = stratified_indices(y, val_fraction, test_fraction, seed)
+    return Splits(
+        train=Split(x[train], y[train]), val=Split(x[val], y[val]), test=Split(x[test], y[test]),
+        name=name, classes=tuple(classes), input_shape=tuple(x.shape[1:]), source=source,
+        sha256={"content": digest},
+    )

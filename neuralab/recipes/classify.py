@@ -46,25 +46,47 @@ def validate(config: dict[str, Any]) -> None:
 
 
 def fit_model_to_data(config: dict[str, Any], splits) -> dict[str, Any]:
-    """An MLP's first and last widths set to the data's input size and number of classes.
+    """The model's input and output sizes set to the data's: an MLP's first and last widths, a
+    CNN's channels, image size and classes.
 
-    So ``--set data.name=xor`` on a recipe built for iris trains a 2-...-2 net instead of
+    So ``--set data.name=xor`` on a recipe built for iris trains a 2-...-2 net, and a folder of
+    your own 32x32 RGB pictures trains ``mnist-cnn`` as a 3-channel, 32-pixel CNN, instead of
     failing at the first matrix product; the config written to the run says what was built.
-    Other models are returned unchanged.
+    A CNN needs square images (``C, H, H``); other models are returned unchanged.
     """
-    if config["model"]["name"] != "mlp":
+    name = config["model"]["name"]
+    if name == "mlp":
+        sizes = list(config["model"]["sizes"])
+        fitted = {"sizes": [int(np.prod(splits.input_shape)), *sizes[1:-1], splits.num_classes]}
+    elif name == "cnn":
+        shape = tuple(splits.input_shape)
+        require(len(shape) == 3 and shape[1] == shape[2],
+                f"the cnn takes square images (channels, H, H); {splits.name} inputs are {shape}: resize them "
+                "(data.options.size=[H, H] for a folder) or use an MLP recipe (digits-mlp, iris-mlp)")
+        fitted = {"in_channels": shape[0], "image_size": shape[1], "num_classes": splits.num_classes}
+    else:
         return config
-    sizes = list(config["model"]["sizes"])
-    fitted = [int(np.prod(splits.input_shape)), *sizes[1:-1], splits.num_classes]
-    if fitted == sizes:
+    if all(config["model"].get(key) == value for key, value in fitted.items()):
         return config
     config = copy.deepcopy(config)
-    config["model"]["sizes"] = fitted
+    config["model"].update(fitted)
+    return config
+
+
+def pin_user_path(config: dict[str, Any]) -> dict[str, Any]:
+    """``data.options.path`` (a user's own csv, folder or npz) made absolute, so ``config.json``
+    names the data whatever folder the run is later read from (``neuralab predict``)."""
+    path = config["data"].get("options", {}).get("path")
+    if not isinstance(path, str) or Path(path).is_absolute():
+        return config
+    config = copy.deepcopy(config)
+    config["data"]["options"]["path"] = str(Path(path).resolve())
     return config
 
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate one classification config; returns the summary dict."""
+    config = pin_user_path(config)
     splits = load_splits(config)
     config = fit_model_to_data(config, splits)
     prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(splits.train), config))

@@ -34,11 +34,19 @@ def parse_value(text: str) -> Any:
         return text
 
 
+# Sections whose keys are not fixed by the recipe: a dataset's loader options and the targets. A new
+# key is accepted there (``--set data.options.path=my.csv``); the task's validate checks it.
+OPEN_SECTIONS = ("data.options", "targets")
+
+
 def set_key(config: dict, dotted_key: str, value: Any) -> None:
-    """Set ``config[a][b] = value`` for ``"a.b"``; the key (a leaf or a section) must already exist."""
+    """Set ``config[a][b] = value`` for ``"a.b"``; the key (a leaf or a section) must already exist,
+    unless its parent is one of ``OPEN_SECTIONS``."""
     known = flatten_keys(config)
     sections = {key.rsplit(".", i)[0] for key in known for i in range(1, key.count(".") + 1)}
-    if dotted_key not in known and dotted_key not in sections:
+    parent = dotted_key.rsplit(".", 1)[0] if "." in dotted_key else ""
+    open_key = parent in OPEN_SECTIONS and (parent in known or parent in sections)
+    if dotted_key not in known and dotted_key not in sections and not open_key:
         close = difflib.get_close_matches(dotted_key, known, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"unknown config key {dotted_key!r}{hint} (see config.json of a run for every key)")
