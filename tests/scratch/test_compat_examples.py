@@ -79,3 +79,28 @@ def test_runner_refuses_unknown_engine_and_missing_script():
         proc = subprocess.run([sys.executable, RUNNER, *args], capture_output=True, text=True, timeout=60)
         assert proc.returncode != 0 and "Traceback" not in proc.stderr
         assert "usage: run.py" in proc.stderr or "no script at" in proc.stderr
+
+
+SHAKESPEARE = os.path.join(os.environ.get("NEURALAB_DATA", os.path.expanduser("~/.cache/neuralab")),
+                           "shakespeare", "shakespeare.txt")
+
+
+def test_word_lm_same_loss_and_best_model_reloaded(tmp_path):
+    if not os.path.isfile(SHAKESPEARE):
+        pytest.skip(f"no corpus at {SHAKESPEARE} (neuralab data fetch shakespeare)")
+    results = {}
+    for engine in ("torch", "scratch"):
+        save = tmp_path / f"{engine}.pt"
+        text = run(engine, "word_lm.py", "--data", SHAKESPEARE, "--lines", "2000", "--epochs", "3", "--lr", "5",
+                   "--emsize", "32", "--nhid", "32", "--log-interval", "1000", "--save", str(save))
+        assert save.is_file(), f"{engine}: torch.save wrote nothing"
+        vocab = re.findall(r"vocabulary (\d+) words, (\d+) training tokens", text)
+        valid = [float(v) for v in re.findall(r"\| valid loss\s+([\d.]+) \|", text)]
+        best, test = re.findall(r"best valid loss ([\d.]+) \| test loss ([\d.]+)", text)[0]
+        assert len(valid) == 3, text
+        assert abs(float(best) - min(valid)) < 0.01, text  # the saved model is the best one
+        results[engine] = (vocab, valid, float(test))
+    assert results["torch"][0] == results["scratch"][0]  # one tokenisation
+    assert min(results["torch"][1]) < results["torch"][1][0]  # it learned
+    t, s = results["torch"][2], results["scratch"][2]
+    assert abs(s - t) <= 0.02 * t, results
