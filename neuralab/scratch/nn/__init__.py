@@ -21,6 +21,7 @@ from .modules import (  # noqa: F401
     Hardsigmoid, Hardswish, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
     MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, Softshrink, Tanhshrink, Threshold, TripletMarginLoss,
 )
+from .modules import Fold, PixelShuffle, PixelUnshuffle, Unfold  # noqa: F401
 from .parameter import Parameter  # noqa: F401
 
 

@@ -68,6 +68,7 @@ from ..ops.attention import scaled_dot_product_attention  # noqa: E402,F401
 from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noqa: E402,F401
 from ..ops.dropout_nd import dropout1d, dropout2d, dropout3d, feature_dropout  # noqa: E402,F401
 from ..ops.embedding import embedding  # noqa: E402,F401
+from ..ops.patches import fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: E402,F401
 from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
 from ..ops.pool import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
