@@ -9,7 +9,9 @@ Each file is turned into one input exactly as the training data was prepared:
   MNIST and Fashion-MNIST pictures are then cropped to their ink, fitted in a 20x20 (26x26)
   box and centred by mass as those sets were made (``inference.drawing.center_like_mnist``);
   others are resized to the training size;
-* tabular runs (iris, a user's CSV): a CSV whose rows are feature values (a header is skipped).
+* tabular runs (iris, a user's CSV): a CSV whose rows are feature values (a header is skipped);
+  for a run on a user's CSV a header naming its feature columns picks them (the label and other
+  columns are ignored), so the training file itself can be given.
 
 Then the run's own standardization (training mean and std) when it had one, the model, and
 ``softmax`` over the logits: the ``top`` classes with their probabilities.
@@ -57,18 +59,25 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def read_feature_rows(path: str | Path, features: int) -> tuple[np.ndarray, list[int]]:
+def read_feature_rows(path: str | Path, features: int, columns: tuple[str, ...] = ()) -> tuple[np.ndarray, list[int]]:
     """The rows of a CSV of ``features`` numbers each, as float32 ``(N, features)``, and their row
-    numbers in the file; a first row without any number (a header) is skipped."""
+    numbers in the file; a first row without any number (a header) is skipped. When that header
+    names every one of ``columns`` (a CSV run's feature columns), those columns are read, in that
+    order, and the others (the label, ...) ignored: the training file itself can be given."""
     path = pictures.checked_file(path)
-    rows, numbers = [], []
+    rows, numbers, picked = [], [], None
     with open(path, newline="", encoding="utf-8-sig") as handle:
         for number, row in enumerate(csv.reader(handle), start=1):
+            if picked is not None and len(row) == len(header):
+                row = [row[i] for i in picked]
             cells = [cell.strip() for cell in row if cell.strip()]
             if not cells:
                 continue
             values = [_number(cell) for cell in cells]
             if number == 1 and all(value is None for value in values):
+                header = [cell.strip() for cell in row]
+                if columns and all(name in header for name in columns):
+                    picked = [header.index(name) for name in columns]
                 continue  # a header: no cell is a number
             if len(values) != features or not all(value is not None and math.isfinite(value) for value in values):
                 raise ValueError(f"{path}, row {number}: expected {features} finite numbers; got {row}")
@@ -77,6 +86,16 @@ def read_feature_rows(path: str | Path, features: int) -> tuple[np.ndarray, list
     if not rows:
         raise ValueError(f"{path}: no rows of {features} numbers")
     return np.asarray(rows, dtype=np.float32), numbers
+
+
+def feature_columns(config: dict[str, Any]) -> tuple[str, ...]:
+    """The feature column names of a run trained on a user's CSV (``data.name=csv``), else ``()``."""
+    if config["data"]["name"] != "csv":
+        return ()
+    from neuralab.data import user_csv  # noqa: PLC0415
+
+    options = config["data"].get("options", {})
+    return user_csv.read(options["path"], options.get("label", "label"), options.get("features")).features
 
 
 def predict_files(run_dir: str | Path, files: list[str | Path], top: int = 3, checkpoint: str = "best") -> list[dict[str, Any]]:
@@ -103,9 +122,9 @@ def predict_files(run_dir: str | Path, files: list[str | Path], top: int = 3, ch
             inverted.append(flip)
         x = np.stack(inputs).astype(np.float32)
     else:
-        features = int(np.prod(shape))
+        features, columns = int(np.prod(shape)), feature_columns(trained.config)
         for path in files:
-            rows, numbers = read_feature_rows(path, features)
+            rows, numbers = read_feature_rows(path, features, columns)
             inputs.append(rows.reshape(len(rows), *shape))
             names += [f"{path}, row {number}" for number in numbers]
             inverted += [False] * len(rows)

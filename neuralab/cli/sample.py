@@ -47,7 +47,6 @@ def register(subparsers) -> None:
 
 
 def sample_command(args: argparse.Namespace) -> int:
-    from neuralab.engines import capabilities  # noqa: PLC0415 - keep `neuralab --help` fast
     from neuralab.train import RunRecord  # noqa: PLC0415
 
     task = RunRecord.open(args.run).read_config().get("task")
@@ -57,20 +56,15 @@ def sample_command(args: argparse.Namespace) -> int:
         return sample_gan(args)
     if task == "vae":
         return sample_vae(args)
-    from neuralab.generative.text import sample_text  # noqa: PLC0415
-    from neuralab.recipes.language_model import load_trained  # noqa: PLC0415
+    from neuralab.predict_text import continue_text  # noqa: PLC0415
 
     if args.tokens < 0:
         raise ValueError(f"--tokens must be >= 0; got {args.tokens}")
     if args.threads < 1:
         raise ValueError(f"--threads must be >= 1; got {args.threads}")
-    T, model, tokenizer, config = load_trained(args.run, engine=args.engine)
-    if capabilities(T)["threads"]:
-        T.set_num_threads(args.threads)
     prompt = args.prompt.replace("\\n", "\n")  # let the shell pass a newline as \n
-    text = sample_text(T, model, tokenizer, prompt, args.tokens, context=config["lm"]["context"],
-                       temperature=args.temperature, top_k=args.top_k, seed=args.seed)
-    print(text)
+    print(continue_text(args.run, prompt, args.tokens, temperature=args.temperature, top_k=args.top_k, seed=args.seed,
+                        engine=args.engine, threads=args.threads)["text"])
     return 0
 
 
