@@ -8,7 +8,7 @@ so one bad folder never hides the others.
 Status of a card:
 
 * ``summary.json`` newer than ``metrics.jsonl``: the status the trainer wrote there
-  (``completed``, ``early_stopped``, ``interrupted``, ``failed``, ``diverged``).
+  (``completed``, ``early_stopped``, ``interrupted``, ``failed``, ``diverged``, ``pruned``).
 * otherwise the run is still writing: ``running`` while some file in it changed within
   ``STALE_S`` seconds, else ``interrupted`` (killed without a word: SIGKILL, power cut).
   A caller that knows better (the lab's job queue knows its children) passes ``active``.
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 STALE_S = 120.0  # a run silent this long without a summary was killed (the slowest epochs log sooner)
-FINISHED = ("completed", "early_stopped", "interrupted", "failed", "diverged")
+FINISHED = ("completed", "early_stopped", "interrupted", "failed", "diverged", "pruned")  # pruned: a tuning trial Optuna stopped
 KEY_METRICS = ("test_accuracy", "test_loss", "val_accuracy", "val_loss", "train_loss")
 _STARTED = re.compile(r"-(\d{8}-\d{6})(?:-\d+)?$")
 
@@ -106,7 +106,7 @@ def _last_change(folder: Path) -> float:
 
 
 def status(folder: Path, summary: dict[str, Any] | None, *, now: float | None = None, active: bool = False) -> str:
-    """One of ``running``, ``completed``, ``early_stopped``, ``interrupted``, ``failed``, ``diverged``."""
+    """One of ``running``, ``completed``, ``early_stopped``, ``interrupted``, ``failed``, ``diverged``, ``pruned``."""
     if active:
         return "running"
     finished = summary is not None and summary.get("status") in FINISHED and \

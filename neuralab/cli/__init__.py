@@ -18,6 +18,7 @@ COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
 COMMAND_MODULES += ("sample", "lessons")
 COMMAND_MODULES += ("lab",)
 COMMAND_MODULES += ("export", "predict")
+COMMAND_MODULES += ("tune",)
 
 
 class SuggestingParser(argparse.ArgumentParser):

@@ -23,6 +23,9 @@ def register(subparsers) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override any config key, e.g. --set model.dropout=0.2 (repeatable)")
     parser.add_argument("--resume", metavar="RUN", help="continue an interrupted run from its last checkpoint")
+    parser.add_argument("--config", metavar="FILE",
+                        help="train the config in FILE (a run's config.json, a study's best-config.json); "
+                             "the other flags and --set change it")
     parser.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     parser.add_argument("--deterministic", action="store_true",
                         help="torch engine: deterministic kernels only (torch.use_deterministic_algorithms, cuDNN "
@@ -41,11 +44,16 @@ def train_command(args: argparse.Namespace) -> int:
         if args.recipe and args.recipe != config["recipe"]:
             raise ValueError(f"--resume {args.resume} is a {config['recipe']!r} run, not {args.recipe!r}")
         print(f"resuming {config['recipe']} in {args.resume}")
+    elif args.config:
+        config = recipes.load_config(args.config, engine=args.engine, device=args.device, seed=args.seed,
+                                     epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, overrides=args.overrides)
+        if args.recipe and args.recipe != config["recipe"]:
+            raise ValueError(f"--config {args.config} is a {config['recipe']!r} config, not {args.recipe!r}")
     elif args.recipe:
         config = recipes.resolve(args.recipe, engine=args.engine, device=args.device, seed=args.seed,
                                  epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, overrides=args.overrides)
     else:
-        raise ValueError("name a recipe (see `neuralab recipes`) or pass --resume RUN")
+        raise ValueError("name a recipe (see `neuralab recipes`), pass --config FILE or --resume RUN")
     if args.deterministic:
         determinism.enable()
     lead = distributed.rank() == 0  # in a distributed run only rank 0 prints and writes the run
@@ -74,7 +82,7 @@ def launch_command(args: argparse.Namespace) -> int:
 def process_arguments(args: argparse.Namespace) -> list[str]:
     """The ``neuralab train`` arguments of each launched process: these ``args`` without ``--nproc``."""
     argv = [args.recipe] if args.recipe else []
-    for option in ("engine", "epochs", "batch_size", "lr", "seed", "device", "out", "resume"):
+    for option in ("engine", "epochs", "batch_size", "lr", "seed", "device", "out", "resume", "config"):
         value = getattr(args, option)
         if value is not None:
             argv += [f"--{option.replace('_', '-')}", str(value)]
