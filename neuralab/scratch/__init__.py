@@ -87,6 +87,10 @@ from .legacy import (
 from .ops.loss import cosine_similarity
 from .ops.loss_more import pairwise_distance
 from . import serialization
+from . import linalg
+from .linalg import det, slogdet
+
+inverse = linalg.inv
 from .serialization import load, save
 
 # Submodules named like functions would shadow them on the package: bind the functions last.
