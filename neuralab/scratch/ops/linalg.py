@@ -190,29 +190,118 @@ def _tname(t):
 
 
 def einsum(equation, *operands):
-    """Einstein summation; differentiable for equations where no operand repeats an index."""
+    """Einstein summation over subscripted operands: ``einsum("bij,bjk->bik", a, b)``.
+
+    ``...`` stands for broadcast batch dims (aligned from the right, size 1 broadcasts);
+    without ``->`` the output is ``...`` then the letters used once, sorted.  A repeated
+    letter in one operand takes a diagonal (``"ii->i"``, ``"ii"`` the trace).
+    """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    return Einsum.apply(equation, *operands)
+    from .shape import reshape
+    eq, shapes = parse_einsum(equation, [t._data.shape for t in operands])
+    operands = [t if shape is None else reshape(t, shape) for t, shape in zip(operands, shapes)]
+    return Einsum.apply(eq, *operands)
+
+
+def _einsum_error(message: str) -> RuntimeError:
+    return RuntimeError(f"einsum(): {message}")
+
+
+def parse_einsum(equation: str, shapes: list) -> tuple:
+    """An equation with explicit letters only, and per operand the shape to reshape it to
+    first (its size-1 broadcast dims dropped) or None.
+
+    The dims under each ``...`` get fresh letters, aligned from the right across operands.
+    """
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) > len(shapes):
+        raise _einsum_error("fewer operands were provided than specified in the equation")
+    if len(terms) < len(shapes):
+        raise _einsum_error("more operands were provided than specified in the equation")
+    for i, term in enumerate(terms):
+        if term.replace("...", "").count(".") or term.count("...") > 1:
+            raise _einsum_error(f"found '.' for operand {i} that is not part of any ellipsis")
+        letters = len(term.replace("...", ""))
+        if "..." not in term and letters != len(shapes[i]):
+            raise _einsum_error(f"the number of subscripts in the equation ({letters}) does not match the number "
+                                f"of dimensions ({len(shapes[i])}) for operand {i} and no ellipsis was given")
+        if "..." in term and letters > len(shapes[i]):
+            raise _einsum_error(f"the number of subscripts in the equation ({letters}) is more than the number "
+                                f"of dimensions ({len(shapes[i])}) for operand {i}")
+    used = set(eq) - set(".,->")
+    free = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    n_ell = max((len(shape) - len(term.replace("...", "")) for term, shape in zip(terms, shapes) if "..." in term),
+                default=0)
+    ell = free[:n_ell]
+    batch = [1] * n_ell  # the broadcast size of each ellipsis dim
+    out_terms, new_shapes = [], []
+    for term, shape in zip(terms, shapes):
+        if "..." not in term:
+            out_terms.append(term)
+            continue
+        head, tail = term.split("...")
+        k = len(shape) - len(head) - len(tail)
+        for j, size in enumerate(shape[len(head):len(head) + k]):
+            slot = n_ell - k + j
+            if size != 1:
+                if batch[slot] not in (1, size):
+                    raise _einsum_error(f"operands do not broadcast with remapped shapes (original->remapped): "
+                                        f"{list(shape)}")
+                batch[slot] = size
+        out_terms.append((head, ell[n_ell - k:], tail, shape))
+    letters_size: dict = {}
+    final_terms = []
+    for item, shape in zip(out_terms, shapes):
+        if isinstance(item, str):
+            final_terms.append(item)
+            new_shapes.append(None)
+            continue
+        head, mine, tail, shape = item
+        k = len(mine)
+        dims = shape[len(head):len(head) + k]
+        keep = [c for c, size in zip(mine, dims) if size != 1 or batch[ell.index(c)] == 1]
+        final_terms.append(head + "".join(keep) + tail)
+        squeezed = tuple(shape[:len(head)]) + tuple(size for c, size in zip(mine, dims) if c in keep) + \
+            tuple(shape[len(head) + k:])
+        new_shapes.append(None if squeezed == tuple(shape) else squeezed)
+    for i, (term, shape) in enumerate(zip(final_terms, [s if n is None else n for s, n in zip(shapes, new_shapes)])):
+        for c, size in zip(term, shape):
+            seen = letters_size.setdefault(c, size)
+            if seen != size and 1 not in (size, seen):
+                raise _einsum_error(f"subscript {c} has size {size} for operand {i} which does not broadcast with "
+                                    f"previously seen size {seen}")
+            if seen != size:
+                from ..errors import not_in_subset
+                raise not_in_subset("einsum broadcasting a size-1 dim under a letter", "put the dim under '...'")
+    if arrow:
+        if rhs.replace("...", "").count("."):
+            raise _einsum_error("found '.' for output but an ellipsis (...) was already found")
+        out = rhs.replace("...", "".join(ell))
+        for c in out:
+            if c not in letters_size:
+                raise _einsum_error(f"output subscript {c} does not appear in the equation for any input operand")
+    else:
+        counts = {c: "".join(final_terms).count(c) for c in letters_size}
+        out = "".join(ell) + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    return ",".join(final_terms) + "->" + out, new_shapes
 
 
 class Einsum(Function):
     @staticmethod
     def forward(ctx, equation, *arrays):
-        eq = equation.replace(" ", "")
-        if "->" not in eq:
-            from ..errors import not_in_subset
-            raise not_in_subset("einsum without an explicit '->' output", "write the output subscripts")
-        if "." in eq:
-            from ..errors import not_in_subset
-            raise not_in_subset("einsum with '...'")
-        ins, out = eq.split("->")
+        ins, out = equation.split("->")
         ctx.subs, ctx.out = ins.split(","), out
         ctx.save_for_backward(*arrays)
-        return np.einsum(eq, *arrays, optimize=True)
+        return np.einsum(equation, *arrays, optimize=True)
 
     @staticmethod
     def backward(ctx, grad):
+        """d/d(operand i): the output gradient contracted with the other operands, onto
+        operand i's subscripts (re-broadcast along letters it alone summed away, written onto
+        the diagonal where it repeats a letter)."""
         subs, out = ctx.subs, ctx.out
         arrays = ctx.saved
         grads = [None]
@@ -220,18 +309,18 @@ class Einsum(Function):
             if not ctx.needs_input_grad[i + 1]:
                 grads.append(None)
                 continue
-            if len(set(s)) != len(s):
-                from ..errors import not_in_subset
-                raise not_in_subset("einsum backward with a repeated index in one operand")
+            unique = "".join(dict.fromkeys(s))
             others = [subs[j] for j in range(len(subs)) if j != i]
             other_arrays = [arrays[j] for j in range(len(arrays)) if j != i]
             present = set(out).union(*others) if others else set(out)
-            missing = [c for c in s if c not in present]  # summed-out indices only in this operand
-            eq = ",".join([out] + others) + "->" + "".join(c for c in s if c in present)
-            g = np.einsum(eq, grad, *other_arrays, optimize=True)
-            if missing:
-                kept = "".join(c for c in s if c in present)
-                g = _broadcast_missing(g, kept, s, a.shape)
+            kept = "".join(c for c in unique if c in present)
+            g = np.einsum(",".join([out] + others) + "->" + kept, grad, *other_arrays, optimize=True)
+            sizes = dict(zip(s, a.shape))
+            g = _broadcast_missing(g, kept, unique, tuple(sizes[c] for c in unique))
+            if unique != s:
+                full = np.zeros(a.shape, dtype=a.dtype)
+                np.einsum(s + "->" + unique, full)[...] = g  # a writeable view of the diagonal
+                g = full
             grads.append(g)
         return tuple(grads)
 
