@@ -56,6 +56,7 @@ from .ops.indexing import (
     argsort, argwhere, diag, diagonal, gather, index_select, masked_fill, masked_select, nonzero,
     scatter, scatter_add, sort, take_along_dim, topk, trace, tril, triu,
 )
+from .ops.unique import unique, unique_consecutive
 from .ops.linalg import bmm, dot, einsum, inner, matmul, mm, mv, outer
 from .ops.reduce import (
     all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp, max,
