@@ -78,7 +78,8 @@ def read_series(path: str | Path, column: str | int | None = None) -> tuple[np.n
     for line, cells in body:
         value = _number(cells[index])
         if value is None or not math.isfinite(value):
-            raise ValueError(f"{path}, row {line}, column {names[index]!r}: {cells[index]!r} is not a finite number")
+            what = "a number" if value is None else "a finite number"
+            raise ValueError(f"{path}, row {line}, column {names[index]!r}: {cells[index]!r} is not {what}")
         values.append(value)
     return np.asarray(values, dtype=np.float64), names[index]
 
