@@ -51,7 +51,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 def _calculate_correct_fan(tensor, mode: str) -> int:
     mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of {['fan_in', 'fan_out']}")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -115,6 +115,8 @@ def dirac_(tensor, groups: int = 1):
     shape = tensor._data.shape
     if len(shape) not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if shape[0] % groups:
+        raise ValueError("dim 0 must be divisible by groups")
     out = np.zeros(shape)
     per_group = shape[0] // groups
     for g in range(groups):
@@ -165,6 +167,8 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     shape = tensor._data.shape
     if len(shape) < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor._data.size == 0:
+        return tensor  # no-op
     rows, cols = shape[0], int(np.prod(shape[1:]))
     flat = rng(generator).standard_normal((rows, cols))
     if rows < cols:
@@ -177,6 +181,9 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
 
 
 def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """N(0, std^2) with ``ceil(sparsity * rows)`` entries of every column set to zero."""
+    if tensor._data.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor._data.shape
     g = rng(generator)
     out = std * g.standard_normal((rows, cols))
