@@ -11,7 +11,6 @@ import copy
 import difflib
 import importlib
 import inspect
-import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -51,8 +50,13 @@ BASE_CONFIG: dict[str, Any] = {
         "early_stopping": {"patience": None, "min_delta": 0.0, "monitor": "val_loss"},
     },
     "eval": {"batch_size": 1000},
+    # RUN/tensorboard/ event files (neuralab.train.tensorboard); histograms of the weights per epoch on request
+    "log": {"tensorboard": True, "histograms": False},
     "targets": {},
 }
+
+# Sections added after runs were written: an older config.json (a resumed run) gets their defaults.
+LATER_SECTIONS = ("log",)
 
 
 def names() -> list[str]:
@@ -103,30 +107,6 @@ def resolve(
     config = _merge(config, {"recipe": recipe.name, "task": recipe.task, "targets": recipe.targets})
     config = _merge(config, recipe.config)
     config["model"] = {"name": config["model"]["name"], **_merge(model_defaults(config["model"]["name"]), config["model"])}
-    return with_changes(config, engine=engine, device=device, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
-                        overrides=overrides)
-
-
-def load_config(path: str | Path, **changes: Any) -> dict[str, Any]:
-    """A config file (``config.json`` of a run, ``best-config.json`` of a study) with the same
-    ``changes`` as :func:`resolve` takes (``epochs=``, ``overrides=``, ...), validated."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no config file at {path} (expected a JSON config such as a run's config.json)")
-    try:
-        config = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path} is not a JSON config ({error})") from None
-    require(isinstance(config, dict) and isinstance(config.get("recipe"), str),
-            f"{path} must hold a config object naming its recipe (like a run's config.json)")
-    return with_changes(config, **changes)
-
-
-def with_changes(config: dict[str, Any], *, engine: str | None = None, device: str | None = None, seed: int | None = None,
-                 epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
-                 overrides: Iterable[str] = ()) -> dict[str, Any]:
-    """``config`` with the command-line flags that are set and the ``key=value`` overrides applied, validated."""
-    config = copy.deepcopy(config)
     flags = {"engine": engine, "device": device, "seed": seed, "train.epochs": epochs,
              "train.batch_size": batch_size, "optimizer.lr": lr}
     for key, value in flags.items():
@@ -163,6 +143,8 @@ def validate(config: dict[str, Any]) -> None:
     require(clip is None or (isinstance(clip, (int, float)) and clip > 0), f"clip_grad_norm must be positive or null; got {clip!r}")
     threads = config["threads"]
     require(threads is None or (isinstance(threads, int) and threads >= 1), f"threads must be an integer >= 1 or null; got {threads!r}")
+    for key, value in config["log"].items():
+        require(isinstance(value, bool), f"log.{key} must be true or false; got {value!r}")
     data.entry(config["data"]["name"])  # unknown dataset -> error with a suggestion
     recipe = config.get("recipe")
     with wrong_types_refused(config, lambda: resolve(recipe) if isinstance(recipe, str) and recipe in RECIPES else reference,
@@ -172,5 +154,7 @@ def validate(config: dict[str, Any]) -> None:
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate ``config``; returns the run's summary (also in ``summary.json``)."""
+    if isinstance(config, dict):
+        config = {**{key: copy.deepcopy(BASE_CONFIG[key]) for key in LATER_SECTIONS}, **config}
     validate(config)
     return task_module(config["task"]).run(config, runs_root=runs_root, resume=resume, progress=progress)

@@ -25,12 +25,14 @@ from types import ModuleType
 from typing import Any, Callable
 
 from neuralab import data, engines, models
+from neuralab.recipes.config import flatten_keys
 from neuralab.recipes.targets import metrics_line, verdicts
 from neuralab.train import EarlyStopping, RunRecord, Trainer, distributed
 from neuralab.train.history import History
 from neuralab.train.optimizers import build_optimizer
 from neuralab.train.schedules import resolve_schedule
 from neuralab.train.scoped_callbacks import scoped_callbacks
+from neuralab.train.tensorboard import TensorBoardLogger, logger_for
 
 
 @dataclass
@@ -43,6 +45,7 @@ class Prepared:
     model: Any
     optimizer: Any
     record: RunRecord
+    tensorboard: TensorBoardLogger | None = None  # set by make_trainer; finish logs the run's end through it
 
 
 def model_options(config: dict[str, Any]) -> dict[str, Any]:
@@ -143,8 +146,10 @@ def prepare(
 
 def make_trainer(prepared: Prepared, progress: bool, *, metrics: tuple[str, ...] = (), callbacks: tuple = (), **task: Any) -> Trainer:
     """The Trainer of a prepared run: schedule, gradient clipping, early stopping (when
-    ``train.early_stopping.patience`` is set), seed and run record from the config. ``task``
-    holds what the task brings: ``loss_fn``, ``compute_loss``, ``train_step``, ``augment``."""
+    ``train.early_stopping.patience`` is set), TensorBoard events (``log``, see
+    ``neuralab.train.tensorboard``; the logger is kept at ``prepared.tensorboard`` for
+    :func:`finish`), seed and run record from the config. ``task`` holds what the task brings:
+    ``loss_fn``, ``compute_loss``, ``train_step``, ``augment``."""
     config = prepared.config
     train = config["train"]
     stopping = train["early_stopping"]
@@ -152,6 +157,9 @@ def make_trainer(prepared: Prepared, progress: bool, *, metrics: tuple[str, ...]
     if stopping["patience"]:
         callbacks = (*callbacks, EarlyStopping(monitor=stopping["monitor"], patience=stopping["patience"],
                                                min_delta=stopping["min_delta"]))
+    prepared.tensorboard = logger_for(prepared.record, config["log"], flatten_keys(config))
+    if prepared.tensorboard is not None:
+        callbacks = (*callbacks, prepared.tensorboard)
     return Trainer(prepared.model, prepared.optimizer, engine=prepared.T, device=prepared.device,
                    schedule=schedule_spec(config), clip_grad_norm=train["clip_grad_norm"], metrics=metrics,
                    callbacks=callbacks, seed=config["seed"], progress=progress, run=prepared.record, **task)
@@ -171,10 +179,14 @@ def fit(trainer: Trainer, prepared: Prepared, train: Any, val: Any = None, *, re
 
 def finish(prepared: Prepared, measured: dict[str, Any], progress: bool, **fields: Any) -> dict[str, Any]:
     """The measures, their target verdicts, the parameter count and ``fields`` into
-    ``summary.json``; prints the measures when ``progress``. Returns the summary."""
+    ``summary.json`` (then the figures, metrics and hyperparameters into the run's TensorBoard
+    events); prints the measures when ``progress``. Returns the summary."""
     if progress:
         print(metrics_line(measured), flush=True)
     record = prepared.record
-    return record.update_summary(metrics=measured, targets=verdicts(prepared.config["targets"], measured),
-                                 parameters=models.count_parameters(prepared.model), **fields,
-                                 run_dir=str(record.path))
+    summary = record.update_summary(metrics=measured, targets=verdicts(prepared.config["targets"], measured),
+                                    parameters=models.count_parameters(prepared.model), **fields,
+                                    run_dir=str(record.path))
+    if prepared.tensorboard is not None:
+        prepared.tensorboard.log_run_end(summary)
+    return summary
