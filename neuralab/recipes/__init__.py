@@ -11,6 +11,7 @@ import copy
 import difflib
 import importlib
 import inspect
+import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -107,6 +108,30 @@ def resolve(
     config = _merge(config, {"recipe": recipe.name, "task": recipe.task, "targets": recipe.targets})
     config = _merge(config, recipe.config)
     config["model"] = {"name": config["model"]["name"], **_merge(model_defaults(config["model"]["name"]), config["model"])}
+    return with_changes(config, engine=engine, device=device, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
+                        overrides=overrides)
+
+
+def load_config(path: str | Path, **changes: Any) -> dict[str, Any]:
+    """A config file (``config.json`` of a run, ``best-config.json`` of a study) with the same
+    ``changes`` as :func:`resolve` takes (``epochs=``, ``overrides=``, ...), validated."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no config file at {path} (expected a JSON config such as a run's config.json)")
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not a JSON config ({error})") from None
+    require(isinstance(config, dict) and isinstance(config.get("recipe"), str),
+            f"{path} must hold a config object naming its recipe (like a run's config.json)")
+    return with_changes(config, **changes)
+
+
+def with_changes(config: dict[str, Any], *, engine: str | None = None, device: str | None = None, seed: int | None = None,
+                 epochs: int | None = None, batch_size: int | None = None, lr: float | None = None,
+                 overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """``config`` with the command-line flags that are set and the ``key=value`` overrides applied, validated."""
+    config = copy.deepcopy(config)
     flags = {"engine": engine, "device": device, "seed": seed, "train.epochs": epochs,
              "train.batch_size": batch_size, "optimizer.lr": lr}
     for key, value in flags.items():
