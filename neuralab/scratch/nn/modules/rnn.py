@@ -17,14 +17,19 @@ from __future__ import annotations
 import math
 import numbers
 
+import numpy as np
+
 from ...creation import empty
 from ...errors import not_in_subset
 from ...ops.rnn import GATES, recurrent_layer
+from ...ops.indexing import index_select
 from ...ops.shape import cat, stack
+from ...tensor import _wrap
 from .. import functional as F
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence, pack_rows, pad_packed_sequence
 
 
 class RNNBase(Module):
@@ -114,6 +119,8 @@ class RNNBase(Module):
 
     def _run(self, input, hx, cx):
         """Shared driver: returns (output, h_n, c_n or None) in torch's layout."""
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx, cx)
         self._check(input)
         batched = input.dim() == 3
         directions = 2 if self.bidirectional else 1
@@ -161,6 +168,34 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return output, h_n, c_n
+
+
+    def _run_packed(self, packed, hx, cx):
+        """A PackedSequence: each group of equal-length sequences runs over its own length
+        (so h_n is the state after each sequence's last step, and the reverse direction
+        starts there); the outputs are padded back, put in the caller's order and packed."""
+        padded, lengths = pad_packed_sequence(packed)
+        lens = lengths._data
+        steps = padded.shape[0]
+        outs, hs, cs, order = [], [], [], []
+        for n in np.unique(lens)[::-1]:
+            idx = _wrap(np.nonzero(lens == n)[0].astype(np.int64))
+            sub = index_select(padded, 1, idx)[:int(n)]
+            sub_h = None if hx is None else index_select(hx, 1, idx)
+            sub_c = None if cx is None else index_select(cx, 1, idx)
+            output, h_n, c_n = self._run(sub.transpose(0, 1) if self.batch_first else sub, sub_h, sub_c)
+            output = output.transpose(0, 1) if self.batch_first else output
+            outs.append(F.pad(output, (0, 0, 0, 0, 0, steps - int(n))))
+            hs.append(h_n)
+            cs.append(c_n)
+            order.append(idx._data)
+        back = _wrap(np.argsort(np.concatenate(order)).astype(np.int64))
+        output = index_select(cat(outs, 1), 1, back)
+        h_n = index_select(cat(hs, 1), 1, back)
+        c_n = None if cs[0] is None else index_select(cat(cs, 1), 1, back)
+        order = np.arange(len(lens)) if packed.sorted_indices is None else packed.sorted_indices._data
+        data, _ = pack_rows(output, lens, order)
+        return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices), h_n, c_n
 
 
 class RNN(RNNBase):

@@ -1,4 +1,4 @@
-"""``nn.utils``: gradient clipping and parameter/vector conversion."""
+"""``nn.utils``: gradient clipping and parameter/vector conversion; ``nn.utils.rnn`` (padding, packing)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap
+from ...tensor import Tensor, _wrap
 
 
 def _grads(parameters):
@@ -89,8 +89,11 @@ def vector_to_parameters(vec, parameters) -> None:
         offset += n
 
 
+from . import rnn  # noqa: E402,F401 - torch.nn.utils.rnn
+
+
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    from ..errors import not_in_subset
+    from ...errors import not_in_subset
     raise not_in_subset(f"torch.nn.utils.{name}")
