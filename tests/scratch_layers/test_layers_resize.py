@@ -56,3 +56,24 @@ def test_interpolate_other_dims(mode, shape, align):
     check_functional("interpolate", lambda F, x: F.interpolate(x, scale_factor=1.5, mode=mode, align_corners=a), rn(*shape))
     check_functional("interpolate", lambda F, x: F.interpolate(x, size=tuple(s + 2 for s in shape[2:]), mode=mode,
                                                                align_corners=a), rn(*shape))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("align", [False, True])
+@pytest.mark.parametrize("shape, kw", [
+    ((2, 3, 4, 5), {"scale_factor": 2}), ((1, 2, 6, 7), {"size": (4, 9)}), ((1, 1, 5, 5), {"scale_factor": 0.5}),
+    ((1, 2, 3, 5), {"scale_factor": (1.7, 2.5)}), ((1, 1, 1, 3), {"size": (3, 2)}),
+])
+def test_interpolate_bicubic(align, shape, kw, dtype):
+    check_functional("interpolate", lambda F, x: F.interpolate(x, mode="bicubic", align_corners=align, **kw),
+                     rn(*shape), dtype=dtype)
+    check_functional("interpolate", lambda F, x: F.upsample(x, mode="bicubic", align_corners=align, **kw),
+                     rn(*shape), dtype=dtype)
+
+
+def test_upsample_bicubic_module():
+    import torch
+    import neuralab.scratch as S
+    from harness import check_modules
+    check_modules("interpolate", torch.nn.Upsample(scale_factor=3, mode="bicubic"),
+                  S.nn.Upsample(scale_factor=3, mode="bicubic"), rn(2, 2, 3, 4))

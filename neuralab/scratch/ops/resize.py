@@ -6,7 +6,7 @@ copied (sorted ``np.add.reduceat``, the embedding's helper).
 
 Interpolation is separable: along each spatial axis the output is a fixed linear map of
 the input, ``y = M @ x`` with ``M: (out, in)`` (one-hot rows for nearest, two taps for
-(bi/tri)linear, box averages for area).  Forward applies the matrices axis by axis and
+(bi/tri)linear, four for bicubic, box averages for area).  Forward applies the matrices axis by axis and
 backward applies their transposes in reverse order.  Source coordinates follow PyTorch's
 CPU kernels, computed in the input's precision as torch does.
 """
@@ -126,7 +126,17 @@ def pad(input, pad, mode="constant", value=None):
 
 # ---------------------------------------------------------------- interpolate
 
-_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
+_LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+CUBIC_A = -0.75  # Keys' cubic convolution parameter, PyTorch's choice
+
+
+def cubic_weights(t: np.ndarray) -> np.ndarray:
+    """Weights of the 4 taps at offsets -1, 0, 1, 2 for fractional positions ``t`` (Keys' kernel):
+    |x| <= 1: (A+2)|x|^3 - (A+3)|x|^2 + 1;  1 < |x| < 2: A|x|^3 - 5A|x|^2 + 8A|x| - 4A."""
+    a = CUBIC_A
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=-1)
 
 
 def _scale(in_size, out_size, align_corners, scale_factor, dtype):
@@ -160,6 +170,13 @@ def axis_matrix(in_size, out_size, mode, align_corners, scale_factor, dtype) -> 
         m[rows, np.minimum(src, in_size - 1)] = 1
         return m
     scale = _scale(in_size, out_size, align_corners, scale_factor, dtype)
+    if mode == "bicubic":  # source index not clamped at 0; taps beyond the border read the edge
+        real = scale * rows.astype(dtype) if align_corners else (np.float64(scale) * (rows + 0.5) - 0.5).astype(dtype)
+        i0 = np.floor(real).astype(np.int64)
+        weights = cubic_weights((real - i0).astype(dtype)).astype(dtype)
+        for tap in range(4):
+            np.add.at(m, (rows, np.clip(i0 - 1 + tap, 0, in_size - 1)), weights[:, tap])
+        return m
     if align_corners:
         real = scale * rows.astype(dtype)
     else:
@@ -212,15 +229,13 @@ def _spatial_tuple(value, n, name):
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resize ``(N, C, *spatial)``: modes nearest, nearest-exact, linear, bilinear, trilinear, area."""
+    """Resize ``(N, C, *spatial)``: modes nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area."""
     x = input._data
     n_spatial = x.ndim - 2
     if n_spatial < 1:
         raise ValueError(f"interpolate expects (N, C, *spatial) input; got shape {list(x.shape)}")
     if antialias:
         raise not_in_subset("interpolate(antialias=True)")
-    if mode == "bicubic":
-        raise not_in_subset("interpolate(mode='bicubic')", "use 'bilinear'")
     if mode in _LINEAR:
         if _LINEAR[mode] != n_spatial:
             raise NotImplementedError(
