@@ -34,9 +34,9 @@ def parse_value(text: str) -> Any:
         return text
 
 
-# Sections whose keys are not fixed by the recipe: a dataset's loader options and the targets. A new
-# key is accepted there (``--set data.options.path=my.csv``); the task's validate checks it.
-OPEN_SECTIONS = ("data.options", "targets")
+# Sections whose keys are not fixed by the recipe: a dataset's loader options. A new key is accepted
+# there (``--set data.options.path=my.csv``); the task's validate checks it against the loader's options.
+OPEN_SECTIONS = ("data.options",)
 
 
 def set_key(config: dict, dotted_key: str, value: Any) -> None:
