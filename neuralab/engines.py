@@ -54,6 +54,11 @@ def resolve_device(T: ModuleType, requested: str = "auto") -> str:
         return "cuda" if caps["cuda"] else "cpu"
     if requested != "cpu" and name_of(T) == "scratch":
         raise ValueError(f"the scratch engine runs on the cpu only; got device {requested!r}")
+    if name_of(T) == "torch":
+        try:
+            T.device(requested)
+        except (RuntimeError, TypeError):  # torch's message lists two dozen backends; name the usual ones
+            raise ValueError(f"device {requested!r} is not a device name: expected auto, cpu, cuda, cuda:N or mps") from None
     if requested.startswith("cuda") and not caps["cuda"]:
         raise ValueError(f"device {requested!r} requested but the torch engine sees no CUDA device here; use --device cpu")
     return requested

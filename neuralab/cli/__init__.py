@@ -14,11 +14,14 @@ import difflib
 import importlib
 import sys
 
+from neuralab.cli import failures
+
 COMMAND_MODULES = ("train", "evaluate", "recipes", "data", "demo")
 COMMAND_MODULES += ("sample", "lessons")
 COMMAND_MODULES += ("lab",)
 COMMAND_MODULES += ("export", "predict")
 COMMAND_MODULES += ("tune",)
+COMMAND_MODULES += ("board", "lr_find")
 
 
 class SuggestingParser(argparse.ArgumentParser):
@@ -76,12 +79,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError) as error:
-        # Expected user errors: one clear line, no traceback.
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"neuralab {args.command}: error: {message}", file=sys.stderr)
+        with failures.sigterm_as_interrupt():
+            return int(args.func(args) or 0)
+    except failures.USER_ERRORS as error:  # expected failures: one clear line, no traceback
+        print(failures.error_line(args.command, error), file=sys.stderr)
         return 2
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the run has recorded itself as interrupted
+        message, code = failures.interrupted_line(args.command, interrupt)
+        print(message, file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

@@ -14,11 +14,13 @@ file and both checksums, and the bytes are not returned.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import json
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 from neuralab.data.checksums import ChecksumError, check_bytes, sha256_bytes
 from neuralab.io import atomic_write_bytes, atomic_write_json, sha256_file
@@ -44,6 +46,23 @@ def data_home() -> Path:
 def dataset_dir(name: str) -> Path:
     """The cache folder of dataset ``name`` (it may not exist)."""
     return data_home() / name
+
+
+@contextlib.contextmanager
+def dataset_lock(name: str) -> Iterator[None]:
+    """Hold an exclusive lock on dataset ``name`` (``<root>/.<name>.lock``, ``flock``) while inside:
+    two fetches at once run one after the other, so the second finds the first's cache instead of
+    removing its manifest while it is being read. A cache folder that cannot be written (read-only
+    ``$NEURALAB_DATA``) is not locked: nothing can be written into it either."""
+    try:
+        data_home().mkdir(parents=True, exist_ok=True)
+        handle = open(data_home() / f".{name}.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released when the file is closed, also by a killed process
+        yield
 
 
 def refetch_hint(name: str) -> str:

@@ -151,13 +151,14 @@ def cache_state(spec: IdxDataset) -> str:
 def fetch(spec: IdxDataset, obtain: Callable[[], tuple[dict[str, bytes], str]], force: bool = False) -> FetchInfo:
     """Obtain, verify and cache ``spec`` unless a valid cache exists (``force``: redo)."""
     start = time.perf_counter()
-    state = cache_state(spec)
-    action = "already cached"
-    if force or state != "ok":
-        files, source = obtain()
-        store(spec, files, source)
-        action = "cached" if state == "missing" else "rebuilt"
-    manifest = cache.read_manifest(spec.name)
+    with cache.dataset_lock(spec.name):  # a second fetch at once waits, then finds this one's cache
+        state = cache_state(spec)
+        action = "already cached"
+        if force or state != "ok":
+            files, source = obtain()
+            store(spec, files, source)
+            action = "cached" if state == "missing" else "rebuilt"
+        manifest = cache.read_manifest(spec.name)
     return FetchInfo(
         name=spec.name, action=action, source=manifest["source"], counts=dict(manifest["counts"]),
         unit="images", path=cache.dataset_dir(spec.name),

@@ -177,6 +177,11 @@ def obtain(source_dir: str | os.PathLike | None = None) -> tuple[str, str]:
 def fetch(source_dir: str | os.PathLike | None = None, *, force: bool = False) -> FetchInfo:
     """Obtain, convert and cache the corpus (quick when already cached; ``force`` redoes it)."""
     start = time.perf_counter()
+    with cache.dataset_lock(NAME):  # a second fetch at once waits, then finds this one's cache
+        return _fetch_locked(source_dir, force, start)
+
+
+def _fetch_locked(source_dir: str | os.PathLike | None, force: bool, start: float) -> FetchInfo:
     action = "cached"
     if not force:
         try:

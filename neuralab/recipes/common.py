@@ -140,6 +140,10 @@ def prepare(
         record = RunRecord.create(distributed.throwaway_folder(), name=config["recipe"])
     else:
         record = RunRecord.open(resume) if resume else RunRecord.create(runs_root, name=config["recipe"])
+        if resume and record.finished():
+            raise ValueError(f"{resume} has finished (summary.json: status {record.read_summary()['status']!r}, "
+                             f"{record.read_summary().get('epochs')} epochs, results measured): --resume continues an "
+                             f"interrupted run. To train longer, start a new one: neuralab train {config['recipe']} --epochs N")
     record.write_config(config)
     return Prepared(config, T, device, model, optimizer, record)
 
@@ -174,7 +178,8 @@ def fit(trainer: Trainer, prepared: Prepared, train: Any, val: Any = None, *, re
                 "eval_batch_size": config["eval"]["batch_size"], **options}
     if resume and distributed.rank() > 0:  # its own record is a throwaway folder: read rank 0's checkpoint
         return trainer.fit(train, val, resume=Path(resume), **settings)
-    return trainer.fit(train, val, resume=True if resume else None, **settings)
+    # "auto": a run stopped before its first checkpoint starts again from epoch 1 (what an uninterrupted run did).
+    return trainer.fit(train, val, resume="auto" if resume else None, **settings)
 
 
 def finish(prepared: Prepared, measured: dict[str, Any], progress: bool, **fields: Any) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file, save
 
 from neuralab.engines import capabilities
 from neuralab.io import atomic_path, atomic_write_json, sha256_file
@@ -167,8 +167,8 @@ def save_checkpoint(path: str | os.PathLike, state: Mapping[str, Any]) -> tuple[
     pending = _pending_path(tensor_file)
     tensors: dict[str, np.ndarray] = {}
     tree = encode(dict(state), "", tensors)
-    with atomic_path(pending) as tmp:
-        save_file(tensors, str(tmp), metadata={"format": FORMAT})
+    with atomic_path(pending) as tmp:  # bytes written by Python, so a full disk is an OSError naming the file
+        tmp.write_bytes(save(tensors, metadata={"format": FORMAT}))
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -257,7 +257,8 @@ def load_model_state(model: Any, arrays: Mapping[str, np.ndarray], engine: Modul
         state = {name: engine.from_numpy(np.array(array, copy=True)) for name, array in arrays.items()}
         model.load_state_dict(state)
     except (RuntimeError, KeyError, ValueError, TypeError) as error:
-        raise CheckpointError(f"the weights in {source} do not fit this model: {error}") from error
+        detail = " ".join(str(error).split())  # torch lists each mismatch on its own line: one line for the CLI
+        raise CheckpointError(f"the weights in {source} do not fit this model: {detail}") from error
 
 
 def optimizer_state(optimizer: Any) -> dict[str, Any]:
@@ -279,7 +280,8 @@ def load_optimizer_state(optimizer: Any, state: Mapping[str, Any], engine: Modul
     try:
         optimizer.load_state_dict(restored)
     except (RuntimeError, KeyError, ValueError) as error:
-        raise CheckpointError(f"the optimizer state in {source} does not fit this optimizer: {error}") from error
+        detail = " ".join(str(error).split())
+        raise CheckpointError(f"the optimizer state in {source} does not fit this optimizer: {detail}") from error
 
 
 def load_weights(model: Any, path: str | os.PathLike, engine: ModuleType) -> Any:

@@ -123,7 +123,17 @@ class RunRecord:
         atomic_write_json(self.config_path, config)
 
     def read_config(self) -> dict[str, Any]:
-        return json.loads(self.config_path.read_text())
+        """``config.json``; a folder without one is not a run (``FileNotFoundError``), a damaged one a ``ValueError``."""
+        try:
+            text = self.config_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise FileNotFoundError(f"{self.path} is not a run folder: it has no config.json (a run folder is what "
+                                    "`neuralab train` writes: config.json, metrics.jsonl, summary.json, checkpoints/)") from None
+        try:
+            return json.loads(text)
+        except (ValueError, RecursionError) as error:  # not JSON, not UTF-8, nested too deep
+            raise ValueError(f"{self.config_path} is damaged: expected the JSON object `neuralab train` wrote, "
+                             f"got text that is not valid JSON ({error})") from None
 
     # ------------------------------------------------------------------ metrics.jsonl
 
@@ -156,6 +166,12 @@ class RunRecord:
 
     def read_summary(self) -> dict[str, Any]:
         return json.loads(self.summary_path.read_text()) if self.summary_path.exists() else {}
+
+    def finished(self) -> bool:
+        """True when the run trained to its end and its runner recorded the final measures (``finish`` in
+        ``recipes/common.py`` writes ``run_dir`` last); a run stopped during those measures is not finished."""
+        summary = self.read_summary()
+        return summary.get("status") in ("completed", "early_stopped") and "run_dir" in summary
 
     def update_summary(self, metrics: dict[str, Any] | None = None, **fields: Any) -> dict[str, Any]:
         """Merge ``fields`` into ``summary.json``; ``metrics`` merges key by key into ``summary["metrics"]``."""

@@ -26,7 +26,9 @@ uninterrupted run would (same batch size, data and seed).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import math
 import sys
 import time
@@ -56,6 +58,8 @@ from neuralab.train.runs import RunRecord
 from neuralab.train.schedules import Schedule, build_schedule
 
 METRICS = ("accuracy",)
+RESUME_KEYS = ("engine", "epoch", "global_step", "model", "optimizer", "history", "rng")  # what _restore reads
+_ABSENT = object()  # a config key one of two configs lacks
 
 ComputeLoss = Callable[[Any, Any, Any], tuple[Any, Any]]
 TrainStep = Callable[[Any], dict[str, float]]
@@ -252,6 +256,8 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_fit_start(self)
         resume_path = self._resume_path(resume)
+        if resume == "auto" and resume_path is None:
+            self.log("no checkpoint to resume from yet: training from epoch 1")
         if resume_path is not None:
             self._restore(load_checkpoint(resume_path), resume_path)
         else:
@@ -275,7 +281,11 @@ class Trainer:
             raise
         except BaseException as error:  # KeyboardInterrupt included: leave a record, then re-raise
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-            self._write_summary(status, message=f"{type(error).__name__}: {error}", epochs_planned=epochs)
+            with contextlib.suppress(OSError):  # a full disk must not hide the error that stopped the run
+                self._write_summary(status, message=f"{type(error).__name__}: {error}", epochs_planned=epochs)
+            if isinstance(error, KeyboardInterrupt) and self.run is not None:
+                error.add_note(f"{self.run.path} keeps its last checkpoint and summary.json (status interrupted); "
+                               f"continue with `neuralab train --resume {self.run.path}`")
             raise
         self._end_callbacks()
         status = "early_stopped" if self.stop_training and self.epoch < epochs else "completed"
@@ -355,6 +365,8 @@ class Trainer:
             "rng": self._rng_state(),
             "callbacks": {key: cb.state_dict() for key, cb in self._callback_keys().items()},
             "extra": self._extra_state(),
+            # The run's settings as trained, so a resume can refuse an edited config.json.
+            "run_config": self.run.read_config() if self.run is not None and self.run.config_path.exists() else None,
         }
 
     def default_step(self, batch: tuple[Any, Any]) -> dict[str, float]:
@@ -592,6 +604,11 @@ class Trainer:
         return Path(resume)
 
     def _restore(self, state: dict[str, Any], source: Path) -> None:
+        missing = [key for key in RESUME_KEYS if key not in state]
+        if missing:
+            raise CheckpointError(f"{source} lacks {', '.join(missing)}: a checkpoint from an older neuralab (or damaged) "
+                                  "cannot continue a run exactly; its weights still load (neuralab eval, load_weights)")
+        self._check_run_config(state.get("run_config"), source)
         if state.get("engine") != self.engine_name:
             raise CheckpointError(
                 f"{source} was written by the {state.get('engine')} engine; resuming needs the same engine "
@@ -626,6 +643,22 @@ class Trainer:
         if self.run is not None:
             self.run.truncate_metrics(self.epoch)
         self.log(f"resumed from {source} after epoch {self.epoch}")
+
+    def _check_run_config(self, saved: dict[str, Any] | None, source: Path) -> None:
+        """Refuse a resume whose run's ``config.json`` differs from the settings its checkpoint was trained with."""
+        if saved is None or self.run is None or not self.run.config_path.exists():
+            return  # a checkpoint older than this check, or a Trainer without a run
+        now = self.run.read_config()
+        if saved.get("recipe") != now.get("recipe"):
+            raise CheckpointError(f"{source} was written by a {saved.get('recipe')!r} run; {self.run.path} is a "
+                                  f"{now.get('recipe')!r} run: a checkpoint resumes only the run that wrote it")
+        changes = _changed_keys(saved, now)
+        if changes:
+            shown = "; ".join(f"{key}: {_short_json(before)} -> {_short_json(after)}" for key, before, after in changes[:4])
+            raise CheckpointError(
+                f"{self.run.config_path} was edited after {source} was written ({shown}"
+                f"{'; ...' if len(changes) > 4 else ''}): --resume continues a run with the settings it was trained "
+                "with. Put the old values back, or start a new run with the new settings (--set KEY=VALUE)")
 
     def _callback_keys(self) -> dict[str, Callback]:
         """Stable names for callback state: the class name, ``#2``... for repeats."""
@@ -706,6 +739,21 @@ def _split(data: Any, name: str) -> tuple[np.ndarray, np.ndarray | None]:
     if len(x) == 0:
         raise ValueError(f"{name} data is empty")
     return x, y
+
+
+def _changed_keys(before: Any, after: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """``(dotted key, before, after)`` for every value that differs between two JSON trees."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        changes = []
+        for key in list(before) + [k for k in after if k not in before]:
+            changes += _changed_keys(before.get(key, _ABSENT), after.get(key, _ABSENT), f"{prefix}{key}.")
+        return changes
+    return [] if before == after else [(prefix[:-1], before, after)]
+
+
+def _short_json(value: Any) -> str:
+    text = "(absent)" if value is _ABSENT else json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _as_float(value: Any) -> float:
