@@ -57,10 +57,11 @@ from .ops.indexing import (
     scatter, scatter_add, sort, take_along_dim, topk, trace, tril, triu,
 )
 from .ops.unique import unique, unique_consecutive
-from .ops.linalg import bmm, dot, einsum, inner, matmul, mm, mv, outer
+from .ops.linalg import bmm, dot, einsum, inner, kron, matmul, mm, mv, outer, tensordot
+from .ops.counting import bincount, histc, searchsorted
 from .ops.reduce import (
     all, amax, amin, aminmax, any, argmax, argmin, count_nonzero, cumprod, cumsum, logsumexp, max,
-    mean, median, min, nansum, norm, prod, std, std_mean, sum, var, var_mean,
+    diff, mean, median, min, nansum, norm, prod, std, std_mean, sum, var, var_mean,
 )
 from .ops.shape import (
     atleast_1d, atleast_2d, broadcast_to, cat, chunk, concat, concatenate, flatten, flip, fliplr,
@@ -86,10 +87,12 @@ from .legacy import (
     ShortTensor,
 )
 from .ops.loss import cosine_similarity
-from .ops.loss_more import pairwise_distance
+from .ops.loss_more import cdist, pairwise_distance
 from . import serialization
 from . import linalg
 from .linalg import det, slogdet
+
+cholesky = linalg.cholesky
 
 inverse = linalg.inv
 from .serialization import load, save

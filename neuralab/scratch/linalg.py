@@ -1,4 +1,4 @@
-"""``torch.linalg``: norms, inv, solve, det, slogdet, svd, svdvals, qr, eigh, eigvalsh.
+"""``torch.linalg``: norms, inv, solve, det, slogdet, svd, svdvals, qr, eigh, eigvalsh, cholesky.
 
 Argument checks and results (named tuples, dtypes, shapes) follow PyTorch; the
 decompositions and their backward rules live in ``ops/decomp.py``, the norms are written
@@ -202,6 +202,13 @@ def eigvalsh(A, UPLO="L", *, out=None):
     _d.check_square("eigvalsh", A._data)
     _check_uplo("eigvalsh", UPLO)
     return _d.EigvalsH.apply(A, UPLO)
+
+
+def cholesky(A, *, upper=False, out=None):
+    """The lower-triangular ``L`` with ``A = L L^T`` (``upper``: ``U = L^T``) of symmetric positive-definite ``A``."""
+    _no_out(out)
+    _d.check_square("cholesky", A._data)
+    return _d.Cholesky.apply(A, bool(upper))
 
 
 def _no_out(out) -> None:

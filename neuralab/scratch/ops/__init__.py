@@ -9,7 +9,7 @@ import numpy as np
 from .. import function as _fn
 from ..random import rng as _rng
 from ..tensor import Tensor, _wrap
-from . import activation, elementwise, indexing, linalg, loss, reduce, shape, unique
+from . import activation, counting, elementwise, indexing, linalg, loss, patches, reduce, shape, unique
 from ._util import inplace, promote
 from .elementwise import Add, Div, Mul, Sub
 
@@ -286,7 +286,8 @@ METHODS = {
     "scatter": _I.scatter, "scatter_add": _I.scatter_add, "index_select": _I.index_select,
     "tril": _I.tril, "triu": _I.triu, "diag": _I.diag, "diagonal": _I.diagonal, "trace": _I.trace,
     "sort": _I.sort, "argsort": _I.argsort, "topk": _I.topk, "nonzero": _I.nonzero,
-    "take_along_dim": _I.take_along_dim, "unique": unique.unique, "unique_consecutive": unique.unique_consecutive,
+    "take_along_dim": _I.take_along_dim, "unfold": patches.tensor_unfold, "diff": _R.diff,
+    "bincount": counting.bincount, "histc": counting.histc, "unique": unique.unique, "unique_consecutive": unique.unique_consecutive,
     # linear algebra
     "matmul": _L.matmul, "mm": _L.mm, "bmm": _L.bmm, "mv": _L.mv, "dot": _L.dot, "outer": _L.outer,
     # activations

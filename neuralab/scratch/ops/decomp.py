@@ -274,3 +274,35 @@ class EigvalsH(Function):
         (v,) = ctx.saved
         return (v * gw[..., None, :]) @ mT(v), None
 
+
+
+class Cholesky(Function):
+    @staticmethod
+    def forward(ctx, a, upper):
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise _not_positive_definite(a) from None
+        ctx.save_for_backward(low)
+        ctx.upper = upper
+        return mT(low) if upper else low
+
+    @staticmethod
+    def backward(ctx, grad):
+        """A = L L^T: with Phi(X) = tril(X) with its diagonal halved,
+        S = L^-T Phi(L^T gL) L^-1 and gA = (S + S^T) / 2."""
+        (low,) = ctx.saved
+        g = mT(grad) if ctx.upper else grad
+        phi = np.tril(mT(low) @ g)
+        k = phi.shape[-1]
+        phi[..., np.arange(k), np.arange(k)] *= 0.5
+        inner = np.linalg.solve(mT(low), phi)                 # L^-T Phi
+        s = mT(np.linalg.solve(mT(low), mT(inner)))          # (L^-T Phi) L^-1, from S L = inner
+        return 0.5 * (s + mT(s)), None
+
+
+def _not_positive_definite(a: np.ndarray) -> LinAlgError:
+    first = a.reshape(-1, a.shape[-1], a.shape[-1])[0].astype(np.float64)
+    order = next((k for k in range(1, len(first) + 1) if np.linalg.det(first[:k, :k]) <= 0), len(first))
+    return LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+                       f"positive-definite (the leading minor of order {order} is not positive-definite).")

@@ -332,3 +332,38 @@ def _broadcast_missing(g, kept, full, shape):
         if c not in kept:
             expanded = np.expand_dims(expanded, pos)
     return np.broadcast_to(expanded, shape)
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Contract ``a``'s dims ``dims[0]`` with ``b``'s ``dims[1]`` (an int ``n``: a's last ``n`` with
+    b's first ``n``); the free dims of ``a`` then of ``b`` remain.  A permute, a reshape and one matmul."""
+    from .shape import permute, reshape
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.dim() - dims, a.dim())), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    da = [d % a.dim() for d in da]
+    db = [d % b.dim() for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"contracted dimensions need to match, but first has size {a.shape[i]} in dim {i} "
+                               f"and second has size {b.shape[j]} in dim {j}")
+    free_a = [d for d in range(a.dim()) if d not in da]
+    free_b = [d for d in range(b.dim()) if d not in db]
+    k = int(np.prod([a.shape[d] for d in da]))
+    left = reshape(permute(a, free_a + da), (-1, k))
+    right = reshape(permute(b, db + free_b), (k, -1))
+    return reshape(matmul(left, right), tuple(a.shape[d] for d in free_a) + tuple(b.shape[d] for d in free_b))
+
+
+def kron(input, other):
+    """Kronecker product: ``out[i * m + k] = input[i] * other[k]`` along every dim (ranks padded with 1s)."""
+    from .shape import reshape
+    n = max(input.dim(), other.dim())
+    sa = (1,) * (n - input.dim()) + tuple(input.shape)
+    sb = (1,) * (n - other.dim()) + tuple(other.shape)
+    a = reshape(input, tuple(v for s in sa for v in (s, 1)))
+    b = reshape(other, tuple(v for s in sb for v in (1, s)))
+    return reshape(a * b, tuple(x * y for x, y in zip(sa, sb)))

@@ -158,3 +158,40 @@ def pixel_unshuffle(input, downscale_factor: int):
     x = reshape(input, (*lead, c, h // r, r, w // r, r))
     x = permute(x, (*range(n), n, n + 2, n + 4, n + 1, n + 3))
     return reshape(x, (*lead, c * r * r, h // r, w // r))
+
+
+# ---------------------------------------------------------------- Tensor.unfold (windows along one dim)
+
+class Windows(Function):
+    @staticmethod
+    def forward(ctx, x, axis, size, step):
+        n = (x.shape[axis] - size) // step + 1
+        moved = np.moveaxis(x, axis, -1)
+        strides = moved.strides[:-1] + (moved.strides[-1] * step, moved.strides[-1])
+        view = np.lib.stride_tricks.as_strided(moved, moved.shape[:-1] + (n, size), strides, writeable=False)
+        ctx.shape, ctx.axis, ctx.size, ctx.step = x.shape, axis, size, step
+        return np.moveaxis(view, -2, axis).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        """Each input element gets the sum of the window entries that copied it."""
+        axis, size, step = ctx.axis, ctx.size, ctx.step
+        g = np.moveaxis(grad, axis, -2)                      # (..., n, size)
+        out = np.zeros(np.moveaxis(np.empty(ctx.shape, dtype=bool), axis, -1).shape, dtype=grad.dtype)
+        n = g.shape[-2]
+        for j in range(size):
+            out[..., j:j + step * (n - 1) + 1:step] += g[..., j]
+        return np.moveaxis(out, -1, axis), None, None, None
+
+
+def tensor_unfold(self, dimension: int, size: int, step: int):
+    """``x.unfold(dim, size, step)``: every window of ``size`` along ``dim``, ``step`` apart, as a
+    new last dim; ``dim`` becomes the window count ``(L - size) // step + 1``."""
+    from ._util import norm_dim
+    axis = norm_dim(dimension, max(self._data.ndim, 1))
+    length = self._data.shape[axis] if self._data.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {axis} is {length} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    return Windows.apply(self, axis, int(size), int(step))

@@ -499,3 +499,17 @@ def median(input, dim=None, keepdim=False):
     if keepdim:
         v, i = v.unsqueeze(dim), i.unsqueeze(dim)
     return _return_type("median")(v, i)
+
+
+def diff(input, n: int = 1, dim: int = -1, prepend=None, append=None):
+    """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]`` applied ``n``
+    times, after joining ``prepend`` / ``append`` on that dim."""
+    from .shape import cat, narrow
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = cat(parts, dim) if len(parts) > 1 else input
+    for _ in range(n):
+        length = x.shape[dim]
+        if length == 0:
+            break
+        x = narrow(x, dim, 1, length - 1) - narrow(x, dim, 0, length - 1)
+    return x
