@@ -1,4 +1,4 @@
-"""TensorBoard events of real runs, read back with TensorBoard's own reader (issue #18 item 1).
+"""TensorBoard events of real runs, read back with TensorBoard's own reader, and `neuralab board` (issue #18 item 1).
 
 Tiny iris-mlp runs on both engines; the reader is
 ``tensorboard.backend.event_processing.event_accumulator.EventAccumulator`` (a missing
@@ -8,7 +8,15 @@ Tiny iris-mlp runs on both engines; the reader is
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +24,8 @@ import pytest
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from tensorboard.plugins.hparams import metadata as hparams_metadata
 
-from neuralab import engines, models, recipes
+from neuralab import board, engines, models, recipes
+from neuralab.cli import main
 from neuralab.recipes.common import load_splits
 from neuralab.train import RunRecord, Trainer
 from neuralab.train import tensorboard as board_events
@@ -163,3 +172,55 @@ def test_log_settings_must_be_booleans():
         recipes.resolve("iris-mlp", overrides=["log.histograms=yes"])
     with pytest.raises(KeyError, match="unknown config key 'log.histogram'"):
         recipes.resolve("iris-mlp", overrides=["log.histogram=true"])
+
+
+# ---------------------------------------------------------------------- neuralab board
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_board_serves_a_runs_scalars_over_http_until_ctrl_c(tmp_path):
+    """The real TensorBoard, started by `neuralab board` on a runs folder, answers its HTTP API
+    with the steps the run logged; Ctrl-C stops it and frees the port."""
+    run = RunRecord.create(tmp_path, name="mlp")
+    fit_mlp(run, epochs=2, resume=False)
+    logged = scalar_series(read_events(run.path / "tensorboard"), "step/train_loss")
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "neuralab", "board", str(tmp_path), "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    served = board.Board(process, f"http://127.0.0.1:{port}/")
+    try:
+        served.wait_ready(timeout=120)
+        deadline, tags = time.monotonic() + 60, {}
+        while not tags and time.monotonic() < deadline:  # TensorBoard reads the folder in the background
+            tags = served.get_json("data/plugin/scalars/tags")
+            time.sleep(0.5)
+        assert list(tags) == [f"{run.path.name}/tensorboard"]
+        assert {"step/train_loss", "epoch/val_loss"} <= set(tags[f"{run.path.name}/tensorboard"])
+        query = urllib.parse.urlencode({"run": f"{run.path.name}/tensorboard", "tag": "step/train_loss"})
+        points = served.get_json(f"data/plugin/scalars/scalars?{query}")  # [[wall time, step, value], ...]
+        assert [step for _, step, _ in points] == [step for step, _ in logged]
+        assert np.allclose([value for _, _, value in points], [value for _, value in logged])
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, out
+    assert f"TensorBoard at http://127.0.0.1:{port}/ on {tmp_path}: 1 run(s) with TensorBoard events" in out
+    with pytest.raises(urllib.error.URLError):  # TensorBoard went with it
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5)
+
+
+def test_board_refuses_a_missing_folder_and_a_missing_package_clearly(tmp_path, capsys, monkeypatch):
+    assert main(["board", str(tmp_path / "nowhere")]) == 2
+    assert f"no runs folder at {tmp_path / 'nowhere'}" in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    assert main(["board", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "needs the Python package 'tensorboard'" in err and "pip install 'neuralab[tensorboard]'" in err
+    assert "Traceback" not in err
