@@ -21,7 +21,9 @@ from .modules import (  # noqa: F401
     Hardsigmoid, Hardswish, HingeEmbeddingLoss, MarginRankingLoss, MultiLabelSoftMarginLoss,
     MultiMarginLoss, PairwiseDistance, PoissonNLLLoss, Softshrink, Tanhshrink, Threshold, TripletMarginLoss,
 )
-from .modules import Fold, PixelShuffle, PixelUnshuffle, Unfold  # noqa: F401
+from .modules import (  # noqa: F401
+    EmbeddingBag, Fold, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, PixelShuffle, PixelUnshuffle, Unfold,
+)
 from .parameter import Parameter  # noqa: F401
 
 

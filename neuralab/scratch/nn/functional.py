@@ -69,7 +69,8 @@ from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d  # noq
 from ..ops.dropout_nd import dropout1d, dropout2d, dropout3d, feature_dropout  # noqa: E402,F401
 from ..ops.embedding import embedding  # noqa: E402,F401
 from ..ops.patches import fold, pixel_shuffle, pixel_unshuffle, unfold  # noqa: E402,F401
-from ..ops.norm import batch_norm, group_norm, layer_norm  # noqa: E402,F401
+from ..ops.norm import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
+from ..ops.embedding_bag import embedding_bag  # noqa: E402,F401
 from ..ops.pool import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )

@@ -151,6 +151,29 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                            momentum=0.0 if momentum is None else float(momentum), eps=float(eps))
 
 
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
+                  momentum=0.1, eps=1e-5):
+    """Normalize each (sample, channel) of ``(N, C, *)`` over its own spatial positions.
+
+    Written as torch does: batch norm of the ``(1, N*C, *)`` view, with the channel's
+    weight, bias and running statistics repeated per sample (and the updated running
+    statistics averaged back over the samples).
+    """
+    from ..tensor import _wrap
+    from .shape import reshape
+    shape = input._data.shape
+    n, c = shape[0], shape[1]
+    tiled = [None if t is None else _wrap(np.tile(t._data, n)) for t in (running_mean, running_var)]
+    w = None if weight is None else weight.repeat(n)
+    b = None if bias is None else bias.repeat(n)
+    out = batch_norm(reshape(input, (1, n * c, *shape[2:])), tiled[0], tiled[1], w, b, use_input_stats,
+                     momentum, eps)
+    for t, rep in zip((running_mean, running_var), tiled):
+        if t is not None and use_input_stats:
+            t._data[...] = rep._data.reshape(n, c).mean(axis=0)
+    return reshape(out, shape)
+
+
 # ---------------------------------------------------------------- layer norm
 
 class LayerNorm(Function):

@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d/2d/3d, LayerNorm, GroupNorm.
+"""Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm.
 
 BatchNorm keeps ``running_mean``, ``running_var`` (updated with the unbiased batch
 variance) and ``num_batches_tracked`` buffers, exactly torch's state_dict; ``momentum=None``
@@ -12,7 +12,7 @@ import numbers
 import numpy as np
 
 from ...creation import empty, ones, tensor, zeros
-from ...ops.norm import batch_norm, group_norm, layer_norm
+from ...ops.norm import batch_norm, group_norm, instance_norm, layer_norm
 from .. import init
 from ..module import Module
 from ..parameter import Parameter
@@ -170,3 +170,42 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class _InstanceNorm(_BatchNorm):
+    """Per-sample, per-channel normalization; no affine map and no running statistics by default."""
+
+    _batched = 0  # the rank of a batched input, set per subclass
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False, device=None,
+                 dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+
+    def forward(self, input):
+        nd = input.dim()
+        if nd not in (self._batched - 1, self._batched):
+            raise ValueError(f"expected {self._batched - 1}D or {self._batched}D input (got {nd}D input)")
+        feature_dim = 0 if nd == self._batched - 1 else 1
+        if input.shape[feature_dim] != self.num_features and self.affine:
+            raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
+                             f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+        x = input.unsqueeze(0) if feature_dim == 0 else input
+        use_input_stats = self.training or not self.track_running_stats
+        out = instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias, use_input_stats,
+                            self.momentum if self.momentum is not None else 0.1, self.eps)
+        return out.squeeze(0) if feature_dim == 0 else out
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """``(N, C, L)`` or ``(C, L)``."""
+    _batched = 3
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """``(N, C, H, W)`` or ``(C, H, W)``."""
+    _batched = 4
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    _batched = 5
