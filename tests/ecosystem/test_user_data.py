@@ -263,3 +263,22 @@ def test_bad_npz_files_are_refused_clearly(tmp_path, capsys):
     (tmp_path / "text.npz").write_text("hello")
     code, _, err = run_cli(capsys, "data", "inspect", tmp_path / "text.npz")
     assert code == 2 and "text.npz: not a readable .npz" in err
+
+
+
+def test_iris_as_a_csv_and_digits_as_an_npz_load_exactly_as_the_built_in_sets(tmp_path):
+    """The same rows in the same order give the same splits: user sets split as the built-in ones."""
+    from sklearn import datasets
+
+    iris, digits = datasets.load_iris(), datasets.load_digits()
+    rows = ["sepal_length,sepal_width,petal_length,petal_width,species"]
+    rows += [",".join(f"{v:.1f}" for v in x) + f",{iris.target_names[k]}" for x, k in zip(iris.data, iris.target)]
+    (tmp_path / "iris.csv").write_text("\n".join(rows) + "\n")
+    np.savez(tmp_path / "digits.npz", x=(digits.images / 16.0).astype(np.float32), y=digits.target)  # (N, 8, 8)
+    pairs = ((data.load("iris"), data.load("csv", path=str(tmp_path / "iris.csv"), label="species")),
+             (data.load("digits"), data.load("npz", path=str(tmp_path / "digits.npz"))))
+    for built_in, user in pairs:
+        assert user.classes == built_in.classes and user.input_shape == built_in.input_shape
+        for part in ("train", "val", "test"):
+            np.testing.assert_array_equal(getattr(user, part).x, getattr(built_in, part).x)
+            np.testing.assert_array_equal(getattr(user, part).y, getattr(built_in, part).y)
