@@ -18,6 +18,7 @@ instead of re-reading a window: one step per token.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
@@ -44,22 +45,35 @@ def sample_ids(T: ModuleType, model, prompt_ids: np.ndarray, tokens: int, *, con
                cache: bool = True) -> np.ndarray:
     """The prompt ids followed by ``tokens`` generated ids (int64); ``cache=False`` re-reads
     the whole window for every token (the reference the KV cache must match)."""
+    drawn = generate_ids(T, model, prompt_ids, tokens, context=context, temperature=temperature, top_k=top_k,
+                         seed=seed, device=device, cache=cache)
+    return np.asarray([*np.asarray(prompt_ids, dtype=np.int64).ravel(), *(next_id for next_id, _ in drawn)], dtype=np.int64)
+
+
+def generate_ids(T: ModuleType, model, prompt_ids: np.ndarray, tokens: int, *, context: int | None = None,
+                 temperature: float = 1.0, top_k: int | None = None, seed: int = 0, device: str = "cpu",
+                 cache: bool = True) -> Iterator[tuple[int, float]]:
+    """The ``tokens`` draws of :func:`sample_ids` one at a time, as they are made (a page streams
+    them): ``(id, p)`` with ``p`` the probability the draw had (after temperature and top-k).
+    Grad mode is off only inside each step, not between yields: the scratch engine's flag is
+    one for the whole process."""
     prompt_ids = np.asarray(prompt_ids, dtype=np.int64).ravel()
     if prompt_ids.size == 0:
         raise ValueError("the prompt must hold at least one character")
     rng = np.random.default_rng(seed)
-    ids = list(prompt_ids)
     model.eval()
     step = _stepper(T, model, context, cache, device)
-    with T.no_grad():
-        logits = step(list(prompt_ids), fresh=True) if tokens > 0 else None
-        for i in range(int(tokens)):
-            last = to_numpy(logits[0, -1]).astype(np.float64)
-            next_id = int(rng.choice(last.size, p=next_token_distribution(last, temperature, top_k)))
-            ids.append(next_id)
-            if i + 1 < tokens:
+    if tokens > 0:
+        with T.no_grad():
+            logits = step(list(prompt_ids), fresh=True)
+    for i in range(int(tokens)):
+        last = to_numpy(logits[0, -1]).astype(np.float64)
+        probabilities = next_token_distribution(last, temperature, top_k)
+        next_id = int(rng.choice(last.size, p=probabilities))
+        yield next_id, float(probabilities[next_id])
+        if i + 1 < tokens:
+            with T.no_grad():
                 logits = step([next_id], fresh=False)
-    return np.asarray(ids, dtype=np.int64)
 
 
 def _stepper(T: ModuleType, model, context: int | None, cache: bool, device: str):

@@ -30,7 +30,8 @@ from neuralab.playground import PlaygroundError
 STATIC = Path(__file__).parent / "static"
 PAGES = {"/": "index.html", "/network": "network.html", "/gan": "gan.html", "/diffusion": "diffusion.html",
          "/runs": "runs.html", "/run": "run.html", "/compare": "compare.html", "/lessons": "lessons.html",
-         "/digits": "digits.html", "/generate": "generate.html"}
+         "/digits": "digits.html", "/generate": "generate.html", "/text": "text.html", "/translate": "translate.html",
+         "/forecast": "forecast.html"}
 NO_TOKEN = ("missing or wrong token: open the URL that `neuralab lab` printed at start "
             "(it ends in ?token=...)")
 

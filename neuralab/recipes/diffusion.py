@@ -276,23 +276,33 @@ def plot_sample_grid(T, model, schedule, config: dict[str, Any], path: Path, *, 
     return plot_class_grid(draw, config["model"].get("num_classes") or 0, path, title=title, label=label, n=n)
 
 
+def denoising_frames(T, model, schedule, config: dict[str, Any], noise: np.ndarray, *, seed: int, labels: np.ndarray | None = None,
+                     frames: int = 8, device: str = "cpu") -> tuple[list[int], np.ndarray]:
+    """``(times, images)``: the run's sampler (its DDIM steps and guidance, or DDPM) from ``noise``
+    ``(N, C, H, W)`` to the finished images, seen at ``frames`` of the visited steps spread from
+    ``t = T`` (pure noise) to ``t = 0``; ``images`` is ``(frames, N, C, H, W)`` in [0, 1].
+    ``labels`` (N,) ask a conditional model for those classes; DDPM's noise comes from ``seed``."""
+    settings = config["diffusion"]
+    asked = None if labels is None else T.from_numpy(np.asarray(labels, dtype=np.int64)).to(device)
+    if settings["sampler"] == "ddim":
+        _, snapshots = diffusion.ddim_trajectory(T, model, schedule, T.from_numpy(noise).to(device), steps=settings["ddim_steps"],
+                                                 labels=asked, guidance=settings["guidance"], clip=settings["clip"])
+    else:
+        record_at = [int(round(v)) for v in np.linspace(schedule.steps, 0, frames)]
+        _, snapshots = diffusion.ddpm_sample(T, model, schedule, noise.shape, seed=seed, device=device, record=record_at,
+                                             labels=asked, guidance=settings["guidance"])
+    visited = sorted(snapshots, reverse=True)
+    shown = [visited[int(round(i))] for i in np.linspace(0, len(visited) - 1, min(frames, len(visited)))]
+    return shown, np.stack([to_unit(snapshots[t]) for t in shown])
+
+
 def plot_denoising(T, model, schedule, config: dict[str, Any], path: Path, *, seed: int, device: str = "cpu", title: str,
                    rows: int = 8) -> Path:
     """The denoising trajectory: 10 samples (one per digit when conditional), shown at ``rows``
     steps from pure noise (top) to the finished digits (bottom)."""
-    settings = config["diffusion"]
     classes = config["model"].get("num_classes") or 0
     count = classes or 10
-    labels = T.from_numpy(np.arange(count, dtype=np.int64)).to(device) if classes else None
     noise = np.random.default_rng(seed).standard_normal((count, *image_shape(config))).astype(np.float32)
-    if settings["sampler"] == "ddim":
-        _, snapshots = diffusion.ddim_trajectory(T, model, schedule, T.from_numpy(noise).to(device), steps=settings["ddim_steps"],
-                                                 labels=labels, guidance=settings["guidance"], clip=settings["clip"])
-    else:
-        record_at = [int(round(v)) for v in np.linspace(schedule.steps, 0, rows)]
-        _, snapshots = diffusion.ddpm_sample(T, model, schedule, noise.shape, seed=seed, device=device, record=record_at,
-                                             labels=labels, guidance=settings["guidance"])
-    visited = sorted(snapshots, reverse=True)
-    shown = [visited[int(round(i))] for i in np.linspace(0, len(visited) - 1, min(rows, len(visited)))]
-    images = np.stack([to_unit(snapshots[t]) for t in shown])
+    shown, images = denoising_frames(T, model, schedule, config, noise, seed=seed, labels=np.arange(count) if classes else None,
+                                     frames=rows, device=device)
     return plot_image_grid(images, path, title=title, row_labels=[f"t={t}" for t in shown])

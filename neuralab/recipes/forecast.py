@@ -64,6 +64,23 @@ def windows(values: np.ndarray, targets: range, lookback: int) -> np.ndarray:
     return np.stack([values[t - lookback:t] for t in targets])
 
 
+def one_step_forecasts(T, model, values: np.ndarray, targets: range, lookback: int, mean: float, scale: float,
+                       inputs: str, device: str = "cpu") -> np.ndarray:
+    """The model's one-step forecasts of ``values[t]`` for each t in ``targets``, each from the
+    actual ``lookback`` values before t: standardized with the training ``(mean, scale)``, fed
+    as levels or relative to the window's last value (``inputs``), the predicted change added
+    back to that last value, ``* scale + mean``."""
+    normalized = ((np.asarray(values, dtype=np.float64) - mean) / scale).astype(np.float32)
+    x = windows(normalized, targets, lookback)[..., None]
+    last = x[:, -1:, :].copy()
+    if inputs == "relative":
+        x = x - last
+    model.eval()
+    with T.no_grad():
+        change = to_numpy(model(T.from_numpy(x).to(device)))[:, 0]
+    return (last[:, 0, 0] + change) * scale + mean
+
+
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one forecasting config; returns the summary dict."""
     series = data.load(config["data"]["name"], **config["data"]["options"])
@@ -74,20 +91,15 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
     train_targets = range(lookback, start)
     x_train = windows(normalized, train_targets, lookback)[..., None]
     y_train = (normalized[list(train_targets)] - x_train[:, -1, 0])[:, None]  # the change to the next value
-    test_targets = range(start, len(series.values))
-    x_test = windows(normalized, test_targets, lookback)[..., None]
-    last_train, last_test = x_train[:, -1:, :].copy(), x_test[:, -1:, :].copy()
     if config["forecast"]["inputs"] == "relative":
-        x_train, x_test = x_train - last_train, x_test - last_test
+        x_train = x_train - x_train[:, -1:, :]
 
     prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(x_train), config))
     config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record
     trainer = make_trainer(prepared, progress, loss_fn=T.nn.functional.mse_loss)
     fit(trainer, prepared, (x_train, y_train), resume=resume)
-    model.eval()
-    with T.no_grad():
-        change = to_numpy(model(T.from_numpy(x_test).to(device)))[:, 0]
-    forecast = (last_test[:, 0, 0] + change) * scale + mean
+    forecast = one_step_forecasts(T, model, series.values, range(start, len(series.values)), lookback, mean, scale,
+                                  config["forecast"]["inputs"], device)
     actual = series.test
     results = {"model": error_metrics(actual, forecast), "naive": error_metrics(actual, naive_forecast(series.values, start)),
                "seasonal_naive": error_metrics(actual, seasonal_naive_forecast(series.values, start, series.period))}

@@ -135,22 +135,31 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
                   example={"source": tr["example"], "predicted": decode_targets(greedy_decode(T, model, example, tr["max_target"], device))[0]})
 
 
+def translate_with_attention(T, model, source: str, config: dict[str, Any], device: str = "cpu") -> tuple[str, dict[str, list[np.ndarray]]]:
+    """The greedy translation of ``source`` and the attention weights of the forward pass that
+    reads ``source`` with ``BOS + translation`` (the decoder queries that produced each output
+    character): ``{"encoder", "decoder_self", "cross"}``, per layer ``(heads, L_query, L_key)``."""
+    src = encode_sources([source], len(source))
+    output = greedy_decode(T, model, src, config["translate"]["max_target"], device)[0]
+    text = decode_targets(output[None])[0]
+    tgt = output[:len(text) + 1]
+    model.keep_attention(True)
+    try:
+        with T.no_grad():
+            model(T.from_numpy(src).to(device), T.from_numpy(tgt[None]).to(device))
+        maps = {kind: [to_numpy(layer)[0] for layer in layers] for kind, layers in model.attention_maps().items()}
+    finally:
+        model.keep_attention(False)
+    return text, maps
+
+
 def figures(T, model, example: str, config: dict[str, Any], record: RunRecord, device: str = "cpu") -> None:
     """Attention heatmaps of the last encoder and decoder layers for ``example``, and the PE table."""
-    tr = config["translate"]
-    src = encode_sources([example], len(example))
-    output = greedy_decode(T, model, src, tr["max_target"], device)[0]
-    text = decode_targets(output[None])[0]
-    tgt = output[:len(text) + 1]  # BOS + prediction: the decoder queries that produced each output character
-    model.keep_attention(True)
-    with T.no_grad():
-        model(T.from_numpy(src).to(device), T.from_numpy(tgt[None]).to(device))
-    maps = model.attention_maps()
-    model.keep_attention(False)
+    text, maps = translate_with_attention(T, model, example, config, device)
     source_labels = list(example)
     query_labels = ["<bos>"] + list(text)
-    plot_attention_heads(to_numpy(maps["encoder"][-1])[0], source_labels, source_labels, record.figure_path("encoder_self_attention"),
+    plot_attention_heads(maps["encoder"][-1], source_labels, source_labels, record.figure_path("encoder_self_attention"),
                          title=f"encoder self-attention, last layer: {example!r}")
-    plot_attention_heads(to_numpy(maps["cross"][-1])[0], query_labels, source_labels, record.figure_path("cross_attention"),
+    plot_attention_heads(maps["cross"][-1], query_labels, source_labels, record.figure_path("cross_attention"),
                          title=f"decoder cross-attention, last layer: {example!r} -> {text!r}")
     plot_positional_encoding(to_numpy(model.positions), record.figure_path("positional_encoding"))

@@ -1,0 +1,87 @@
+"""What the lab's model pages share: finding the finished runs of a task, loading one run's model
+once (``RunCache``), and the two kinds of refusal a page shows.
+
+* ``RunModelError`` (from ``image_runs``): the run cannot serve the page (wrong task, no weights);
+* ``InputError``: the user's input is out of bounds (a prompt too long, a temperature <= 0, ...);
+  its message names what was expected and what came.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from neuralab import runs_index
+from neuralab.inference.image_runs import RunModelError
+
+__all__ = ["InputError", "RunCache", "RunModelError", "bounded", "finished_runs", "run_config"]
+FINISHED = ("completed", "early_stopped")
+CACHE_SIZE = 4
+
+
+class InputError(ValueError):
+    """The user's input to a model page is out of bounds; the message says what was expected."""
+
+
+def finished_runs(root: str | Path, tasks: Iterable[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``(card, config)`` of every completed or early-stopped run of one of ``tasks``, newest first."""
+    tasks = tuple(tasks)
+    found = []
+    for card in runs_index.scan(root):
+        if card.get("task") in tasks and card.get("status") in FINISHED:
+            config = runs_index.detail(root, card["name"])["config"]
+            if isinstance(config, dict):
+                found.append((card, config))
+    return found
+
+
+def run_config(folder: Path, tasks: Iterable[str]) -> dict[str, Any]:
+    """The run's config, refused (``RunModelError``) unless its task is one of ``tasks``."""
+    tasks = tuple(tasks)
+    config = runs_index.detail(folder.parent, folder.name)["config"]
+    if not isinstance(config, dict) or config.get("task") not in tasks:
+        raise RunModelError(f"run {folder.name} is not a {' or '.join(tasks)} run (its config.json says task "
+                            f"{(config or {}).get('task') if isinstance(config, dict) else None!r})")
+    return config
+
+
+def bounded(name: str, value: float, low: float, high: float, *, integer: bool = False) -> float:
+    """``value`` when ``low <= value <= high`` (an integer when asked), else an ``InputError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and int(value) != value):
+        raise InputError(f"{name} must be {'an integer' if integer else 'a number'} between {low:g} and {high:g}; got {value!r}")
+    if not low <= value <= high:
+        raise InputError(f"{name} must be between {low:g} and {high:g}; got {value:g}")
+    return int(value) if integer else float(value)
+
+
+def _weights_stamp(folder: Path) -> tuple:
+    files = sorted((folder / "checkpoints").glob("*.safetensors"))
+    if not files:
+        raise RunModelError(f"run {folder.name} has no weights (no checkpoints/*.safetensors): was it finished?")
+    return tuple((path.name, path.stat().st_mtime_ns) for path in files)
+
+
+class RunCache:
+    """The last ``size`` runs loaded by ``load(folder, engine)``, reloaded when a weights file changes."""
+
+    def __init__(self, load: Callable[[Path, str | None], Any], size: int = CACHE_SIZE):
+        self.load, self.size = load, size
+        self._items: collections.OrderedDict[tuple, Any] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, root: str | Path, name: str, engine: str | None = None) -> Any:
+        folder = runs_index.run_folder(root, name)
+        key = (str(folder), engine, _weights_stamp(folder))
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        loaded = self.load(folder, engine)
+        with self._lock:
+            self._items[key] = loaded
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return loaded
