@@ -1,9 +1,9 @@
 """A trained forecaster's next values after a user's own series (``neuralab predict RUN series.csv``).
 
-The series is prepared as in training (:mod:`neuralab.recipes.forecast`): standardized with the
-run's training mean and standard deviation, the last ``forecast.lookback`` values form the window,
-minus its last value when the run fed ``relative`` inputs; the model predicts the change to the next
-value. For ``steps > 1`` each forecast is appended to the window and the model runs again
+The series is prepared as in training, by the function the run's own test forecasts come from
+(:func:`neuralab.recipes.forecast.one_step_forecasts`): standardized with the run's training mean
+and standard deviation, the last ``forecast.lookback`` values form the window, minus its last value
+when the run fed ``relative`` inputs; the model predicts the change to the next value. For ``steps > 1`` each forecast is appended to the window and the model runs again
 (recursive forecasting: errors compound with the horizon).
 
 The file is one number per row (a header is allowed), or a CSV whose one column of numbers is the
@@ -89,27 +89,24 @@ def forecast_file(run_dir: str | Path, path: str | Path, steps: int = 1, column:
     """The next ``steps`` values after the series in ``path``, from a forecast run's model (``last``:
     the weights whose test errors the run's summary reports)."""
     from neuralab import data  # noqa: PLC0415 - loading data sets is only needed here
+    from neuralab.recipes.forecast import one_step_forecasts  # noqa: PLC0415
     from neuralab.trained import load_model  # noqa: PLC0415
 
     if not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
         raise ValueError(f"the number of values to forecast must be between 1 and {MAX_STEPS}; got {steps!r}")
     trained = load_model(run_dir, checkpoint, tasks=("forecast",))
     config = trained.config
-    lookback, relative = config["forecast"]["lookback"], config["forecast"]["inputs"] == "relative"
+    lookback = config["forecast"]["lookback"]
     values, name = read_series(path, column)
     if len(values) < lookback:
         raise ValueError(f"{path}: {len(values)} values; the model reads the last {lookback} (forecast.lookback), "
                          f"so the series needs at least {lookback}")
     training = data.load(config["data"]["name"], **config["data"].get("options", {})).train
     mean, scale = float(training.mean()), float(training.std())
-    window = list(((values[-lookback:] - mean) / scale).astype(np.float32))
-    forecast = []
-    for _ in range(steps):
-        x = np.asarray(window[-lookback:], dtype=np.float32)[None, :, None]
-        last = x[:, -1:, :]
-        change = float(trained.logits(x - last if relative else x)[0, 0])
-        window.append(window[-1] + change)
-        forecast.append(window[-1] * scale + mean)
+    rolled = list(values[-lookback:])
+    for _ in range(steps):  # the run's own one-step forecast of the value after the window, fed back
+        rolled += one_step_forecasts(trained.T, trained.model, np.asarray(rolled), range(len(rolled), len(rolled) + 1),
+                                     lookback, mean, scale, config["forecast"]["inputs"]).tolist()
     return {"input": str(path), "column": name, "values_read": int(len(values)), "lookback": lookback,
-            "last_value": float(values[-1]), "next": [float(v) for v in forecast],
+            "last_value": float(values[-1]), "next": [float(v) for v in rolled[lookback:]],
             "method": "one step" if steps == 1 else f"recursive ({steps} steps, each forecast fed back)"}
