@@ -68,8 +68,11 @@ def error_line(command: str, error: BaseException) -> str:
         message = error.args[0]
     elif isinstance(error, OSError) and error.errno is not None:  # raised by the system, not by neuralab
         where = f"{error.filename}" + (f" -> {error.filename2}" if error.filename2 else "")
-        hint = _OS_HINTS.get(error.errno, "")
-        message = f"cannot use {where}: {error.strerror}" + (f"; {hint}" if hint else "")
+        if error.errno == errno.ENOENT:
+            message = f"{where}: no such file or folder"
+        else:
+            hint = _OS_HINTS.get(error.errno, "")
+            message = f"cannot use {where}: {error.strerror}" + (f"; {hint}" if hint else "")
     else:
         message = error
     return f"neuralab {command}: error: {message}"
