@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==$(TORCH_VERSION)
-	$(BIN)/python -m pip install -q -e ".[torch,data,test,lessons,tensorboard,tune]"
+	$(BIN)/python -m pip install -q -e ".[torch,data,test,lessons,tensorboard,tune,lab]"
 	touch $@
 
 # Fashion-MNIST ships as a Debian package; install it when apt is at hand.

@@ -11,6 +11,8 @@ import difflib
 import importlib
 from types import ModuleType
 
+from neuralab.extras import require
+
 ENGINES = ("torch", "scratch")
 
 
@@ -22,13 +24,8 @@ def get(name: str) -> ModuleType:
         raise ValueError(f"unknown engine {name!r}: expected one of {ENGINES}{suggestion}")
     if name == "scratch":
         return importlib.import_module("neuralab.scratch")
-    try:
-        return importlib.import_module("torch")
-    except ImportError as error:  # torch is an optional extra
-        raise ImportError(
-            "the torch engine needs PyTorch: run `make setup` or "
-            "`pip install torch==2.13.0` before `pip install neuralab[torch]`"
-        ) from error
+    # torch is the `torch` extra; `--engine scratch` trains every recipe without it
+    return require("torch", "torch", "the torch engine", "or use --engine scratch, which needs NumPy only")
 
 
 def name_of(T: ModuleType) -> str:

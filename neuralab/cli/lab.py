@@ -14,8 +14,6 @@ import sys
 import threading
 import webbrowser
 
-from neuralab.lab.server import LabServer, is_loopback
-
 
 def register(subparsers) -> None:
     """Add the ``lab`` command."""
@@ -41,6 +39,9 @@ def register(subparsers) -> None:
 
 
 def lab_command(args: argparse.Namespace) -> int:
+    # Imported here: the lab is an extra, and `neuralab --help` must work without it.
+    from neuralab.lab.server import LabServer, is_loopback  # noqa: PLC0415
+
     if not 0 <= args.port <= 65535:
         raise ValueError(f"--port: expected 0..65535, got {args.port}")
     if args.jobs < 1:

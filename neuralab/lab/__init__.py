@@ -16,7 +16,13 @@ JSON errors that the page shows.
 * ``static/``: the hand-written pages (HTML, JS, canvas); nothing comes from a CDN.
 """
 
-from neuralab.lab.app import create_app
-from neuralab.lab.server import LabServer
+from neuralab.extras import require
+
+# The lab is the `lab` extra: without FastAPI or uvicorn any import of neuralab.lab says so in one line.
+require("fastapi", "lab", "the lab (`neuralab lab`)")
+require("uvicorn", "lab", "the lab (`neuralab lab`)")
+
+from neuralab.lab.app import create_app  # noqa: E402 - after the extra's check
+from neuralab.lab.server import LabServer  # noqa: E402
 
 __all__ = ["create_app", "LabServer"]

@@ -16,6 +16,8 @@ import importlib
 from types import ModuleType
 from typing import Any
 
+from neuralab.extras import missing_extra
+
 # Curriculum order: the report's contents follow this tuple.
 LESSONS: tuple[str, ...] = (
     # Lessons I: foundations
@@ -59,7 +61,12 @@ def load(name: str) -> ModuleType:
         hint = difflib.get_close_matches(name, LESSONS, n=1)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; `neuralab lessons` lists them"
         raise ValueError(f"unknown lesson {name!r}{suggestion}")
-    module = importlib.import_module(f"neuralab.lessons.{name}")
+    try:
+        module = importlib.import_module(f"neuralab.lessons.{name}")
+    except ModuleNotFoundError as error:  # scikit-learn, sympy ...: the lessons extra
+        if (error.name or "").startswith("neuralab"):
+            raise
+        raise missing_extra(error, "lessons", f"the lesson {name!r}") from error
     missing = [key for key in ABOUT_KEYS if key not in module.ABOUT]
     if missing:
         raise TypeError(f"lesson {name}: ABOUT lacks {missing}")

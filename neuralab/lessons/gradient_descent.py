@@ -26,6 +26,7 @@ import numpy as np
 
 from neuralab import engines
 from neuralab.data import toy
+from neuralab.extras import MissingExtra
 from neuralab.lessons.claims import above, all_of, below, close, fraction, is_true
 from neuralab.viz.style import new_figure
 
@@ -324,7 +325,7 @@ def check_backprop_and_torch(lesson) -> None:
 
     try:
         torch = engines.get("torch")
-    except ImportError:
+    except MissingExtra:
         return  # the comparison needs torch; the rest of the lesson does not
     scratch = engines.get("scratch")
     for optimizer in ("SGD", "Adam"):

@@ -6,16 +6,14 @@ import importlib.util
 from pathlib import Path
 
 from neuralab import lessons
+from neuralab.extras import require
 from neuralab.io import atomic_write_bytes
 
 
 def write_notebook(name: str, path: str | Path) -> Path:
     """Write lesson ``name`` as ``.ipynb`` at ``path`` (atomically)."""
     lessons.load(name)  # refuses unknown names with a suggestion
-    try:
-        import jupytext  # noqa: PLC0415
-    except ImportError as error:
-        raise ValueError("--notebook needs jupytext: `pip install jupytext` (make setup installs it)") from error
+    jupytext = require("jupytext", "lessons", "--notebook")
     path = Path(path)
     if path.suffix != ".ipynb":
         raise ValueError(f"--notebook writes a .ipynb file; got {str(path)!r}")

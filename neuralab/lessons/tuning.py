@@ -33,6 +33,7 @@ import time
 import numpy as np
 
 from neuralab import data
+from neuralab.extras import require
 from neuralab.lessons.claims import above, all_of, below, close, fraction
 from neuralab.models import mlp
 from neuralab.train.schedules import build_schedule
@@ -186,10 +187,7 @@ def tpe_search(lesson, task, repeat, epochs):
 
 def _optuna():
     """Optuna, an optional extra: imported when the search runs, so listing the lessons never needs it."""
-    try:
-        import optuna  # noqa: PLC0415
-    except ImportError as error:
-        raise ImportError("the tuning lesson's TPE search needs Optuna: pip install 'neuralab[lessons]'") from error
+    optuna = require("optuna", "lessons", "the tuning lesson's TPE search")
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # one line per trial otherwise
     return optuna
 
