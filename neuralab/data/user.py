@@ -72,6 +72,9 @@ def to_splits(data: UserData, *, seed: int = 0, val_fraction: float = VAL_FRACTI
     """The fixed, seeded, stratified :class:`Splits` of ``data`` (see the module docstring)."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
+    for name, fraction in (("val_fraction", val_fraction), ("test_fraction", test_fraction)):
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)):
+            raise ValueError(f"{name} must be a number in [0, 1); got {fraction!r}")
     classes = class_names(data.labels, data.labels_test)
     if len(classes) < 2:
         raise ValueError(f"{data.path}: one class only ({classes[0]!r} in all {len(data.labels)} {data.unit}s); "
@@ -94,6 +97,13 @@ def to_splits(data: UserData, *, seed: int = 0, val_fraction: float = VAL_FRACTI
     return Splits(train=Split(data.x[train], y[train]), val=Split(data.x[val], y[val]), test=Split(data.x_test, y_test),
                   name=data.kind, classes=classes, input_shape=tuple(data.x.shape[1:]), source=source,
                   sha256={"content": digest})
+
+
+def checked_path(path: Any, kind: str, expected: str) -> Path:
+    """The ``path`` option of dataset ``kind`` as a Path; a missing or non-text one says what to set."""
+    if not path or not isinstance(path, (str, Path)):
+        raise ValueError(f"the {kind} dataset reads your own data: set data.options.path={expected} (got {path!r})")
+    return Path(path)
 
 
 def _check_digest(path: Path, expected: str | None, found: str) -> None:

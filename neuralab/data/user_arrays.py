@@ -18,7 +18,7 @@ import numpy as np
 
 from neuralab.data.pictures import checked_file
 from neuralab.data.splits import Splits
-from neuralab.data.user import MAX_DATA_BYTES, TEST_FRACTION, VAL_FRACTION, UserData, to_splits
+from neuralab.data.user import MAX_DATA_BYTES, TEST_FRACTION, VAL_FRACTION, UserData, checked_path, to_splits
 
 KEYS = ("x", "y", "x_test", "y_test")
 
@@ -85,6 +85,5 @@ def load(*, path: str | None = None, seed: int = 0, val_fraction: float = VAL_FR
          test_fraction: float = TEST_FRACTION, sha256: str | None = None) -> Splits:
     """Arrays x, y (and optionally x_test, y_test) as fixed stratified splits (see
     :mod:`neuralab.data.user`; ``test_fraction`` is unused when the file has ``x_test``); ``path`` is required."""
-    if not path:
-        raise ValueError("the npz dataset reads your arrays: set data.options.path=FILE.npz (arrays x and y)")
-    return to_splits(read(path), seed=seed, val_fraction=val_fraction, test_fraction=test_fraction, sha256=sha256)
+    return to_splits(read(checked_path(path, "npz", "FILE.npz (arrays x and y)")), seed=seed, val_fraction=val_fraction,
+                     test_fraction=test_fraction, sha256=sha256)

@@ -24,7 +24,7 @@ import numpy as np
 
 from neuralab.data.pictures import checked_file
 from neuralab.data.splits import Splits
-from neuralab.data.user import MAX_DATA_BYTES, TEST_FRACTION, VAL_FRACTION, UserData, to_splits
+from neuralab.data.user import MAX_DATA_BYTES, TEST_FRACTION, VAL_FRACTION, UserData, checked_path, to_splits
 
 
 def _feature_list(features) -> list[str] | None:
@@ -112,7 +112,5 @@ def load(*, path: str | None = None, label: str = "label", features=None, seed: 
          val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION, sha256: str | None = None) -> Splits:
     """A CSV of named feature columns and a label column as fixed stratified splits
     (see :mod:`neuralab.data.user`); ``path`` is required."""
-    if not path:
-        raise ValueError("the csv dataset reads your file: set data.options.path=FILE.csv")
-    return to_splits(read(path, label, features), seed=seed, val_fraction=val_fraction,
+    return to_splits(read(checked_path(path, "csv", "FILE.csv"), label, features), seed=seed, val_fraction=val_fraction,
                      test_fraction=test_fraction, sha256=sha256)

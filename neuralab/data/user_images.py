@@ -21,7 +21,7 @@ import numpy as np
 
 from neuralab.data.pictures import picture_header, read_picture
 from neuralab.data.splits import Splits
-from neuralab.data.user import TEST_FRACTION, VAL_FRACTION, UserData, to_splits
+from neuralab.data.user import TEST_FRACTION, VAL_FRACTION, UserData, checked_path, to_splits
 
 SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -94,7 +94,5 @@ def load(*, path: str | None = None, size=None, channels: int | None = None, see
          val_fraction: float = VAL_FRACTION, test_fraction: float = TEST_FRACTION, sha256: str | None = None) -> Splits:
     """An image folder (one sub-folder per class) as fixed stratified splits (see
     :mod:`neuralab.data.user`); ``path`` is required."""
-    if not path:
-        raise ValueError("the folder dataset reads your pictures: set data.options.path=FOLDER (one sub-folder per class)")
-    return to_splits(read(path, size, channels), seed=seed, val_fraction=val_fraction,
-                     test_fraction=test_fraction, sha256=sha256)
+    pictures = read(checked_path(path, "folder", "FOLDER (one sub-folder per class)"), size, channels)
+    return to_splits(pictures, seed=seed, val_fraction=val_fraction, test_fraction=test_fraction, sha256=sha256)

@@ -226,7 +226,7 @@ def test_a_bad_csv_stops_training_with_the_same_line(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "iris-mlp", "--set", "data.name=csv", "--set", "data.options.lable=x")
     assert code == 2 and "csv has no option 'lable'" in err
     code, _, err = run_cli(capsys, "train", "iris-mlp", "--set", "data.name=csv", "--out", tmp_path / "runs")
-    assert code == 2 and "set data.options.path=FILE.csv" in err
+    assert code == 2 and "the csv dataset reads your own data: set data.options.path=FILE.csv" in err
 
 
 def test_bad_image_folders_name_the_file(tmp_path, capsys):
@@ -282,3 +282,14 @@ def test_iris_as_a_csv_and_digits_as_an_npz_load_exactly_as_the_built_in_sets(tm
         for part in ("train", "val", "test"):
             np.testing.assert_array_equal(getattr(user, part).x, getattr(built_in, part).x)
             np.testing.assert_array_equal(getattr(user, part).y, getattr(built_in, part).y)
+
+
+def test_user_sets_are_registered_but_not_fetched(capsys, tmp_path):
+    assert {"csv", "folder", "npz"} <= set(data.names()) and data.entry("folder").kind == "user"
+    code, _, err = run_cli(capsys, "data", "fetch", "csv")
+    assert code == 2 and "csv reads your own data (data.options.path): nothing to fetch" in err
+    for kind, path in (("folder", 5), ("npz", None)):
+        with pytest.raises(ValueError, match=f"the {kind} dataset reads your own data: set data.options.path="):
+            data.load(kind, path=path)
+    with pytest.raises(ValueError, match="val_fraction must be a number"):
+        data.load("csv", path=str(_bad_csv(tmp_path, "a,label\n1,x\n2,y\n")), val_fraction="0.1")
