@@ -293,3 +293,14 @@ def test_user_sets_are_registered_but_not_fetched(capsys, tmp_path):
             data.load(kind, path=path)
     with pytest.raises(ValueError, match="val_fraction must be a number"):
         data.load("csv", path=str(_bad_csv(tmp_path, "a,label\n1,x\n2,y\n")), val_fraction="0.1")
+
+
+def test_a_cnn_refuses_pictures_that_are_not_square(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / "wide" / name).mkdir(parents=True)
+        for i in range(3):
+            Image.new("L", (8, 6), i * 50).save(tmp_path / "wide" / name / f"{i}.png")
+    code, _, err = run_cli(capsys, "train", "mnist-cnn", "--set", "data.name=folder", "--set",
+                           f"data.options.path={tmp_path / 'wide'}", "--out", tmp_path / "runs", "--quiet")
+    assert code == 2 and "the cnn takes square images (channels, H, H); folder inputs are (1, 6, 8)" in err
+    assert "data.options.size=[H, H]" in err
