@@ -59,8 +59,8 @@ class VAEModel:
     def walk(self, start: int, end: int, steps: int = 10, rows: int = 3) -> dict[str, Any]:
         """``rows`` straight lines in z from a test image of class ``start`` to one of class ``end``."""
         count = len(self.classes)
-        start = bounded("the first digit", start, 0, count - 1, integer=True)
-        end = bounded("the second digit", end, 0, count - 1, integer=True)
+        start = bounded("the first class", start, 0, count - 1, integer=True)
+        end = bounded("the second class", end, 0, count - 1, integer=True)
         steps = bounded("steps", steps, 2, MAX_STEPS, integer=True)
         rows = bounded("rows", rows, 1, MAX_ROWS, integer=True)
         firsts, seconds = (np.flatnonzero(self.test_y == k)[:rows] for k in (start, end))

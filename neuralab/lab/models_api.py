@@ -28,7 +28,7 @@ from pydantic import Field
 
 from neuralab import runs_index
 from neuralab.inference import drawing, forecast_runs, generative_runs, image_runs, text_runs, translate_runs
-from neuralab.inference.run_models import InputError, RunCache
+from neuralab.inference.run_models import InputError, RunCache, one_thread
 from neuralab.lab.api import LabHTTPError, Strict, read_limited
 from neuralab.lab.sessions import PLAYGROUND_LOCK
 
@@ -84,7 +84,7 @@ def _use(request: Request, cache: RunCache, run: str, use):
     """``use(model)`` on the run's loaded model under the engine lock; refusals as 400/404."""
     try:
         model = cache.get(request.app.state.runs_dir, run)
-        with PLAYGROUND_LOCK:
+        with PLAYGROUND_LOCK, one_thread(model.T):
             return use(model)
     except (runs_index.RunsError, image_runs.RunModelError, InputError) as error:
         raise LabHTTPError(404 if str(error).startswith("no run") else 400, str(error)) from None
@@ -109,6 +109,7 @@ def language_model_runs(request: Request) -> dict:
 @router.post("/text/sample")
 def sample_text(body: TextRequest, request: Request) -> StreamingResponse:
     """Checks the request at once (400), then streams one NDJSON line per drawn character."""
+    model = _use(request, TEXT, body.run, lambda model: model)
     characters = _use(request, TEXT, body.run, lambda model: model.stream(
         body.prompt, body.length, temperature=body.temperature, top_k=body.top_k, seed=body.seed))
 
@@ -116,7 +117,7 @@ def sample_text(body: TextRequest, request: Request) -> StreamingResponse:
         count = 0
         try:
             while True:
-                with PLAYGROUND_LOCK:  # one step at a time: a playground may train between characters
+                with PLAYGROUND_LOCK, one_thread(model.T):  # one step at a time: a playground may train between characters
                     item = next(characters, None)
                 if item is None:
                     break

@@ -191,7 +191,7 @@ def test_generate_draws_a_vae_grid_and_its_latent_walk(page, lab, screenshots):
     page.screenshot(path=str(screenshots / "generate-vae.png"), full_page=True)
     page.get_by_test_id("walk-end").fill("12")
     page.get_by_test_id("walk").click()
-    page.get_by_test_id("error").filter(has_text="second digit").wait_for(timeout=30_000)
+    page.get_by_test_id("error").filter(has_text="second class").wait_for(timeout=30_000)
     assert "between 0 and 9; got 12" in page.get_by_test_id("error").inner_text()
 
 
