@@ -122,6 +122,21 @@ def compare(engines, build, shape, repeats, warmup=2):
     return [(statistics.median(w), statistics.median(c)) for w, c in zip(wall, cpu)]
 
 
+def blas_report() -> list[str]:
+    """One line per BLAS/OpenMP library loaded in this process: which kernel ran, with how many threads
+    (threadpoolctl's view; ``architecture`` is the kernel OpenBLAS picked for this CPU)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:  # pragma: no cover - documented fallback
+        return ["threadpoolctl not installed: the BLAS kernel in use is unknown"]
+    lines = []
+    for pool in threadpool_info():
+        kernel = pool.get("architecture") or pool.get("threading_layer") or "?"
+        lines.append(f"  {pool.get('user_api')}: {pool.get('internal_api')} {pool.get('version') or ''} kernel {kernel}, "
+                     f"{pool.get('num_threads')} thread(s) ({os.path.basename(pool.get('filepath', ''))})")
+    return lines or ["threadpoolctl sees no BLAS library loaded"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
@@ -142,6 +157,10 @@ def main(argv=None):
         limiter = None
         blas = "threadpoolctl not installed: NumPy BLAS threads NOT limited (set OPENBLAS_NUM_THREADS)"
     print(f"torch {torch.__version__} threads={torch.get_num_threads()}; numpy {np.__version__}; {blas}")
+    for line in blas_report():
+        print(line)
+    print(f"  torch: MKL {torch.backends.mkl.is_available()}, oneDNN {torch.backends.mkldnn.is_available()}, "
+          f"CPU kernels {torch.backends.cpu.get_cpu_capability()}")
     print(f"LSTM input size: {LSTM_INPUT}")
     rows = []
     for name in args.only.split(","):

@@ -352,13 +352,14 @@ RECIPES.update({
         _char_lm("shakespeare-gpt", "Decoder-only transformer: 4 pre-LN blocks, d=128, 4 heads, context 64, tied weights",
                  {"name": "gpt", "context": 64, "d_model": 128, "layers": 4, "heads": 4, "dropout": 0.0},
                  {"name": "adamw", "lr": 0.01, "weight_decay": 0.1, "betas": [0.9, 0.99], "decay_matrices_only": True},
-                 {"context": 64, "steps_per_epoch": 680, "autocast": "bf16"},
+                 {"context": 64, "steps_per_epoch": 680},
                  {"epochs": 10, "batch_size": 24, "clip_grad_norm": 1.0},
                  {"val_loss": 1.55}, "seed-inventory 2.6 (nanoGPT-style, designed here)",
                  "Tuned for the budget: at a few million characters the loss is limited by the number of updates, "
                  "so small batches (24 x 64 characters), a high peak lr (1e-2, 2% warm-up, cosine to 1e-4) and "
-                 "bfloat16 matmuls (lm.autocast, torch only: 1.05-1.4x faster on AVX512-BF16 CPUs, more for wider "
-                 "models); weight decay on matrices only. 10.4M characters (2.4 passes over the training text). Measured "
+                 "bfloat16 matmuls where a timed probe of this machine finds them faster (lm.autocast: auto, "
+                 "torch only: 1.05-1.4x on some AVX512-BF16 CPUs, slower on others); fused AdamW; weight decay on "
+                 "matrices only. 10.4M characters (2.4 passes over the training text). Measured "
                  "(seed 0, 2 threads, quiet machine): val_loss 1.535 in 499 s of training at 20.9k characters/s "
                  "(8.6M characters: 1.566). On scratch use shakespeare-gpt-small. Budget: about 10 minutes of training on "
                  "2 CPU cores; val_loss is the mean next-character cross-entropy (nats/char) over the last 10% of "
@@ -367,7 +368,8 @@ RECIPES.update({
         _char_lm("shakespeare-gpt-small", "Small GPT (2 blocks, d=64, context 64) that both engines train in minutes",
                  {"name": "gpt", "context": 64, "d_model": 64, "layers": 2, "heads": 4, "dropout": 0.0},
                  {"name": "adamw", "lr": 0.01, "weight_decay": 0.1, "betas": [0.9, 0.99], "decay_matrices_only": True},
-                 {"context": 64, "steps_per_epoch": 250, "init_engine": "scratch", "final_eval_tokens": 131072},
+                 {"context": 64, "steps_per_epoch": 250, "init_engine": "scratch", "final_eval_tokens": 131072,
+                  "autocast": None},  # float32 on both engines: the twins must compute alike
                  {"epochs": 8, "batch_size": 16, "clip_grad_norm": 1.0},
                  {"val_loss": 1.85}, "seed-inventory 2.6 (engine parity at a scratch-sized budget)",
                  "For `--engine scratch` (and its torch twin): the initial weights are drawn by the scratch engine "
