@@ -6,7 +6,8 @@ fetches the core (NumPy, matplotlib, tqdm, safetensors) from the configured inde
 user's install, and nothing else (no torch, no FastAPI). In it ``neuralab recipes`` lists the
 catalog, a scratch-engine training writes its run folder, the lab's pages ship inside the
 package, and the lab and the torch engine, both extras, each refuse in one line that names the
-``pip install 'neuralab[...]'`` to run.
+``pip install 'neuralab[...]'`` to run. pip's resolver (a dry run) shows that the light extras
+(lab, tune, tensorboard) pull neither torch nor scikit-learn.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def installed(dist, tmp_path_factory) -> Path:
     (wheel,) = dist.glob("neuralab-*.whl")
     # This interpreter's pip installs into the new venv (--python): the same `pip install` a user
     # runs, without bootstrapping a second pip.
-    run(sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "-q", wheel)
+    run(sys.executable, "-m", "pip", "--python", bin_dir / "python", "install", "-q", "--no-compile", wheel)
     return bin_dir
 
 
@@ -84,11 +85,8 @@ def test_the_wheel_holds_the_lab_pages_and_requires_only_the_core(dist):
 
 
 def test_the_installed_wheel_lists_recipes_and_trains_on_the_scratch_engine(installed, tmp_path):
-    packages = {entry["name"].lower() for entry in json.loads(run(installed / "python", "-m", "pip", "list",
-                                                                  "--format", "json", check=False).stdout or "[]")}
-    if not packages:  # no pip inside the venv: ask importlib.metadata instead
-        probe = "import json, importlib.metadata as m; print(json.dumps([d.metadata['Name'] for d in m.distributions()]))"
-        packages = {name.lower() for name in json.loads(run(installed / "python", "-c", probe).stdout)}
+    probe = "import json, importlib.metadata as m; print(json.dumps([d.metadata['Name'] for d in m.distributions()]))"
+    packages = {name.lower() for name in json.loads(run(installed / "python", "-c", probe).stdout)}
     assert CORE | {"neuralab"} <= packages
     assert not packages & {"torch", "fastapi", "uvicorn", "scikit-learn", "optuna", "tensorboard", "onnx"}, packages
 
@@ -103,6 +101,20 @@ def test_the_installed_wheel_lists_recipes_and_trains_on_the_scratch_engine(inst
     assert summary["engine"] == "scratch" and summary["epochs"] == 3
     assert 0.0 <= summary["metrics"]["test_accuracy"] <= 1.0
     assert (run_dir / "checkpoints" / "last.safetensors").exists()
+
+
+def test_the_light_extras_pull_neither_torch_nor_scikit_learn(dist, tmp_path):
+    """pip's own resolver (a dry run, nothing installed): the lab, tuning and TensorBoard extras
+    bring their packages and none of the heavy ones another extra is for."""
+    home = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False).create(home)
+    (wheel,) = dist.glob("neuralab-*.whl")
+    report = tmp_path / "report.json"
+    run(sys.executable, "-m", "pip", "--python", home / "bin" / "python", "install", "--dry-run", "-q",
+        "--report", report, f"{wheel}[lab,tune,tensorboard]")
+    names = {item["metadata"]["name"].lower() for item in json.loads(report.read_text())["install"]}
+    assert CORE | {"fastapi", "uvicorn", "optuna", "optuna-dashboard", "tensorboard"} <= names, names
+    assert not names & {"torch", "scikit-learn", "onnxruntime", "jupytext", "sympy"}, names
 
 
 @pytest.mark.parametrize(("command", "extra"), [(["lab", "--no-browser", "--port", "0"], "lab"),
