@@ -108,8 +108,12 @@ def resolve(
     config = _merge(config, {"recipe": recipe.name, "task": recipe.task, "targets": recipe.targets})
     config = _merge(config, recipe.config)
     config["model"] = {"name": config["model"]["name"], **_merge(model_defaults(config["model"]["name"]), config["model"])}
-    return with_changes(config, engine=engine, device=device, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
-                        overrides=overrides)
+    own_data = config["data"]["name"]
+    config = with_changes(config, engine=engine, device=device, seed=seed, epochs=epochs, batch_size=batch_size, lr=lr,
+                          overrides=overrides)
+    if config["data"]["name"] != own_data and not any(str(o).startswith("targets.") for o in overrides):
+        config["targets"] = {}  # the recipe's targets were set on its own data; on other data they mean nothing
+    return config
 
 
 def load_config(path: str | Path, **changes: Any) -> dict[str, Any]:

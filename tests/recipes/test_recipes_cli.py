@@ -195,3 +195,11 @@ def test_a_recipe_trains_on_the_scratch_engine(tmp_path, capsys):
 def test_scratch_engine_refuses_a_gpu(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "digits-mlp", "--engine", "scratch", "--device", "cuda", "--out", str(tmp_path))
     assert code == 2 and "scratch engine runs on the cpu only" in err
+
+
+def test_a_recipe_on_other_data_drops_its_targets_unless_the_user_sets_some():
+    """iris-mlp's 'test accuracy >= 0.9' was set on iris: on xor it is no target at all."""
+    assert recipes.resolve("iris-mlp")["targets"]
+    assert recipes.resolve("iris-mlp", overrides=["data.name=xor"])["targets"] == {}
+    mine = recipes.resolve("iris-mlp", overrides=["data.name=xor", "targets.test_accuracy=0.8"])["targets"]
+    assert mine == {**recipes.resolve("iris-mlp")["targets"], "test_accuracy": 0.8}
