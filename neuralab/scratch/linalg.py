@@ -182,7 +182,7 @@ def qr(A, mode="reduced", *, out=None):
     return _qr_t(*_d.Qr.apply(A, mode))
 
 
-def _check_uplo(name: str, UPLO: str) -> None:
+def _check_uplo(UPLO: str) -> None:
     if UPLO not in ("L", "U"):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
@@ -192,7 +192,7 @@ def eigh(A, UPLO="L", *, out=None):
     ``UPLO`` triangle."""
     _no_out(out)
     _d.check_square("eigh", A._data)
-    _check_uplo("eigh", UPLO)
+    _check_uplo(UPLO)
     return _eigh_t(*_d.Eigh.apply(A, UPLO))
 
 
@@ -200,7 +200,7 @@ def eigvalsh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) of symmetric ``A``."""
     _no_out(out)
     _d.check_square("eigvalsh", A._data)
-    _check_uplo("eigvalsh", UPLO)
+    _check_uplo(UPLO)
     return _d.EigvalsH.apply(A, UPLO)
 
 

@@ -1,4 +1,5 @@
-"""Sliding blocks and sub-pixel rearrangement: ``F.unfold`` / ``F.fold``, ``F.pixel_shuffle`` / ``F.pixel_unshuffle``.
+"""Sliding blocks and sub-pixel rearrangement: ``F.unfold`` / ``F.fold``, ``F.pixel_shuffle`` /
+``F.pixel_unshuffle``, and ``Tensor.unfold`` (windows along one dim).
 
 ``unfold`` (im2col) and ``fold`` (col2im) are each other's adjoint, so each one's backward
 is the other applied to the gradient.  The pixel (un)shuffles are a reshape and a permute
