@@ -27,9 +27,11 @@ def plot_lr_find(result, path: str | os.PathLike, *, title: str | None = None, r
     if recipe_lr is not None:
         ax.axvline(recipe_lr, color="gray", linestyle="--", linewidth=1, label=f"the recipe's lr {recipe_lr:.2g}")
     ax.set_xscale("log")
-    # Show the descent: the blown-up tail would flatten everything else.
-    low, first = min(result.smoothed), result.smoothed[0]
-    top = max(max(result.losses[:max(2, len(result.losses) // 10)]), first)
+    # Show the descent down to the lowest mini-batch loss before the smoothed minimum; the
+    # blown-up tail would flatten everything else.
+    lowest = result.smoothed.index(min(result.smoothed))
+    low = min(min(result.losses[:lowest + 1]), result.smoothed[lowest])
+    top = max(max(result.losses[:max(2, len(result.losses) // 10)]), result.smoothed[0])
     ax.set_ylim(low - 0.1 * (top - low), top + 0.25 * (top - low) if top > low else low + 1)
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("training loss")

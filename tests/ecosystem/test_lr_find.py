@@ -73,8 +73,8 @@ def test_the_rule_finds_the_steepest_descent_and_stops_at_the_blow_up():
     assert "passed 4 x its best" in result.stopped
     assert 0.1 < result.lrs[-1] and len(result.lrs) < 100  # stopped after the blow-up, before the sweep's end
     # The moving average lags the raw curve a little: the steepest smoothed descent sits within
-    # a factor 3 above the true one.
-    assert 1e-3 <= result.suggested_lr <= 3e-3
+    # a factor 2 above the true one (measured: 1.9e-3).
+    assert 1e-3 <= result.suggested_lr <= 2e-3
     assert result.minimum_over_10 == pytest.approx(result.minimum_lr / 10)
 
 
