@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from neuralab import data, trained
-from neuralab.inference.run_models import InputError, RunModelError, bounded, finished_runs, run_config
+from neuralab.inference.run_models import InputError, RunModelError, bounded, finished_runs, measured_checkpoint, run_config
 from neuralab.recipes import forecast
 from neuralab.train.checkpoint import CheckpointError
 
@@ -110,11 +110,11 @@ def parse_series(text: str) -> list[float]:
 
 
 def load(folder: str | Path, engine: str | None = None) -> Forecaster:
-    """The run's forecaster on ``engine`` (default: the run's own), ``best`` weights else ``last``."""
+    """The run's forecaster on ``engine`` (default: the run's own), with the weights its summary was measured with."""
     folder = Path(folder)
     config = run_config(folder, TASKS)
     try:
-        loaded = trained.load_model(folder, engine=engine, tasks=TASKS)
+        loaded = trained.load_model(folder, measured_checkpoint(folder), engine=engine, tasks=TASKS)
     except (ValueError, FileNotFoundError, CheckpointError) as error:
         raise RunModelError(f"run {folder.name}: {error}") from None
     series = data.load(config["data"]["name"], **config["data"].get("options", {}))

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from neuralab.inference.run_models import InputError, RunModelError, bounded, finished_runs, run_config
+from neuralab.inference.run_models import InputError, RunModelError, bounded, finished_runs, measured_checkpoint, run_config
 from neuralab.train.checkpoint import CheckpointError, to_numpy
 
 MAX_STEPS, MAX_ROWS, MAX_FRAMES = 16, 6, 12
@@ -120,7 +120,7 @@ def load_vae(folder: str | Path, engine: str | None = None) -> VAEModel:
     folder = Path(folder)
     run_config(folder, ("vae",))
     try:
-        T, model, config, _, _ = vae.load_trained(folder, engine=engine)
+        T, model, config, _, _ = vae.load_trained(folder, engine=engine, checkpoint=measured_checkpoint(folder))
     except (ValueError, FileNotFoundError, CheckpointError) as error:
         raise RunModelError(f"run {folder.name}: {error}") from None
     splits = load_splits(config, seed_data=True)

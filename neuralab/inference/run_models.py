@@ -19,7 +19,7 @@ from typing import Any
 from neuralab import engines, runs_index
 from neuralab.inference.image_runs import RunModelError
 
-__all__ = ["InputError", "RunCache", "RunModelError", "bounded", "finished_runs", "one_thread", "run_config"]
+__all__ = ["InputError", "RunCache", "RunModelError", "bounded", "finished_runs", "measured_checkpoint", "one_thread", "run_config"]
 FINISHED = ("completed", "early_stopped")
 CACHE_SIZE = 4
 
@@ -48,6 +48,15 @@ def run_config(folder: Path, tasks: Iterable[str]) -> dict[str, Any]:
         raise RunModelError(f"run {folder.name} is not a {' or '.join(tasks)} run (its config.json says task "
                             f"{(config or {}).get('task') if isinstance(config, dict) else None!r})")
     return config
+
+
+def measured_checkpoint(folder: Path) -> str:
+    """The checkpoint holding the weights the run's summary was measured with: ``best`` when early
+    stopping restored them (``weights_from_epoch`` before the last epoch), else ``last`` (the
+    model as training left it; ``best`` of a run without validation tracks the training loss)."""
+    summary = runs_index.detail(folder.parent, folder.name).get("summary") or {}
+    restored, final = summary.get("weights_from_epoch"), summary.get("epochs")
+    return "best" if restored is not None and final is not None and restored != final else "last"
 
 
 def bounded(name: str, value: float, low: float, high: float, *, integer: bool = False) -> float:

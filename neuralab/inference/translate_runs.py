@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from neuralab import trained
-from neuralab.inference.run_models import InputError, RunModelError, finished_runs, run_config
+from neuralab.inference.run_models import InputError, RunModelError, finished_runs, measured_checkpoint, run_config
 from neuralab.recipes import translate
 from neuralab.train.checkpoint import CheckpointError
 
@@ -61,11 +61,11 @@ class Translator:
 
 
 def load(folder: str | Path, engine: str | None = None) -> Translator:
-    """The run's translator on ``engine`` (default: the run's own), ``best`` weights else ``last``."""
+    """The run's translator on ``engine`` (default: the run's own), with the weights its summary was measured with."""
     folder = Path(folder)
     run_config(folder, TASKS)
     try:
-        loaded = trained.load_model(folder, engine=engine, tasks=TASKS)
+        loaded = trained.load_model(folder, measured_checkpoint(folder), engine=engine, tasks=TASKS)
     except (ValueError, FileNotFoundError, CheckpointError) as error:
         raise RunModelError(f"run {folder.name}: {error}") from None
     return Translator(folder.name, loaded.T, loaded.model, loaded.config)

@@ -238,3 +238,14 @@ def test_generate_draws_a_ddpm_grid_and_its_denoising_strip(page, lab, screensho
     frames = page.locator("[data-testid=strip-frames-box] figcaption").all_inner_texts()
     assert frames[0] == "t = 20" and frames[-1] == "t = 0"
     page.screenshot(path=str(screenshots / "generate-ddpm.png"), full_page=True)
+
+
+def test_pages_load_the_weights_the_summary_was_measured_with(tmp_path):
+    from neuralab.inference.run_models import measured_checkpoint
+
+    for day, (restored, expected) in enumerate(((7, "best"), (10, "last"), (None, "last")), 1):
+        folder = tmp_path / f"stock-lstm-2026120{day}-000000"
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"recipe": "stock-lstm", "task": "forecast"}))
+        (folder / "summary.json").write_text(json.dumps({"recipe": "stock-lstm", "epochs": 10, "weights_from_epoch": restored}))
+        assert measured_checkpoint(folder) == expected, restored
