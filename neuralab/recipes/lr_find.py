@@ -55,6 +55,10 @@ def find_lr(config: dict[str, Any], *, start: float = 1e-7, end: float = 10.0, s
         pass
     except TrainingDiverged as diverged:
         sweep.diverged(diverged.value)
+    except KeyboardInterrupt as interrupt:  # Ctrl-C, SIGTERM: not the Trainer's note about resuming the throwaway run
+        stopped = type(interrupt)()
+        stopped.add_note(f"lr-find stopped after {len(sweep.losses)} of {steps} lrs; nothing was written")
+        raise stopped from None
     finally:
         shutil.rmtree(throwaway, ignore_errors=True)
     result = sweep.result()

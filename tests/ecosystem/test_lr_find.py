@@ -92,3 +92,14 @@ def test_lr_find_refuses_a_gan_and_bad_sweeps_clearly(tmp_path, capsys):
     code, _, err = run_cli(capsys, "lr-find", "iris-mlp", "--steps", "1", "--out", tmp_path)
     assert code == 2 and "at least 2 steps" in err
     assert list(Path(tmp_path).iterdir()) == []  # nothing written by a refused sweep
+
+
+def test_ctrl_c_stops_the_sweep_and_leaves_nothing(tmp_path, monkeypatch, capsys):
+    def interrupt(self, trainer, step, logs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(LRSweep, "on_batch_end", interrupt)
+    code, _, err = run_cli(capsys, "lr-find", "xor-mlp", "--engine", "scratch", "--steps", "10", "--out", tmp_path)
+    assert code == 130
+    assert err.strip() == "neuralab lr-find: interrupted by SIGINT; lr-find stopped after 0 of 10 lrs; nothing was written"
+    assert list(tmp_path.iterdir()) == []
