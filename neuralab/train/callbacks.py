@@ -216,10 +216,12 @@ class ModelCheckpoint(Callback):
         if not (improved or self.save_last):
             return
         state = trainer.checkpoint_state()
-        if self.save_last:
-            save_checkpoint(self.last_path, state)
+        # best before last: `last` is what a resume starts from, so a kill between the two writes
+        # repeats this epoch and writes `best` again; the other order would lose this epoch's `best`.
         if improved:
             save_checkpoint(self.best_path, state)
+        if self.save_last:
+            save_checkpoint(self.last_path, state)
 
     def state_dict(self) -> dict[str, Any]:
         return {"monitor": self.monitor, "best_score": self.best.score, "best_epoch": self.best.epoch}
