@@ -34,7 +34,7 @@ from neuralab.train.precision import cpu_model  # noqa: E402
 CASES = {
     "mlp": ("mnist-mlp", ["train.epochs=12"], 0.98, 30.0),
     "cnn": ("mnist-cnn", ["model.channels=[16, 32]", "model.hidden=64", "train.epochs=3", "optimizer.lr=0.005",
-                          "data.augment.shift=1"], 0.99, 60.0),
+                          "data.augment.shift=1"], 0.99, 15.0),
 }
 
 

@@ -10,7 +10,8 @@ times a few real training steps of the run's own model both ways and keeps the f
 The result is cached per machine in ``$NEURALAB_DATA/probe.json`` (default
 ``~/.cache/neuralab``), keyed by CPU model, torch version, device, threads and the model
 and batch shape, so only the first run of a configuration on a machine pays the probe
-(about 2 x ``STEPS`` steps). ``NEURALAB_PRECISION=float32|bf16`` skips the probe and
+(about 2 x ``STEPS`` steps). A probe whose step times scatter (a busy machine: slowest over
+fastest step above ``NOISY``) decides for its own run only and is not cached. ``NEURALAB_PRECISION=float32|bf16`` skips the probe and
 forces the pick (CI, tests); the run record says which way it went and why.
 """
 
@@ -30,6 +31,7 @@ FORCE_ENV = "NEURALAB_PRECISION"
 PROBE_FILE = "probe.json"
 STEPS = 6        # timed steps per precision (after one warm-up each)
 MARGIN = 0.95    # bf16 must be at least 5% faster: probe noise never flips a tie to bf16
+NOISY = 1.5      # slowest / fastest step of one precision above this: a busy machine, pick not cached
 
 
 def cpu_model() -> str:
@@ -76,14 +78,17 @@ def choose(T, device: str, threads: int | None, shape: str, time_step: Callable[
     t32, t16 = statistics.median(times[False]) * 1e3, statistics.median(times[True]) * 1e3
     picked = "bf16" if t16 < MARGIN * t32 else "float32"
     verdict = "faster" if picked == "bf16" else ("slower" if t16 >= t32 else f"under {1 - MARGIN:.0%} faster")
+    noisy = any(max(t) > NOISY * min(t) for t in times.values())
     result = {"requested": "auto", "picked": picked, "float32_step_ms": round(t32, 3), "bf16_step_ms": round(t16, 3),
-              "why": f"bf16 step {t16:.1f} ms vs float32 {t32:.1f} ms (median of {STEPS}): bf16 {verdict}",
+              "why": f"bf16 step {t16:.1f} ms vs float32 {t32:.1f} ms (median of {STEPS}): bf16 {verdict}"
+                     + ("; step times scattered (busy machine): not cached" if noisy else ""),
               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    cache[key] = result
-    try:
-        atomic_write_json(path, cache)
-    except OSError:
-        pass  # a read-only cache only costs the next run another probe
+    if not noisy:
+        cache[key] = result
+        try:
+            atomic_write_json(path, cache)
+        except OSError:
+            pass  # a read-only cache only costs the next run another probe
     return {**result, "source": "measured", "key": key}
 
 
