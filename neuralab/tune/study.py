@@ -5,7 +5,7 @@ nothing to start); any Optuna RDB URL (``postgresql://...``, ``mysql+pymysql://.
 workers on several machines share one study. The same study name on the same storage
 continues the study (its earlier trials still count and still guide the sampler).
 
-Samplers: TPE (default), random, grid (ranges become ends and middle, see ``tune.space``).
+Samplers: TPE (default), random, grid (ranges become ends and middle, see ``tune.space``; one process only).
 Pruners: median (a trial whose metric after epoch k is worse than the median of earlier
 trials at epoch k stops), Hyperband (successive halving over epochs 1..E), none.
 
@@ -98,14 +98,16 @@ def open_study(plan: StudyPlan, trials: int, worker: int = 0) -> Any:
     The sampler's seed moves with the worker and the trials already stored, else parallel workers
     and a resumed study would draw the values of earlier trials again."""
     optuna = extras.require("optuna", "tune", "neuralab tune")
+    import sqlalchemy.exc  # noqa: PLC0415 - Optuna's RDB storage is built on it
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
         study = optuna.create_study(study_name=plan.study_name, storage=plan.storage, load_if_exists=True,
                                     direction=plan.direction, pruner=make_pruner(optuna, plan, trials))
     except (ImportError, ModuleNotFoundError) as error:  # a driver for postgresql:// or mysql:// missing
         raise ValueError(f"storage {plan.storage!r} needs a database driver that is not installed ({error})") from None
-    except optuna.exceptions.OptunaError as error:
-        raise ValueError(f"cannot open study {plan.study_name!r} in {plan.storage}: {error}") from None
+    except (optuna.exceptions.OptunaError, sqlalchemy.exc.SQLAlchemyError) as error:  # a bad URL, a database not reached
+        raise ValueError(f"cannot open study {plan.study_name!r} in {plan.storage}: {str(error).splitlines()[0]}") from None
     study.sampler = make_sampler(optuna, plan, plan.base["seed"] + 1009 * worker + len(study.trials))
     known = study.user_attrs.get("recipe")
     if known is not None and known != plan.recipe:
@@ -129,6 +131,9 @@ def tune(plan: StudyPlan, *, trials: int, timeout: float | None = None, jobs: in
         raise ValueError(f"--timeout must be a positive number of seconds; got {timeout!r}")
     if not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"--jobs must be a whole number >= 1; got {jobs!r}")
+    if jobs > 1 and plan.sampler == "grid":  # seen: 2 workers ran two points twice and one never
+        raise ValueError("--sampler grid runs in one process: Optuna's grid sampler repeats and skips points across "
+                         "parallel workers; leave out --jobs or use --sampler tpe/random")
     study = open_study(plan, trials)
     before = len(study.trials)
     started = time.perf_counter()

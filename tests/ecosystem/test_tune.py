@@ -9,6 +9,7 @@ accuracy, a copy of the storage resumes, and optuna-dashboard serves the study.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -128,6 +129,11 @@ def test_bad_space_specs_are_one_line_errors(capsys, tmp_path, spec, expected):
     assert not (tmp_path / "tune.db").exists()  # refused before any storage or trial
 
 
+def test_a_storage_url_that_does_not_parse_is_one_line(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "tune", "iris-mlp", "--trials", "1", "--storage", "nonsense", "--out", tmp_path)
+    assert code == 2 and "cannot open study 'iris-mlp' in nonsense" in err and len(err.strip().splitlines()) == 1
+
+
 def test_space_specs_parse_and_grid_points():
     assert parse("optimizer.lr=log:1e-4:1e-2").grid() == pytest.approx([1e-4, 1e-3, 1e-2])
     assert parse("train.batch_size=int:16:64").grid() == [16, 40, 64]
@@ -171,3 +177,23 @@ def test_optuna_dashboard_serves_the_study(study_root):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("NEURALAB_SLOW"), reason="a 6-point grid and two spawned worker processes (a few minutes under load); NEURALAB_SLOW=1 runs it")
+def test_grid_sampler_walks_the_grid_and_two_processes_share_a_study(tmp_path, capsys):
+    grid = [*SPACE[:2], "--space", "train.batch_size=choice:8,32"]
+    code, out, err = run_cli(capsys, "tune", "iris-mlp", "--trials", "10", "--sampler", "grid", "--pruner", "hyperband",
+                             *grid, *TINY, "--out", tmp_path / "grid")
+    assert code == 0, err
+    study = load(tmp_path / "grid")  # the grid sampler stops the study once every point has run
+    drawn = [(round(t.params["optimizer.lr"], 12), t.params["train.batch_size"]) for t in study.trials]
+    assert sorted(drawn) == sorted((round(lr, 12), b) for lr in (1e-4, 10 ** -2.5, 1e-1) for b in ("8", "32"))
+    code, _, err = run_cli(capsys, "tune", "iris-mlp", "--trials", "2", "--sampler", "grid", "--jobs", "2", "--out", tmp_path)
+    assert code == 2 and "--sampler grid runs in one process" in err
+    code, out, err = run_cli(capsys, "tune", "iris-mlp", "--trials", "4", "--jobs", "2", "--sampler", "random",
+                             *SPACE, *TINY, "--out", tmp_path / "jobs")
+    assert code == 0, err
+    trials = load(tmp_path / "jobs").trials
+    assert 4 <= len(trials) <= 5 and all(t.state.name in ("COMPLETE", "PRUNED") for t in trials)  # may overshoot by jobs - 1
+    assert len({t.params["optimizer.lr"] for t in trials}) == len(trials)  # each worker draws with its own seed
