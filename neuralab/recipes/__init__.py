@@ -60,6 +60,11 @@ BASE_CONFIG: dict[str, Any] = {
 LATER_SECTIONS = ("log",)
 
 
+def with_later_sections(config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the defaults of the sections it predates (an older run's config.json)."""
+    return {**{key: copy.deepcopy(BASE_CONFIG[key]) for key in LATER_SECTIONS}, **config}
+
+
 def names() -> list[str]:
     """The recipe names, in catalog order."""
     return list(RECIPES)
@@ -128,7 +133,7 @@ def load_config(path: str | Path, **changes: Any) -> dict[str, Any]:
         raise ValueError(f"{path} is not a JSON config ({error})") from None
     require(isinstance(config, dict) and isinstance(config.get("recipe"), str),
             f"{path} must hold a config object naming its recipe (like a run's config.json)")
-    return with_changes(config, **changes)
+    return with_changes(with_later_sections(config), **changes)
 
 
 def with_changes(config: dict[str, Any], *, engine: str | None = None, device: str | None = None, seed: int | None = None,
@@ -184,6 +189,6 @@ def validate(config: dict[str, Any]) -> None:
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and evaluate ``config``; returns the run's summary (also in ``summary.json``)."""
     if isinstance(config, dict):
-        config = {**{key: copy.deepcopy(BASE_CONFIG[key]) for key in LATER_SECTIONS}, **config}
+        config = with_later_sections(config)
     validate(config)
     return task_module(config["task"]).run(config, runs_root=runs_root, resume=resume, progress=progress)

@@ -203,3 +203,12 @@ def test_a_recipe_on_other_data_drops_its_targets_unless_the_user_sets_some():
     assert recipes.resolve("iris-mlp", overrides=["data.name=xor"])["targets"] == {}
     mine = recipes.resolve("iris-mlp", overrides=["data.name=xor", "targets.test_accuracy=0.8"])["targets"]
     assert mine == {**recipes.resolve("iris-mlp")["targets"], "test_accuracy": 0.8}
+
+
+def test_an_older_config_file_without_the_log_section_loads_with_its_defaults(tmp_path):
+    """A run's config.json written before the `log` section existed still works with --config."""
+    config = recipes.resolve("xor-mlp")
+    older = {key: value for key, value in config.items() if key != "log"}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(older))
+    assert recipes.load_config(path)["log"] == config["log"]
