@@ -85,6 +85,11 @@ def resolve_schedule(spec: str | dict[str, Any] | None, *, steps_per_epoch: int,
         elif value == "steps":
             value = steps_per_epoch * epochs
         resolved[option] = value
+    if name == "onecycle" and resolved["pct_start"] * resolved["total_steps"] <= 1:
+        # torch's OneCycleLR divides by a warm-up of zero steps here (ZeroDivisionError)
+        raise ValueError(f"schedule 'onecycle' needs more than one warm-up step: pct_start {resolved['pct_start']} x "
+                         f"total_steps {resolved['total_steps']} = {resolved['pct_start'] * resolved['total_steps']:g}; "
+                         "train more steps or raise pct_start")
     return resolved
 
 

@@ -83,3 +83,10 @@ def test_resolve_schedule_spells_out_defaults_and_checks_options():
     with pytest.raises(ValueError, match="unknown options \\['gama'\\]"):
         resolve_schedule({"name": "step", "step_size": 1, "gama": 0.5}, steps_per_epoch=5, epochs=7)
     assert np.isclose(resolve_schedule({"name": "plateau"}, steps_per_epoch=1, epochs=1)["factor"], 0.1)
+
+
+def test_a_onecycle_warmup_shorter_than_one_step_is_refused_clearly():
+    """torch's OneCycleLR raises ZeroDivisionError at 4 steps and pct_start 0.25; the spec says why instead."""
+    with pytest.raises(ValueError, match="more than one warm-up step: pct_start 0.25 x total_steps 4"):
+        resolve_schedule({"name": "onecycle", "max_lr": 0.01, "pct_start": 0.25}, steps_per_epoch=2, epochs=2)
+    assert resolve_schedule({"name": "onecycle", "max_lr": 0.01, "pct_start": 0.25}, steps_per_epoch=5, epochs=2)
