@@ -29,14 +29,16 @@ class InputError(ValueError):
 
 
 def finished_runs(root: str | Path, tasks: Iterable[str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """``(card, config)`` of every completed or early-stopped run of one of ``tasks``, newest first."""
+    """``(card, config)`` of every completed or early-stopped run of one of ``tasks``, newest first;
+    the card's ``metrics`` are all of the summary's (the dashboard's card keeps a few)."""
     tasks = tuple(tasks)
     found = []
     for card in runs_index.scan(root):
         if card.get("task") in tasks and card.get("status") in FINISHED:
-            config = runs_index.detail(root, card["name"])["config"]
-            if isinstance(config, dict):
-                found.append((card, config))
+            detail = runs_index.detail(root, card["name"])
+            if isinstance(detail["config"], dict):
+                measured = (detail["summary"] or {}).get("metrics") or {}
+                found.append((dict(card, metrics={**card["metrics"], **measured}), detail["config"]))
     return found
 
 
