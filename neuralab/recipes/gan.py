@@ -35,7 +35,7 @@ import numpy as np
 from neuralab import data, engines, models
 from neuralab.generative import gan_losses
 from neuralab.generative.codes import fit_pca_code
-from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, save_mixture
+from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, require_fitter, save_mixture
 from neuralab.generative import metrics as sample_metrics
 from neuralab.recipes.common import finish, fit, make_trainer, model_options, prepare, steps_for
 from neuralab.recipes.config import require
@@ -204,6 +204,8 @@ class AlternatingStep:
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one GAN config (or continue the run folder ``resume``); returns the summary dict."""
+    if config["model"].get("code_dim"):
+        require_fitter()  # scikit-learn fits the code prior after training: a missing one stops the run now
     real_points, real_conditions = load_training_data(config)
     n = len(real_points)
     prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(n, config),

@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from neuralab import engines, models
-from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, save_mixture
+from neuralab.generative.mixture import GaussianMixture, fit_gaussian_mixture, load_mixture, require_fitter, save_mixture
 from neuralab.generative.vae import StochasticBinarize, binarize, elbo_terms, monte_carlo_kl, per_image_terms, sampled_terms
 from neuralab.recipes.common import (finish, first_of_each_split, fit, load_splits, make_trainer, model_options, prepare,
                                      steps_for)
@@ -168,6 +168,8 @@ def binarized_splits(config: dict[str, Any], splits) -> tuple[np.ndarray, np.nda
 
 def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
     """Train and measure one VAE config; returns the summary dict."""
+    if config["vae"]["prior"] == "mixture":
+        require_fitter()  # scikit-learn fits the prior after training: a missing one stops the run now
     splits = first_of_each_split(load_splits(config, seed_data=True), config["data"]["subset"])
     prepared = prepare(config, runs_root=runs_root, resume=resume, steps_per_epoch=steps_for(len(splits.train), config))
     config, T, device, model, record = prepared.config, prepared.T, prepared.device, prepared.model, prepared.record

@@ -1,9 +1,11 @@
-"""The Gaussian mixture behind the VAE's ex-post prior: EM recovers a known mixture, densities
-match the textbook formula, draws are seeded, and bad input is refused by name."""
+"""The Gaussian mixture behind the VAE's ex-post prior: EM (scikit-learn's) recovers a known
+mixture, densities match the textbook formula, draws are seeded, bad input is refused by name,
+and a missing scikit-learn names the extra to install."""
 
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -65,6 +67,19 @@ def test_same_seed_same_fit_and_draws_and_em_never_loses_likelihood():
     np.testing.assert_array_equal(first.sample(50, seed=4), second.sample(50, seed=4))
     likelihoods = [fit_gaussian_mixture(points, 3, seed=0, iterations=k, tol=0.0)[1]["log_likelihood"] for k in (1, 2, 5, 20)]
     assert likelihoods == sorted(likelihoods)
+
+
+def test_the_fit_says_whether_em_converged():
+    points = TRUE.sample(3000, seed=6)
+    assert fit_gaussian_mixture(points, 3, seed=0)[1]["converged"] is True
+    capped = fit_gaussian_mixture(points, 3, seed=0, iterations=1, tol=0.0)[1]
+    assert capped["converged"] is False and capped["iterations"] == 1
+
+
+def test_without_scikit_learn_the_fit_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.mixture", None)  # `import sklearn.mixture` now fails
+    with pytest.raises(ValueError, match=r"pip install 'neuralab\[data\]'"):
+        fit_gaussian_mixture(TRUE.sample(100, seed=7), 2)
 
 
 def test_a_mixture_survives_a_checkpoint_round_trip(tmp_path):
