@@ -50,6 +50,7 @@ import torch.nn.functional as F  # noqa: E402
 from neuralab import recipes  # noqa: E402
 from neuralab.data.tokenizer import CharTokenizer  # noqa: E402
 from neuralab.recipes.language_model import consecutive_windows, load_corpus, load_trained  # noqa: E402
+from neuralab.train.precision import cpu_model  # noqa: E402
 
 LAYERS, D, HEADS, CONTEXT, BATCH = 4, 128, 4, 64, 12
 REFERENCE = {"lr": 1e-3, "min_lr": 1e-4, "warmup": 100, "betas": (0.9, 0.99), "weight_decay": 0.1, "clip": 1.0,
@@ -181,7 +182,7 @@ def main() -> int:
     tokenizer = CharTokenizer.from_text(corpus.train + corpus.val)
     train_np, val_np = tokenizer.encode(corpus.train), tokenizer.encode(corpus.val)
     train_ids, val_ids = torch.from_numpy(train_np), torch.from_numpy(val_np)
-    cpu = _cpu_model()
+    cpu = cpu_model()
     print(f"CPU: {cpu}; torch {torch.__version__}, {args.threads} thread(s); corpus {len(train_np):,} train / "
           f"{len(val_np):,} val characters, vocabulary {tokenizer.vocab_size}")
     tokens_per_step = BATCH * CONTEXT
@@ -220,17 +221,6 @@ def main() -> int:
               f"{ours['precision']['why']})")
         print(f"   neuralab - reference: {ours_val - ref_val:+.4f} nats/char (target < 0)")
     return 0
-
-
-def _cpu_model() -> str:
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform  # noqa: PLC0415
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":
