@@ -264,6 +264,14 @@ def main(argv: list[str] | None = None) -> int:
 
     for module in recipes.TASKS.values():
         importlib.import_module(module)
+    import pkgutil  # noqa: PLC0415
+
+    import neuralab.viz  # noqa: PLC0415
+
+    for module in pkgutil.iter_modules(neuralab.viz.__path__):  # figures, confusion matrices: scikit-learn, ...
+        importlib.import_module(f"neuralab.viz.{module.name}")
+    for family in args.families:  # a dataset's loader imports its library (scikit-learn for iris)
+        recipes.common.load_splits(recipes.resolve(FAMILIES[family][0]))
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="neuralab-kill-") as temporary:
