@@ -46,7 +46,7 @@ def test_training_from_a_read_only_data_cache_works(tmp_path, monkeypatch, read_
     before = tree_hashes(cache)
     read_only(cache)
     monkeypatch.setenv("NEURALAB_DATA", str(cache))
-    lm = ["lm.context=8", "lm.steps_per_epoch=2", "lm.eval_tokens=64", "lm.final_eval_tokens=64", "lm.sample_tokens=4",
+    lm = ["lm.context=8", "lm.steps_per_epoch=4", "schedule.pct_start=0.5", "lm.eval_tokens=64", "lm.final_eval_tokens=64", "lm.sample_tokens=4",
           "model.embed=4", "model.hidden=8", "model.layers=1", "train.batch_size=4", "threads=1"]
     code, _, err = neuralab(["train", "shakespeare-rnn", "--epochs", "1", "--quiet", "--out", tmp_path / "runs",
                              *[a for kv in lm for a in ("--set", kv)]], capsys)
