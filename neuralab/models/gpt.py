@@ -67,9 +67,10 @@ def build(T: ModuleType, vocab_size: int = 65, context: int = 256, d_model: int 
             if past is not None:
                 k, v = T.cat([past[0], k], dim=2), T.cat([past[1], v], dim=2)
                 causal = False  # one new query sees every key; several need the offset mask below
-                if length > 1:
+                if length > 1:  # query i sits at position offset + i: keys 0..offset + i
                     offset = k.shape[2] - length
-                    mask = T.arange(k.shape[2], device=x.device)[None, :] <= T.arange(offset, offset + length, device=x.device)[:, None]
+                    keys = T.arange(k.shape[2], device=x.device)
+                    mask = keys[None, :] <= T.arange(offset, offset + length, device=x.device)[:, None]
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout if self.training else 0.0,
                                                is_causal=causal)
             return self.drop(self.proj(y.transpose(1, 2).reshape(n, length, d_model))), (k, v)
