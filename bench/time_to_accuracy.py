@@ -33,10 +33,10 @@ from neuralab.train.precision import cpu_model  # noqa: E402
 # name -> (recipe, overrides, target test accuracy, budget in seconds)
 CASES = {
     "mlp": ("mnist-mlp", ["train.epochs=12"], 0.98, 30.0),
-    # 2 one-cycle epochs at a higher peak lr, no shift augmentation (nothing to overfit in 2 epochs);
-    # 3 epochs at lr 0.005 with shift 1 took 21.9 s
+    # 2 one-cycle epochs at a higher peak lr (3 epochs at lr 0.005, hidden 64 took 21.9 s); the 1-pixel
+    # shifts cost ~15% CPU per epoch and buy the margin (seeds 0, 1, 2: 99.22, 99.18, 99.23%; seed 1 without: 99.00%)
     "cnn": ("mnist-cnn", ["model.channels=[16, 32]", "model.hidden=128", "train.epochs=2", "optimizer.lr=0.01",
-                          "data.augment.shift=0"], 0.99, 15.0),
+                          "data.augment.shift=1"], 0.99, 15.0),
 }
 
 
