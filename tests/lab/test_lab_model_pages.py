@@ -35,8 +35,9 @@ TINY = {  # recipe -> resolve() options: real trainings, cut to seconds
     "stock-lstm": dict(engine="torch", epochs=20),
     "mnist-vae": dict(engine="torch", epochs=1, overrides=["data.name=fashion-mnist", "data.subset=1000", "vae.prior_components=3"]),
 }
-SLOW_DDPM = dict(engine="torch", epochs=1, overrides=["data.subset=64", "eval.samples=4", "model.channels=[8,8,8]",
-                                                      "diffusion.steps=20", "diffusion.ddim_steps=4", "threads=1"])
+SLOW_DDPM = dict(engine="torch", epochs=1, overrides=[  # 4 steps: a one-cycle warm-up needs more than one
+    "data.subset=64", "train.batch_size=16", "schedule.pct_start=0.5", "eval.samples=4", "model.channels=[8,8,8]",
+    "diffusion.steps=20", "diffusion.ddim_steps=4", "threads=1"])
 
 
 @pytest.fixture(scope="module")
