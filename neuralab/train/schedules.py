@@ -85,11 +85,10 @@ def resolve_schedule(spec: str | dict[str, Any] | None, *, steps_per_epoch: int,
         elif value == "steps":
             value = steps_per_epoch * epochs
         resolved[option] = value
-    if name == "onecycle" and resolved["pct_start"] * resolved["total_steps"] <= 1:
-        # torch's OneCycleLR divides by a warm-up of zero steps here (ZeroDivisionError)
-        raise ValueError(f"schedule 'onecycle' needs more than one warm-up step: pct_start {resolved['pct_start']} x "
-                         f"total_steps {resolved['total_steps']} = {resolved['pct_start'] * resolved['total_steps']:g}; "
-                         "train more steps or raise pct_start")
+    if name == "onecycle" and abs(resolved["pct_start"] * resolved["total_steps"] - 1) < 1e-9:
+        # the warm-up then ends at step 0, where it starts: torch's OneCycleLR divides by zero
+        raise ValueError(f"schedule 'onecycle' cannot warm up over exactly one step: pct_start {resolved['pct_start']} x "
+                         f"total_steps {resolved['total_steps']} = 1; train more steps or change pct_start")
     return resolved
 
 

@@ -87,6 +87,7 @@ def test_resolve_schedule_spells_out_defaults_and_checks_options():
 
 def test_a_onecycle_warmup_shorter_than_one_step_is_refused_clearly():
     """torch's OneCycleLR raises ZeroDivisionError at 4 steps and pct_start 0.25; the spec says why instead."""
-    with pytest.raises(ValueError, match="more than one warm-up step: pct_start 0.25 x total_steps 4"):
+    with pytest.raises(ValueError, match="exactly one step: pct_start 0.25 x total_steps 4 = 1"):
         resolve_schedule({"name": "onecycle", "max_lr": 0.01, "pct_start": 0.25}, steps_per_epoch=2, epochs=2)
     assert resolve_schedule({"name": "onecycle", "max_lr": 0.01, "pct_start": 0.25}, steps_per_epoch=5, epochs=2)
+    assert resolve_schedule({"name": "onecycle", "max_lr": 0.01, "pct_start": 0.1}, steps_per_epoch=2, epochs=2)
