@@ -543,7 +543,7 @@ RECIPES.update({
                    "discriminator are given each training image's 32 leading whitened principal components "
                    "(neuralab.generative.codes), and samples ask for codes drawn from a 100-Gaussian mixture fitted "
                    "to the training codes (checkpoints/prior). Measured (seed 0, 2 threads, 842.9 s of training, then "
-                   "~6 min to fit the mixture): recognized 0.908, rarest_class 0.093, commonest 0.108, FID 17.3 (floor "
+                   "~6 min to fit the mixture by the hand-written EM that scikit-learn's GaussianMixture has since replaced, at about 2/3 of its CPU time in bench/mixture.py; not re-measured with it): recognized 0.908, rarest_class 0.093, commonest 0.108, FID 17.3 (floor "
                    "3.6). With model.code_dim=16: 0.898 (misses by 0.002), 0.083, FID 24.4 (815.5 s; the mixture "
                    "fits in ~1.5 min). model.code_dim=0 gives the plain DCGAN: measured "
                    "(seed 0, 1 thread, 10 epochs, 446 s): recognized 0.639, rarest_class 0.027 (digit 4), commonest "
