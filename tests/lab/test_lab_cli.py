@@ -79,3 +79,15 @@ def test_ctrl_c_stops_the_server_and_its_training_workers():
             process.kill()
     assert process.returncode == 0, rest
     assert "neuralab lab: stopped" in rest and "Traceback" not in rest
+
+
+def test_the_server_answers_without_the_delayed_ack_wait():
+    """With Nagle on, each response's body waited ~40 ms for the client's delayed ACK of its
+    headers; the listening socket sets TCP_NODELAY, which accepted connections inherit."""
+    from neuralab.lab.server import LabServer
+
+    server = LabServer("127.0.0.1", 0, quiet=True)
+    try:
+        assert server.socket.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        server.socket.close()
