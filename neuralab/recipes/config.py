@@ -52,8 +52,12 @@ def set_key(config: dict, dotted_key: str, value: Any) -> None:
         raise KeyError(f"unknown config key {dotted_key!r}{hint} (see config.json of a run for every key)")
     *parents, leaf = dotted_key.split(".")
     node = config
-    for part in parents:
+    for depth, part in enumerate(parents, 1):
         node = node[part]
+        if not isinstance(node, dict):  # e.g. data.options=5 set before data.options.path=...
+            section = ".".join(parents[:depth])
+            raise ValueError(f"cannot set {dotted_key!r}: {section!r} must be a section (an object); "
+                             f"it holds {node!r}")
     node[leaf] = value
 
 

@@ -212,3 +212,9 @@ def test_an_older_config_file_without_the_log_section_loads_with_its_defaults(tm
     path = tmp_path / "config.json"
     path.write_text(json.dumps(older))
     assert recipes.load_config(path)["log"] == config["log"]
+
+
+def test_a_key_below_a_section_replaced_by_a_number_is_refused_clearly():
+    """Found by the config fuzzer: `data.options=5 data.options.x=1` raised a TypeError."""
+    with pytest.raises(ValueError, match="'data.options' must be a section"):
+        recipes.resolve("xor-mlp", overrides=["data.options=5", "data.options.x=1"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -11,8 +12,8 @@ from faults import TINY, StopAt, mount, only_run, unmount, with_callback
 from neuralab import cli
 
 
-@pytest.fixture(scope="session", autouse=True)
-def figures_not_drawn():
+@contextlib.contextmanager
+def placeholder_figures():
     """Figures are a run's last step and most of a tiny run's time (matplotlib's layout and PNG
     encoding: ~90% of an xor-mlp run here); these tests are about faults, so each PNG is a
     placeholder. The figures themselves are tested in tests/viz and tests/recipes."""
@@ -28,15 +29,23 @@ def figures_not_drawn():
         yield
 
 
+@pytest.fixture(autouse=True)
+def figures_not_drawn():
+    """Per test, so the placeholder never outlives this folder's tests (a session-wide patch
+    turned every later figure test's PNG into one pixel)."""
+    with placeholder_figures():
+        yield
+
+
 @pytest.fixture(scope="session")
-def runs_made(figures_not_drawn, tmp_path_factory):
+def runs_made(tmp_path_factory):
     """A finished 3-epoch xor-mlp run and one interrupted inside epoch 2 (same seed), made once."""
     root = tmp_path_factory.mktemp("made")
 
     def interrupt():
         raise KeyboardInterrupt("stopped by the test")
 
-    with pytest.MonkeyPatch.context() as patch:
+    with placeholder_figures(), pytest.MonkeyPatch.context() as patch:
         assert cli.main(["train", *TINY, "--out", str(root / "finished")]) == 0
         with_callback(patch, StopAt(epoch=2, batch=3, action=interrupt))
         assert cli.main(["train", *TINY, "--out", str(root / "interrupted")]) == 130
