@@ -34,15 +34,21 @@ def _raise_terminated(signum, frame) -> None:  # noqa: ARG001 - signal handler s
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Inside this, SIGTERM raises :class:`Terminated` (only the main thread can set handlers)."""
+    """Inside this, SIGTERM raises :class:`Terminated` and SIGINT ``KeyboardInterrupt`` (only the
+    main thread can set handlers). SIGINT is set too because a process started from a script in
+    the background (``cmd &``, as nohup jobs and some CI runners start them) inherits SIGINT
+    *ignored*, and Python then never raises KeyboardInterrupt: the lab's Stop button and Ctrl-C
+    did nothing to such a training."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def interrupted_line(command: str, interrupt: KeyboardInterrupt) -> tuple[str, int]:
