@@ -90,7 +90,10 @@ const Lab = (() => {
       if (!this.id) throw new Error("no session yet");  // opening it failed: its error is on show
       const data = await api(`/sessions/${this.id}/${action}`, body);
       if (data.settings) { this.settings = data.settings; this.setHash(data.hash); }
-      if (data.playing !== undefined && this.handlers.state) this.handlers.state({playing: data.playing});
+      // with the feed open, play/pause reach the page through it, after the frame they left:
+      // the reply can outrun that frame, and a page told "paused" must already show the last step
+      const feedOpen = this.source && this.source.readyState === EventSource.OPEN;
+      if (data.playing !== undefined && this.handlers.state && !feedOpen) this.handlers.state({playing: data.playing});
       return data;
     }
 
