@@ -192,7 +192,8 @@ class NetworkPlayground(Playground):
                 return F.cross_entropy(z, target)
             return F.binary_cross_entropy_with_logits(z, target)
         shown = T.tanh(z) if self.output_activation == "tanh" else z
-        return 0.5 * ((shown - target) ** 2).sum(dim=1).mean()
+        # TF's 0.5 * sum over outputs, mean over points, as one fused node (a third of a step's time)
+        return (0.5 * shown.shape[1]) * F.mse_loss(shown, target)
 
     def _penalty(self, batch_size: int):
         s = self.settings
