@@ -41,7 +41,12 @@ class SuggestingParser(argparse.ArgumentParser):
             hints = []
             for word in message.split(":", 1)[1].split():
                 if word.startswith("-"):
-                    close = difflib.get_close_matches(word.split("=")[0], known, n=1)
+                    flag = word.split("=")[0]
+                    if flag in known:  # an option, but of other commands: say which, not "did you mean" itself
+                        owners = ", ".join(f"neuralab {name}" for name in _commands_with(self, flag))
+                        hints.append(f"{flag} belongs to {owners}")
+                        continue
+                    close = difflib.get_close_matches(flag, known, n=1)
                     if close:
                         hints.append(f"{word} -> did you mean {close[0]}?")
             if hints:
@@ -58,6 +63,12 @@ def _all_option_strings(parser: argparse.ArgumentParser) -> set[str]:
             for child in action.choices.values():
                 options |= _all_option_strings(child)
     return options
+
+
+def _commands_with(parser: argparse.ArgumentParser, flag: str) -> list[str]:
+    """The sub-commands of ``parser`` that take the option ``flag``."""
+    return [name for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+            for name, child in action.choices.items() if flag in _all_option_strings(child)]
 
 
 def help_summary() -> str:

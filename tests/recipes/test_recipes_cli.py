@@ -45,6 +45,13 @@ def test_unknown_option_message_names_the_sub_command_option(capsys):
     assert "did you mean --batch-size?" in capsys.readouterr().err
 
 
+def test_an_option_of_another_command_names_that_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "digits-mlp", "--runs", "x"])  # --runs is the lab's; train has --out
+    err = capsys.readouterr().err
+    assert "--runs belongs to neuralab lab" in err and "did you mean --runs" not in err
+
+
 def test_unknown_config_key_suggests_the_closest():
     with pytest.raises(KeyError, match="did you mean 'model.dropout'"):
         recipes.resolve("mnist-mlp", overrides=["model.dropuot=0.2"])
