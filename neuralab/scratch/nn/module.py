@@ -101,7 +101,7 @@ class Module:
                     out = result
             return out
 
-        backward_hooks = self.__dict__.get("_backward_hooks")
+        backward_hooks = self._backward_hooks
         if backward_hooks:
             from .backward_hook import with_backward_hooks
             return with_backward_hooks(self, list(backward_hooks.values()), args, run)
