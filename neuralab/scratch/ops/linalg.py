@@ -135,7 +135,7 @@ class Linear(Function):
             if need[1]:
                 x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
                 # produce the weight gradient in the weight's memory order (see nn.Linear)
-                gw = (x2.T @ g2).T if weight.flags.f_contiguous and weight.ndim == 2 and not weight.flags.c_contiguous else g2.T @ x2
+                gw = (x2.T @ g2).T if weight.ndim == 2 and not weight.flags.c_contiguous and weight.flags.f_contiguous else g2.T @ x2
             if need[2]:
                 gb = np.add.reduce(g2, axis=0)
         return gx, gw, gb

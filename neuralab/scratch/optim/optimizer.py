@@ -25,6 +25,7 @@ class _RequiredParameter:
 
 required = _RequiredParameter()
 _NO_WORKSPACE = [None, None, None, None]
+WORKSPACE_FROM = 4096  # elements: below this, NumPy's own small-array allocation is cheaper than a kept buffer
 
 
 def scalar_step(value: float = 0.0) -> Tensor:
@@ -124,8 +125,8 @@ class Optimizer:
         on large parameters, fresh multi-megabyte temporaries each step cost more in
         page faults than the arithmetic itself.
         """
-        if like.size < 4096:
-            return _NO_WORKSPACE[:count]  # small: NumPy's own small-array allocation is cheaper
+        if like.size < WORKSPACE_FROM:
+            return _NO_WORKSPACE[:count]
         cache = self.__dict__.setdefault("_buffers", {})
         key = (like.shape, like.dtype.str, like.flags.c_contiguous)
         bufs = cache.get(key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..tensor import _wrap
-from .optimizer import Optimizer
+from .optimizer import WORKSPACE_FROM, Optimizer
 
 
 class SGD(Optimizer):
@@ -42,6 +42,13 @@ class SGD(Optimizer):
             weight_decay = group["weight_decay"]
             nesterov = group["nesterov"]
             maximize = group["maximize"]
+            if not (maximize or weight_decay or momentum):  # plain SGD: p += -lr * g, fewer checks per tensor
+                for p in group["params"]:
+                    g = p._grad
+                    if g is not None:
+                        data = p._data
+                        data += np.multiply(g, -lr, out=None if data.size < WORKSPACE_FROM else self._workspace(data, 1)[0])
+                continue
             for p in group["params"]:
                 g = p._grad
                 if g is None:
