@@ -134,6 +134,11 @@ def blas_report() -> list[str]:
         kernel = pool.get("architecture") or pool.get("threading_layer") or "?"
         lines.append(f"  {pool.get('user_api')}: {pool.get('internal_api')} {pool.get('version') or ''} kernel {kernel}, "
                      f"{pool.get('num_threads')} thread(s) ({os.path.basename(pool.get('filepath', ''))})")
+    forced = {name: os.environ[name] for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if name in os.environ}
+    if forced:  # a machine may pin the kernel (old OpenBLAS builds crash on some CPUs); it then is not this CPU's own
+        lines.append("  note: the environment sets " + ", ".join(f"{k}={v}" for k, v in forced.items()) + ": OpenBLAS "
+                     "runs that kernel, not the one it picks for this CPU; to measure that one, run "
+                     "`env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/scratch_layers.py ...`")
     return lines or ["threadpoolctl sees no BLAS library loaded"]
 
 
