@@ -17,8 +17,9 @@ Both train on neuralab's Shakespeare corpus (the same text and the same 90/10 sp
 the torch engine at ``--threads`` threads. Two measurements:
 
 1. tokens/s at the same configuration: ``--steps`` training steps of each (the reference;
-   ``neuralab train shakespeare-gpt`` with batch 12, float32, lr 1e-3), timing only the
-   training steps (evaluation excluded on both sides).
+   ``neuralab train shakespeare-gpt`` with batch 12, float32, lr 1e-3 and ``model.bias=false``,
+   so both models are the same size), timing only the training steps (evaluation excluded on
+   both sides).
 2. val loss at equal wall time: each trains for ``--seconds`` of wall time, its periodic
    evaluation included: the reference with the settings above (its iterations set from its
    measured speed so that its cosine ends on time), neuralab with the recipe as the catalog
@@ -55,7 +56,8 @@ from neuralab.train.precision import cpu_model  # noqa: E402
 LAYERS, D, HEADS, CONTEXT, BATCH = 4, 128, 4, 64, 12
 REFERENCE = {"lr": 1e-3, "min_lr": 1e-4, "warmup": 100, "betas": (0.9, 0.99), "weight_decay": 0.1, "clip": 1.0,
              "eval_interval": 250, "eval_batches": 20}
-SAME_CONFIG = ["train.batch_size=12", "lm.autocast=null", "optimizer.lr=0.001"]  # neuralab at the reference's settings
+# neuralab at the reference's settings, its model without biases as the reference's (805,504 parameters each)
+SAME_CONFIG = ["train.batch_size=12", "lm.autocast=null", "optimizer.lr=0.001", "model.bias=false"]
 QUICK = ["lm.sample_tokens=0", "lm.final_eval_tokens=512"]  # the bench scores the final model itself
 
 

@@ -104,3 +104,18 @@ def test_an_interrupted_language_model_run_resumes_to_the_same_weights(engine, t
 
 def resumed_metrics(run_dir):
     return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("T", [scratch, torch], ids=["scratch", "torch"])
+def test_gpt_without_biases_has_no_bias_parameters_and_still_predicts_every_position(T):
+    with_bias = gpt.build(T, **SIZES)
+    model = gpt.build(T, **SIZES, bias=False)
+    names = [name for name, _ in model.named_parameters()]
+    assert not [name for name in names if name.endswith("bias")], names
+    d, layers = SIZES["d_model"], SIZES["layers"]
+    # per block: qkv 3d + proj d + two LayerNorms 2d + MLP 4d + d; plus the final LayerNorm
+    dropped = layers * (3 * d + d + 2 * d + 4 * d + d) + d
+    count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
+    assert count(with_bias) - count(model) == dropped
+    logits = model(T.from_numpy(np.zeros((2, SIZES["context"]), dtype=np.int64)))
+    assert tuple(logits.shape) == (2, SIZES["context"], SIZES["vocab_size"])
