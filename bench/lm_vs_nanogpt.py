@@ -16,7 +16,8 @@ baby-Shakespeare character model, at this project's size (it is not nanoGPT's co
 Both train on neuralab's Shakespeare corpus (the same text and the same 90/10 split) with
 the torch engine at ``--threads`` threads. Two measurements:
 
-1. tokens/s at the same configuration: ``--steps`` training steps of each (the reference;
+1. tokens/s at the same configuration: ``--steps`` training steps of each, ``--rounds`` times,
+   alternating which goes first, medians compared (the reference;
    ``neuralab train shakespeare-gpt`` with batch 12, float32, lr 1e-3 and ``model.bias=false``,
    so both models are the same size), timing only the training steps (evaluation excluded on
    both sides).
@@ -27,7 +28,7 @@ the torch engine at ``--threads`` threads. Two measurements:
    scored the same way: mean next-character loss over the whole validation text in
    consecutive 64-character windows (the recipe's ``val_loss``).
 
-    python bench/lm_vs_nanogpt.py [--seconds 360] [--steps 300] [--threads 2] [--skip-equal-time]
+    python bench/lm_vs_nanogpt.py [--seconds 360] [--steps 300] [--rounds 3] [--threads 2] [--skip-equal-time]
 
 Targets (issue 20): neuralab tokens/s >= the reference's; neuralab val loss at equal time lower.
 """
@@ -37,6 +38,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -177,6 +179,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=360.0, help="wall time each side trains for in part 2")
     parser.add_argument("--steps", type=int, default=300, help="training steps each side runs in part 1")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="part 1 runs each side this many times, alternating who goes first")
     parser.add_argument("--skip-equal-time", action="store_true", help="part 1 only")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -191,13 +194,23 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="lm-vs-nanogpt-") as runs_root:
         print(f"\n1. tokens/s at the same configuration (batch {BATCH}, context {CONTEXT}, float32), "
               f"{args.steps} steps each, training steps only")
-        _, ref_seconds, ref_cpu, _ = train_reference(train_ids, val_ids, tokenizer.vocab_size, args.steps, evaluate=False)
-        ref_rate, ref_cpu_rate = args.steps * tokens_per_step / ref_seconds, args.steps * tokens_per_step / ref_cpu
-        same, _ = run_neuralab(SAME_CONFIG + QUICK + ["lm.eval_tokens=4096"], args.steps, args.threads, runs_root)
-        ours_rate = same["metrics"]["tokens_per_second"]
-        ours_cpu_rate = same["steps"] * tokens_per_step / same["train_cpu_s"]
+        # Rounds alternate which side runs first, so a drift of the machine's speed (a neighbour
+        # arriving, the clock settling) falls on both; the medians are compared.
+        rates: dict[str, list[tuple[float, float]]] = {"reference": [], "neuralab": []}
+        for round_ in range(args.rounds):
+            for side in (("reference", "neuralab") if round_ % 2 == 0 else ("neuralab", "reference")):
+                if side == "reference":
+                    _, seconds, cpu, _ = train_reference(train_ids, val_ids, tokenizer.vocab_size, args.steps, evaluate=False)
+                    rates[side].append((args.steps * tokens_per_step / seconds, args.steps * tokens_per_step / cpu))
+                else:
+                    same, _ = run_neuralab(SAME_CONFIG + QUICK + ["lm.eval_tokens=4096"], args.steps, args.threads, runs_root)
+                    rates[side].append((same["metrics"]["tokens_per_second"], same["steps"] * tokens_per_step / same["train_cpu_s"]))
+            print(f"   round {round_ + 1}: reference {rates['reference'][-1][0]:,.0f}, neuralab {rates['neuralab'][-1][0]:,.0f} tokens/s")
+        (ref_rate, ref_cpu_rate), (ours_rate, ours_cpu_rate) = (
+            tuple(statistics.median(r[i] for r in rates[side]) for i in (0, 1)) for side in ("reference", "neuralab"))
+        ref_seconds = args.steps * tokens_per_step / ref_rate
         # per CPU second: what a shared machine inflates less than wall time (threads spinning count, though)
-        print(f"   reference  {ref_rate:>8,.0f} tokens/s   {ref_cpu_rate:>8,.0f} tokens per CPU s")
+        print(f"   reference  {ref_rate:>8,.0f} tokens/s   {ref_cpu_rate:>8,.0f} tokens per CPU s   (medians of {args.rounds})")
         print(f"   neuralab   {ours_rate:>8,.0f} tokens/s   {ours_cpu_rate:>8,.0f} tokens per CPU s   "
               f"({ours_rate / ref_rate:.2f}x the reference's tokens/s; target >= 1)")
         if args.skip_equal_time:

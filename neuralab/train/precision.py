@@ -7,6 +7,8 @@ times a few real training steps of the run's own model both ways and keeps the f
     t32, t16 = median step time in float32 / under bf16 autocast   (alternating steps)
     picked   = "bf16" if t16 < MARGIN * t32 else "float32"
 
+and float32 where a bf16 step raises (a chip with no bf16 kernel for one of the model's ops).
+
 The result is cached per machine in ``$NEURALAB_DATA/probe.json`` (default
 ``~/.cache/neuralab``), keyed by CPU model, torch version, device, threads and the model
 and batch shape, so only the first run of a configuration on a machine pays the probe
@@ -70,8 +72,15 @@ def choose(T, device: str, threads: int | None, shape: str, time_step: Callable[
     if key in cache:
         return {**cache[key], "source": "cached", "key": key}
     times = {False: [], True: []}
-    for bf16 in (False, True):  # warm-up: first steps allocate and pick kernels
-        time_step(bf16)
+    time_step(False)  # warm-up: first steps allocate and pick kernels
+    try:
+        time_step(True)
+    except RuntimeError as error:  # no bf16 kernel for an op here (oneDNN's LSTM on CPUs without AVX512-BF16)
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        result = {"requested": "auto", "picked": "float32", "why": f"bf16 autocast fails on this machine: {reason}",
+                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        _store(path, cache, key, result)
+        return {**result, "source": "measured", "key": key}
     for _ in range(STEPS):
         for bf16 in (False, True):  # alternate, so a busy machine slows both alike
             times[bf16].append(time_step(bf16))
@@ -84,12 +93,16 @@ def choose(T, device: str, threads: int | None, shape: str, time_step: Callable[
                      + ("; step times scattered (busy machine): not cached" if noisy else ""),
               "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if not noisy:
-        cache[key] = result
-        try:
-            atomic_write_json(path, cache)
-        except OSError:
-            pass  # a read-only cache only costs the next run another probe
+        _store(path, cache, key, result)
     return {**result, "source": "measured", "key": key}
+
+
+def _store(path, cache: dict[str, Any], key: str, result: dict[str, Any]) -> None:
+    cache[key] = result
+    try:
+        atomic_write_json(path, cache)
+    except OSError:
+        pass  # a read-only cache only costs the next run another probe
 
 
 def _read(path) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from neuralab.train.checkpoint import (
 from neuralab.train.history import History
 from neuralab.train.runs import RunRecord
 from neuralab.train.schedules import Schedule, build_schedule
+from neuralab.train.step import clip_gradients
 
 METRICS = ("accuracy",)
 RESUME_KEYS = ("engine", "epoch", "global_step", "model", "optimizer", "history", "rng")  # what _restore reads
@@ -381,7 +382,7 @@ class Trainer:
             raise self._diverged(f"the training loss became {value}", value)
         loss.backward()
         if self.clip_grad_norm is not None:
-            norm = _as_float(self.T.nn.utils.clip_grad_norm_(self.model.parameters(), self.clip_grad_norm))
+            norm = _as_float(clip_gradients(self.T, self.model.parameters(), self.clip_grad_norm))
             if not math.isfinite(norm):
                 raise self._diverged(f"the gradient norm became {norm}", norm)
         self.optimizer.step()

@@ -147,7 +147,7 @@ def test_a_resumed_run_continues_its_steps_without_repeating_events(tmp_path):
 
 
 def test_without_the_tensorboard_package_runs_train_and_say_so_once(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "tensorboard.summary.writer.event_file_writer", None)  # import fails
+    monkeypatch.setitem(sys.modules, "tensorboard.summary.writer.record_writer", None)  # import fails
     monkeypatch.setattr(board_events, "_said_off", False)
     run = train_iris(tmp_path, "scratch")
     train_iris(tmp_path, "scratch")

@@ -364,6 +364,24 @@ def test_clip_grad_norm_matches_torch(norm_type):
     assert_close(torch.nn.utils.parameters_to_vector(tm.parameters()).detach(), vec, "parameters_to_vector")
 
 
+@pytest.mark.parametrize("norm_type", [2.0, float("inf")])
+@pytest.mark.parametrize("max_norm", [0.5, 1e4])  # clipping, and a factor of 1
+def test_get_total_norm_and_clip_grads_with_norm_match_torch(norm_type, max_norm):
+    tm, sm = module_pair(mlp)
+    x = np.random.default_rng(6).standard_normal((8, 6))
+    (tm(torch.from_numpy(x)) ** 2).sum().backward()
+    (sm(T.from_numpy(x)) ** 2).sum().backward()
+    tn = torch.nn.utils.get_total_norm([p.grad for p in tm.parameters()], norm_type)
+    sn = T.nn.utils.get_total_norm([p.grad for p in sm.parameters()], norm_type)
+    assert_close(tn, sn, "total norm")
+    torch.nn.utils.clip_grads_with_norm_(tm.parameters(), max_norm, tn)
+    T.nn.utils.clip_grads_with_norm_(sm.parameters(), max_norm, sn)
+    for tp, sp in zip(tm.parameters(), sm.parameters()):
+        assert_close(tp.grad, sp.grad, "clipped grad")
+    with pytest.raises(RuntimeError, match="non-finite"):
+        T.nn.utils.get_total_norm([T.tensor([float("nan")])], error_if_nonfinite=True)
+
+
 def test_linear_shape_error_names_shapes():
     layer = T.nn.Linear(784, 128)
     with pytest.raises(RuntimeError) as info:

@@ -56,6 +56,20 @@ def test_scratch_and_torch_gpt_train_alike_from_the_same_weights():
     np.testing.assert_allclose(scratch_curve, torch_curve, rtol=1e-9)
 
 
+def test_an_epochs_windows_are_the_batches_one_draw_per_step_gives():
+    ids = np.arange(1000, dtype=np.int64)  # id = position, so a window shows where it starts
+    rng = np.random.default_rng([3, 1])
+    one_per_step = [language_model.random_windows(ids, 5, 16, rng) for _ in range(150)]  # chunks of 64, 64, 22
+    at_once = list(language_model.epoch_windows(ids, 150, 5, 16, np.random.default_rng([3, 1])))
+    assert len(at_once) == 150
+    for (inputs, targets), (want_inputs, want_targets) in zip(at_once, one_per_step):
+        np.testing.assert_array_equal(inputs, want_inputs)
+        np.testing.assert_array_equal(targets, want_targets)
+        assert inputs.shape == (5, 16) and inputs.flags.c_contiguous and targets.flags.c_contiguous
+        assert (np.diff(inputs, axis=1) == 1).all() and (targets == inputs + 1).all()
+        assert inputs.min() >= 0 and targets.max() < len(ids)
+
+
 def test_decay_matrices_only_leaves_biases_and_norms_undecayed():
     model = gpt.build(torch, **SIZES)
     optimizer = build_optimizer(torch, model.parameters(), {"name": "adamw", "lr": 1e-3, "weight_decay": 0.1,

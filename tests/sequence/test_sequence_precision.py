@@ -63,6 +63,19 @@ def test_auto_run_records_the_measured_pick_then_reuses_it(cache, tmp_path):
         assert second["float32_step_ms"] == first["float32_step_ms"]
 
 
+def test_a_bf16_step_that_raises_picks_float32_and_says_why(cache):
+    engine = types.SimpleNamespace(__version__="test", get_num_threads=lambda: 1, autocast=object())
+
+    def time_step(bf16):
+        if bf16:  # what torch's oneDNN LSTM raises under bf16 autocast on a CPU without AVX512-BF16
+            raise RuntimeError("could not create a primitive descriptor for the LSTM forward propagation primitive.\nmore")
+        return 0.01
+
+    result = precision.choose(engine, "cpu", 1, "no bf16 lstm", time_step)
+    assert result["picked"] == "float32" and "bf16 autocast fails on this machine: could not create a primitive" in result["why"]
+    assert "more" not in result["why"] and json.loads(cache.read_text())[result["key"]]["picked"] == "float32"
+
+
 def test_a_scattered_probe_decides_its_run_but_is_not_cached(cache):
     engine = types.SimpleNamespace(__version__="test", get_num_threads=lambda: 1, autocast=object())
     clock = iter([0.010, 0.005] + [0.010, 0.005, 0.030, 0.005] * precision.STEPS)  # one float32 step 3x slower

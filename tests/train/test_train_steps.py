@@ -108,3 +108,23 @@ def test_a_non_finite_number_from_a_custom_step_is_the_same_divergence_error(blo
                                                r"the last finite training half was .* \(epoch 2, step 5\)") as caught:
         trainer.fit((x, y), epochs=3, batch_size=8)
     assert caught.value.epoch == 2 and caught.value.step == 6
+
+
+@pytest.mark.parametrize("engine", ["torch", "scratch"])
+@pytest.mark.parametrize("max_norm", [0.05, 1e4])  # clipped, and left alone (a factor of 1)
+def test_clip_gradients_leaves_the_gradients_clip_grad_norm_leaves(engine, max_norm):
+    from neuralab import engines
+    from neuralab.train.step import clip_gradients
+
+    T = engines.get(engine)
+    grads = []
+    for clip in (T.nn.utils.clip_grad_norm_, clip_gradients):
+        T.manual_seed(3)
+        net = T.nn.Sequential(T.nn.Linear(6, 5), T.nn.Tanh(), T.nn.Linear(5, 2))
+        (net(T.ones(4, 6)) ** 2).sum().backward()
+        norm = clip(net.parameters(), max_norm) if clip is T.nn.utils.clip_grad_norm_ else clip(T, net.parameters(), max_norm)
+        grads.append((float(norm), [p.grad.detach().numpy().copy() for p in net.parameters()]))
+    (norm_a, a), (norm_b, b) = grads
+    assert norm_a == norm_b and (norm_a > max_norm) == (max_norm < 1)
+    for want, got in zip(a, b):
+        np.testing.assert_array_equal(got, want)  # bit for bit

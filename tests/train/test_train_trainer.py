@@ -156,9 +156,10 @@ def shared_api_only():
     import types
 
     engine = types.ModuleType("neuralab.scratch_stand_in")  # name_of() -> "scratch": no torch-only paths
-    for name in ("from_numpy", "no_grad", "manual_seed", "get_rng_state", "set_rng_state", "isfinite"):
+    for name in ("from_numpy", "no_grad", "manual_seed", "get_rng_state", "set_rng_state", "isfinite", "clamp"):
         setattr(engine, name, getattr(torch, name))
-    engine.nn = types.SimpleNamespace(utils=types.SimpleNamespace(clip_grad_norm_=torch.nn.utils.clip_grad_norm_))
+    engine.nn = types.SimpleNamespace(utils=types.SimpleNamespace(
+        **{name: getattr(torch.nn.utils, name) for name in ("clip_grad_norm_", "get_total_norm", "clip_grads_with_norm_")}))
     engine.optim = types.SimpleNamespace(lr_scheduler=torch.optim.lr_scheduler)
     return engine
 

@@ -18,21 +18,28 @@ def _grads(parameters):
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None):
     """Scale all gradients so their joint ``norm_type``-norm is at most ``max_norm``.
 
-    Same arithmetic as torch: per-tensor norms, the norm of those norms, then every
-    gradient is multiplied in place by min(1, max_norm / (total + 1e-6)).  Returns the
-    total norm (before clipping) as a 0-dim Tensor.
+    Same arithmetic as torch: :func:`get_total_norm` of the gradients, then
+    :func:`clip_grads_with_norm_`. Returns the total norm (before clipping) as a 0-dim Tensor.
     """
     params = _grads(parameters)
-    max_norm = float(max_norm)
+    total = get_total_norm([p.grad for p in params], norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
+    return total
+
+
+def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None):
+    """The ``norm_type``-norm of the per-tensor norms of ``tensors`` (the norm of them all
+    concatenated), as a 0-dim Tensor in the first tensor's dtype (float32 when there are none)."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else [t for t in tensors if t is not None]
     norm_type = float(norm_type)
-    if not params:
+    if not tensors:
         return _wrap(np.zeros((), np.float32))
-    dtype = params[0]._grad.dtype
+    dtype = tensors[0]._data.dtype
     if norm_type == math.inf:
-        norms = [np.abs(p._grad).max() if p._grad.size else dtype.type(0) for p in params]
+        norms = [np.abs(t._data).max() if t._data.size else dtype.type(0) for t in tensors]
         total = np.asarray(max(norms), dtype=dtype)
     else:
-        norms = np.array([_vector_norm(p._grad, norm_type) for p in params], dtype=dtype)
+        norms = np.array([_vector_norm(t._data, norm_type) for t in tensors], dtype=dtype)
         total = np.asarray(_vector_norm(norms, norm_type), dtype=dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
@@ -40,11 +47,19 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0, error_i
             "clipped. To disable this error and scale the gradients by the non-finite norm anyway, set "
             "`error_if_nonfinite=False`"
         )
-    coef = dtype.type(max_norm) / (total + dtype.type(1e-6))
-    coef = np.minimum(coef, dtype.type(1.0))
+    return _wrap(total)
+
+
+def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None) -> None:
+    """Multiply every gradient in place by min(1, max_norm / (total_norm + 1e-6))."""
+    params = _grads(parameters)
+    if not params:
+        return
+    total = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    dtype = total.dtype
+    coef = np.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
     for p in params:
         np.multiply(p._grad, coef.astype(p._grad.dtype), out=p._grad)
-    return _wrap(total)
 
 
 def _vector_norm(x: np.ndarray, p: float):
@@ -64,14 +79,6 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     clip_value = float(clip_value)
     for p in _grads(parameters):
         np.clip(p._grad, -clip_value, clip_value, out=p._grad)
-
-
-def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None):
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if not tensors:
-        return _wrap(np.zeros((), np.float32))
-    norms = np.array([_vector_norm(t._data, norm_type) for t in tensors])
-    return _wrap(np.asarray(_vector_norm(norms, norm_type), dtype=tensors[0]._data.dtype))
 
 
 def parameters_to_vector(parameters) -> Tensor:
