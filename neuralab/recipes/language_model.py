@@ -254,8 +254,15 @@ def run(config: dict[str, Any], *, runs_root: str | Path = "runs", resume: str |
         return character_loss(T, net, inputs, targets, dtype if net.training else None, device)  # validation in float32
 
     trainer = make_trainer(prepared, progress, compute_loss=next_character_loss)
-    history = fit(trainer, prepared, windows, consecutive_windows(val_ids, lm["context"], lm["eval_tokens"]), resume=resume,
-                  steps_per_epoch=lm["steps_per_epoch"], eval_batch_size=EVAL_WINDOWS)
+    try:
+        history = fit(trainer, prepared, windows, consecutive_windows(val_ids, lm["context"], lm["eval_tokens"]), resume=resume,
+                      steps_per_epoch=lm["steps_per_epoch"], eval_batch_size=EVAL_WINDOWS)
+    except RuntimeError as error:
+        if chosen["requested"] != "bf16":
+            raise
+        # torch has no bf16 kernel for one of the model's ops here (oneDNN's LSTM without AVX512-BF16)
+        raise ValueError(f"lm.autocast=bf16 failed on this machine ({str(error).strip().splitlines()[0]}); "
+                         "set lm.autocast=auto, which picks float32 where bf16 fails, or null") from error
     final_val = trainer.evaluate(consecutive_windows(val_ids, lm["context"], lm["final_eval_tokens"]), batch_size=EVAL_WINDOWS,
                                  split=None)["loss"]
     sample = sample_text(T, model, tokenizer, lm["prompt"] if all(c in tokenizer.index for c in lm["prompt"]) else corpus.val[0],

@@ -95,3 +95,23 @@ def test_forced_and_scratch_picks_skip_the_probe(cache, tmp_path, monkeypatch):
     monkeypatch.setenv(precision.FORCE_ENV, "fp8")
     with pytest.raises(ValueError, match="NEURALAB_PRECISION must be"):
         recipes.run(_config(tmp_path), runs_root=tmp_path / "runs", progress=False)
+
+
+def test_a_requested_bf16_that_fails_here_says_so_and_how_to_go_on(cache, tmp_path, monkeypatch):
+    from neuralab.recipes import language_model
+
+    real = language_model.character_loss
+
+    def no_bf16_kernel(T, net, inputs, targets, precision, device):
+        if precision == "bf16":  # what a machine without the kernel raises (oneDNN's LSTM, no AVX512-BF16)
+            raise RuntimeError("could not create a primitive descriptor for the LSTM forward propagation primitive.")
+        return real(T, net, inputs, targets, precision, device)
+
+    monkeypatch.setattr(language_model, "character_loss", no_bf16_kernel)
+    config = _config(tmp_path)
+    config["lm"]["autocast"] = "bf16"
+    with pytest.raises(ValueError, match=r"lm.autocast=bf16 failed on this machine \(could not create a primitive.*set lm.autocast=auto"):
+        recipes.run(config, runs_root=tmp_path / "runs", progress=False)
+    config["lm"]["autocast"] = "auto"  # the probe meets the same failure and picks float32
+    picked = recipes.run(config, runs_root=tmp_path / "runs2", progress=False)["precision"]
+    assert picked["picked"] == "float32" and "bf16 autocast fails on this machine" in picked["why"]
