@@ -14,7 +14,7 @@ import numpy as np
 
 from ..function import Function, constant, sum_to
 from ..tensor import Tensor, _wrap
-from ._util import as_tensor_operand, inplace, inplace_ufunc, promote, shape_of, to_float
+from ._util import as_tensor_operand, inplace, inplace_ufunc, literal, promote, shape_of, to_float
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -524,8 +524,9 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.output(ctx.saved[0])
-        return grad * (1 - out * out)
+        saved = ctx.saved[0]
+        out = ctx.output(saved)
+        return grad * (ctx.const(literal(1, saved.dtype)) - out * out)
 
 
 def sigmoid_array(x: np.ndarray) -> np.ndarray:
@@ -539,7 +540,7 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     """
     if x.size < 256:
         out = np.negative(x)
-        np.logaddexp(0, out, out=out)
+        np.logaddexp(literal(0, out.dtype), out, out=out)
         np.negative(out, out=out)
         return np.exp(out, out=out)
     e = np.abs(x)
@@ -561,8 +562,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        out = ctx.output(ctx.saved[0])
-        return grad * (out * (1 - out))
+        saved = ctx.saved[0]
+        out = ctx.output(saved)
+        return grad * (out * (ctx.const(literal(1, saved.dtype)) - out))
 
 
 def _float_unary(fn):
