@@ -135,14 +135,33 @@ def test_float32_stays_float32():
 
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_sizes_that_split_the_step_product(kind, dtype):
+def test_sizes_that_split_the_step_product(kind, dtype, monkeypatch):
     """Hidden 96, batch 32: the per-step products run as several small BLAS calls (StepProduct;
-    RowBlockProduct for LSTM)."""
+    RowBlockProduct for LSTM) where the BLAS has a small-matrix path; forced on here so the
+    split is checked on every machine."""
+    from neuralab.scratch.ops import _blas
     from neuralab.scratch.ops.rnn import GATES, StepProduct
+    monkeypatch.setattr(_blas, "SPLIT_SMALL_PRODUCTS", True)
     assert StepProduct(np.zeros((96, GATES["LSTM"] * 96)), 32).blocks > 1
     torch.manual_seed(4)
     tm, sm = getattr(torch.nn, kind)(16, 96, bidirectional=True), getattr(SNN, kind)(16, 96, bidirectional=True)
     check_modules("rnn", tm, sm, rn(5, 32, 16), *_states(kind, 2, 32, 96), dtype=dtype, call=_call(kind, True))
+
+
+def test_no_split_where_the_blas_has_no_small_matrix_path(monkeypatch):
+    """OpenBLAS's Haswell kernel (also Zen's) packs every call: one product per step, not many."""
+    from neuralab.scratch.ops import _blas
+    from neuralab.scratch.ops.rnn import GATES, RowBlockProduct, StepProduct
+    monkeypatch.setattr(_blas, "SPLIT_SMALL_PRODUCTS", False)
+    assert StepProduct(np.zeros((96, GATES["LSTM"] * 96)), 32).blocks == 1
+    assert RowBlockProduct(np.zeros((4 * 256, 385)), 32).parts.shape[0] == 1
+
+
+def test_the_openblas_kernel_is_read_from_numpys_openblas():
+    from neuralab.scratch.ops import _blas
+    kernel = _blas.openblas_kernel()
+    assert kernel is None or (kernel and kernel == kernel.lower())
+    assert _blas.SPLIT_SMALL_PRODUCTS == (kernel in {"skylakex", "cooperlake", "sapphirerapids"})
 
 
 @pytest.mark.parametrize("shape, batch", [((256, 1024), 32), ((1024, 256), 32), ((96, 288), 32), ((7, 5), 3),
@@ -165,9 +184,12 @@ def test_step_product_matches_matmul(shape, batch):
 
 @pytest.mark.parametrize("shape, batch, split", [((1024, 385), 32, True), ((384, 113), 32, True), ((28, 12), 3, False),
                                                  ((64, 256), 1, False)])
-def test_row_block_product_matches_matmul(shape, batch, split):
-    """The LSTM's per-step product ``M @ z`` (batch-last), also for M a transposed view."""
+def test_row_block_product_matches_matmul(shape, batch, split, monkeypatch):
+    """The LSTM's per-step product ``M @ z`` (batch-last), also for M a transposed view (split
+    forced on: the sizes that split where the BLAS has a small-matrix path)."""
+    from neuralab.scratch.ops import _blas
     from neuralab.scratch.ops.rnn import RowBlockProduct
+    monkeypatch.setattr(_blas, "SPLIT_SMALL_PRODUCTS", True)
     m = R.standard_normal(shape)
     z = R.standard_normal((shape[1], batch))
     for matrix in (m, np.ascontiguousarray(m.T).T):

@@ -29,6 +29,7 @@ import threading
 import numpy as np
 
 from ..function import Function
+from . import _blas
 from ._blas import SMALL_GEMM
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -59,7 +60,9 @@ def activation_slopes(acts: np.ndarray, hidden: int) -> np.ndarray:
 def _block_count(n: int, work_per_column: int) -> int:
     """Into how many equal parts (a power of two, each at least 16 wide) to split ``n`` so that
     each part's product, ``work_per_column * n / parts`` multiply-adds, stays under ``SMALL_GEMM``;
-    1 when no such split exists."""
+    1 when no such split exists, or when this BLAS has no small-matrix path to gain from it."""
+    if not _blas.SPLIT_SMALL_PRODUCTS:
+        return 1
     blocks = 1
     while work_per_column * (n // blocks) > SMALL_GEMM and n % (2 * blocks) == 0 and n // (2 * blocks) >= 16:
         blocks *= 2
