@@ -43,14 +43,14 @@ class SGD(Optimizer):
             nesterov = group["nesterov"]
             maximize = group["maximize"]
             if not (maximize or weight_decay or momentum):  # plain SGD: p += -lr * g, fewer checks per tensor
-                step = None  # -lr as a 0-dim array of the parameters' dtype: same bits, cheaper operand (see literal)
+                neg_lr = None  # -lr as a 0-dim array of the parameters' dtype: same bits, cheaper operand (see literal)
                 for p in group["params"]:
                     g = p._grad
                     if g is not None:
                         data = p._data
-                        if step is None or step.dtype is not data.dtype:
-                            step = np.array(-lr, dtype=data.dtype)
-                        data += np.multiply(g, step, out=None if data.size < WORKSPACE_FROM else self._workspace(data, 1)[0])
+                        if neg_lr is None or neg_lr.dtype is not data.dtype:
+                            neg_lr = np.array(-lr, dtype=data.dtype)
+                        data += np.multiply(g, neg_lr, out=None if data.size < WORKSPACE_FROM else self._workspace(data, 1)[0])
                 continue
             for p in group["params"]:
                 g = p._grad
