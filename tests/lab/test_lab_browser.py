@@ -36,6 +36,9 @@ def browser():
 def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 860})
     page = context.new_page()
+    # every wait gets the generous bound: under CI's load an upload's round trip once took over
+    # Playwright's default 30 s (a slow machine, not a wrong page: the wait still has to succeed)
+    page.set_default_timeout(TRAINING_TIMEOUT_MS)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page

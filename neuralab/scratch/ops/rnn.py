@@ -11,8 +11,9 @@ forward and backward through time, stand in its class docstring:
   one reverse loop that carries ``dh`` and stores the pre-activation gradients of every
   step, then the weight gradients as GEMMs over the whole sequence.
 * :class:`LSTMLayer` keeps its per-step arrays batch-last, ``(4H, B)`` and ``(H, B)``,
-  so that every gate is a contiguous block of rows for the ufuncs: per step one GEMM
-  ``[W_hh | W_ih | b] @ [h; x_t; 1]`` and the gate ufuncs forward, six ufuncs and one GEMM
+  so that every gate is a contiguous block of rows for the ufuncs: the input projections
+  of all steps in one batched call, then per step one GEMM ``W_hh @ h`` and the gate ufuncs
+  forward, six ufuncs and one GEMM
   backward, then ONE GEMM for all the weight gradients.
 
 Sigmoids are evaluated as ``0.5 * tanh(0.5 a) + 0.5`` (stable, one tanh for all gates):
@@ -410,6 +411,12 @@ class RowBlockProduct:
         blocks, rows, _ = self.parts.shape
         np.matmul(self.parts, z, out=out.reshape(blocks, rows, out.shape[1]))
 
+    def over_steps(self, z: np.ndarray, out: np.ndarray) -> None:
+        """``out[s] = M @ z[s]`` for every s of ``z (T, K, B)`` in one batched call; ``out (T, N, B)`` C-contiguous."""
+        blocks, rows, _ = self.parts.shape
+        steps, _, batch = z.shape
+        np.matmul(self.parts, z[:, None], out=out.reshape(steps, blocks, rows, batch))
+
 
 class LSTMLayer(Function):
     """One LSTM layer, one direction, whole sequence, with every per-step array batch-last.
@@ -423,17 +430,20 @@ class LSTMLayer(Function):
     the strided ``(B, H)`` column slice of a ``(B, 4H)`` array (measured at H = 256,
     B = 32: a multiply 1.3 us against 4.7 us).  The GEMMs take this layout as it is:
 
-    * forward, one GEMM per step for both projections and the bias: with
-      ``z_t = [h_{t-1}; x_t; 1]  (H + I + 1, B)`` and ``W = [W_hh | W_ih | b_ih + b_hh]``,
-      ``pre_t = W @ z_t  (4H, B)``.  All ``z_t`` are filled with the inputs up front, one
-      contiguous block each; step t writes ``h_t`` into the ``h`` rows of the next block.
-    * backward, per step ``dh_{t-1} = W_hh^T @ dpre_t``, and ``dpre_t`` is copied into
-      column block t of ``D (4H, T*B)``: then ONE GEMM, ``D @ [h_prev | x | 1]`` (a row per
-      (t, b)), gives ``[dW_hh | dW_ih | db]`` and ``D^T @ W_ih`` the input gradient.  The
-      copy's scattered writes are the price of the layout (~2 ms of a ~31 ms backward at
-      H = 256, B = 32, T = 64); the alternatives measured were no faster: the per-step GEMM
-      reading ``dpre_t`` in place from ``D``, copies in chunks of steps, or a ``(T*B, 4H)``
-      ``D`` filled by transposed copies.
+    * forward, the input part of every step first, in ONE batched call: with
+      ``u_t = [x_t; 1]  (I + 1, B)`` and ``U = [W_ih | b_ih + b_hh]``, ``U @ u_t`` for all t;
+      then per step only ``pre_t = W_hh @ h_{t-1} + (U @ u_t)``  ``(4H, B)``.  Folding ``x_t``
+      into the per-step product instead (``[W_hh | W_ih | b] @ [h; x_t; 1]``, K = H + I + 1)
+      was slower: at H = 256, I = 128, B = 32 its operand no longer fits the L1 cache, and the
+      step took 211 us against 121 us for ``W_hh @ h`` (Intel Xeon, SkylakeX kernel).
+    * backward, per step ``dh_{t-1} = W_hh^T @ dpre_t``, with ``dpre_t`` written straight into
+      ``d_steps[t]``, a contiguous ``(4H, B)`` block of a ``(T, 4H, B)`` array; after the loop ONE
+      copy regroups it as ``D (4H, T*B)`` (column block t: time t), and ONE GEMM,
+      ``D @ [h_prev | x | 1]`` (a row per (t, b)), gives ``[dW_hh | dW_ih | db]``, ``D^T @ W_ih``
+      the input gradient.  Copying each ``dpre_t`` into its column block inside the loop
+      cost 4.5 ms of a 28 ms backward there (scattered writes that also evict the next
+      step's operands), the one copy after it 1.7 ms; ufuncs writing into the column block
+      directly were slower still.
 
     Internal gate order is (i, f, o, g) so the three sigmoid gates are one row block:
     sigma(a) = 0.5 tanh(a / 2) + 0.5, with the sigmoid rows of ``W`` halved beforehand
@@ -450,7 +460,8 @@ class LSTMLayer(Function):
     The factors that multiply ``dc`` and ``dh`` depend only on forward values, so the
     forward stores them (``factors[s]`` for the s-th step processed, 6 x (H, B): the four
     gate factors in torch's order, ``o (1 - tanh(c_t)^2)`` and ``f``); each backward step is
-    then six ufuncs, one GEMM and the copy into ``D``.
+    then six ufuncs and one GEMM.  (Computing the factors after the loop, for all steps at
+    once from saved gates, measured slower: 22 against 20 ms forward.)
     """
 
     @staticmethod
@@ -459,46 +470,53 @@ class LSTMLayer(Function):
         H = w_hh.shape[1]
         dtype = x.dtype
         bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
-        width = H + size + (bias is not None)                   # rows of z_t = [h; x; 1]
-        # z[s] = z_t of the s-th step processed (t = s, or T-1-s in reverse); z[s+1, :H] gets h_t
-        z = _workspace("lstm_z", (steps + 1, width, batch), dtype)
-        z[0, :H] = 0 if h0 is None else h0.T
-        z[:steps, H:H + size] = (x[::-1] if reverse else x).transpose(0, 2, 1)
-        if bias is not None:
-            z[:steps, -1] = 1
-        # W = [W_hh | W_ih | b] with its rows in internal gate order (i, f, o, g), sigmoid rows halved
-        w = np.empty((4 * H, width), dtype=dtype)
+        width = size + (bias is not None)                       # rows of u_t = [x_t; 1]
+        # W_hh and [W_ih | b] with their rows in internal gate order (i, f, o, g), sigmoid rows halved
+        w_h = np.empty((4 * H, H), dtype=dtype)
+        w_u = np.empty((4 * H, width), dtype=dtype)
         for dst, src in enumerate((0, 1, 3, 2)):
             rows, block = slice(dst * H, (dst + 1) * H), slice(src * H, (src + 1) * H)
-            w[rows, :H] = w_hh[block]
-            w[rows, H:H + size] = w_ih[block]
+            w_h[rows] = w_hh[block]
+            w_u[rows, :size] = w_ih[block]
             if bias is not None:
-                w[rows, -1] = bias[block]
-        w[:3 * H] *= 0.5
-        product = RowBlockProduct(w, batch)
+                w_u[rows, -1] = bias[block]
+        w_h[:3 * H] *= 0.5
+        w_u[:3 * H] *= 0.5
+        # the input part of every step at once: projected[s] = [W_ih | b] @ u_t, t = s (or T-1-s in reverse)
+        u = _workspace("lstm_u", (steps, width, batch), dtype)
+        u[:, :size] = (x[::-1] if reverse else x).transpose(0, 2, 1)
+        if bias is not None:
+            u[:, -1] = 1
+        projected = _workspace("lstm_projected", (steps, 4 * H, batch), dtype)
+        RowBlockProduct(w_u, batch).over_steps(u, projected)
+        # hs[s] = h_{t-1} of the s-th step processed; step s writes h_t into hs[s + 1]
+        hs = _workspace("lstm_h", (steps + 1, H, batch), dtype)
+        hs[0] = 0 if h0 is None else h0.T
+        product = RowBlockProduct(w_h, batch)
         gates = np.empty((4 * H, batch), dtype=dtype)           # reused every step: stays in cache
         i, f, o, g = (gates[k * H:(k + 1) * H] for k in range(4))
+        sig, i_and_f = gates[:3 * H], gates[:2 * H].reshape(2, H, batch)
         c = np.zeros((H, batch), dtype=dtype) if c0 is None else c0.T.copy()
         c_next = np.empty_like(c)
-        ig, fc, tc = (np.empty_like(c) for _ in range(3))
+        igfc = np.empty((2, H, batch), dtype=dtype)             # [i g, f c_{t-1}]: one block, as [i, f] is
+        ig, fc = igfc
+        tc = np.empty_like(c)
         factors = np.empty((steps, 6, H, batch), dtype=dtype)  # see the class docstring
         for s in range(steps):
-            product(z[s], gates)                                # pre-activations
+            product(hs[s], gates)
+            gates += projected[s]                               # pre-activations
             np.tanh(gates, out=gates)
-            sig = gates[:3 * H]
             sig *= 0.5
             sig += 0.5                                          # i, f, o = sigma(.); g = tanh(.)
             np.multiply(i, g, out=ig)
             np.multiply(f, c, out=fc)
             np.add(fc, ig, out=c_next)                          # c_t = f c_{t-1} + i g
             np.tanh(c_next, out=tc)
-            h = z[s + 1, :H]                                    # h_t goes into the next step's z
+            h = hs[s + 1]
             np.multiply(o, tc, out=h)
-            p_i, p_f, p_g, p_o, q, f_saved = factors[s]
-            np.multiply(ig, i, out=p_i)
-            np.subtract(ig, p_i, out=p_i)                       # g i (1 - i)
-            np.multiply(fc, f, out=p_f)
-            np.subtract(fc, p_f, out=p_f)                       # c_{t-1} f (1 - f)
+            p_if, p_g, p_o, q, f_saved = factors[s, :2], factors[s, 2], factors[s, 3], factors[s, 4], factors[s, 5]
+            np.multiply(igfc, i_and_f, out=p_if)
+            np.subtract(igfc, p_if, out=p_if)                   # g i (1 - i), c_{t-1} f (1 - f)
             np.multiply(ig, g, out=p_g)
             np.subtract(i, p_g, out=p_g)                        # i (1 - g^2)
             np.multiply(h, o, out=p_o)
@@ -507,8 +525,7 @@ class LSTMLayer(Function):
             np.subtract(o, q, out=q)                            # o (1 - tanh(c_t)^2)
             np.copyto(f_saved, f)
             c, c_next = c_next, c
-        hs = z[1:, :H]                                          # (T, H, B), processing order
-        out = np.ascontiguousarray((hs[::-1] if reverse else hs).transpose(0, 2, 1))
+        out = (hs[:0:-1] if reverse else hs[1:]).transpose(0, 2, 1).copy()   # a copy even where B = 1: hs is reused
         ctx.save_for_backward(x, h0, out, factors, w_ih, w_hh)
         ctx.reverse, ctx.has_b_ih, ctx.has_b_hh = reverse, b_ih is not None, b_hh is not None
         return out, out[0 if reverse else -1].copy(), c.T.copy()
@@ -521,14 +538,14 @@ class LSTMLayer(Function):
         size = x.shape[2]
         need = ctx.needs_input_grad
         back_product = RowBlockProduct(w_hh.T, batch)          # dpre -> W_hh^T dpre
-        d = np.empty((4 * H, batch), dtype=x.dtype)             # this step's dpre, reused: stays in cache
-        d_all = _workspace("lstm_dpre", (4 * H, steps * batch), x.dtype)   # column block t: dpre of time t
+        d_steps = _workspace("lstm_dpre_steps", (steps, 4 * H, batch), x.dtype)   # d_steps[t]: dpre of time t
         dh = grad_h.T.copy()                                    # (H, B), owned: updated in place
         dc = grad_c.T.copy()
         tmp = np.empty_like(dh)
         for s in range(steps - 1, -1, -1):
             t = steps - 1 - s if reverse else s
             p_ifg, p_o, q, f = factors[s, :3], factors[s, 3], factors[s, 4], factors[s, 5]
+            d = d_steps[t]
             dh += grad_out[t].T
             np.multiply(dh, p_o, out=d[3 * H:])                                # d o
             np.multiply(dh, q, out=tmp)
@@ -536,7 +553,8 @@ class LSTMLayer(Function):
             np.multiply(dc, p_ifg, out=d[:3 * H].reshape(3, H, batch))         # d i, d f, d g
             dc *= f                                                            # dc_{t-1}
             back_product(d, dh)                                                # dh_{t-1}
-            d_all[:, t * batch:(t + 1) * batch] = d
+        d_all = _workspace("lstm_dpre", (4 * H, steps * batch), x.dtype)   # column block t: dpre of time t
+        np.copyto(d_all.reshape(4 * H, steps, batch), d_steps.transpose(1, 0, 2))
         # the weight gradients sum over time and batch: ONE GEMM with [h_prev | x | 1], one row per (t, b)
         ones = has_b_ih or has_b_hh
         operand = _workspace("lstm_operand", (steps, batch, H + size + ones), x.dtype)
