@@ -37,6 +37,14 @@ def validate(config: dict[str, Any]) -> None:
     """Classification-only checks (the shared ones live in ``recipes.validate``)."""
     smoothing = config["train"]["label_smoothing"]
     require(isinstance(smoothing, (int, float)) and 0.0 <= smoothing < 1.0, f"label_smoothing must be in [0, 1); got {smoothing!r}")
+    if config["model"].get("name") == "mlp":
+        sizes = config["model"].get("sizes")
+        # fit_model_to_data keeps only the hidden widths, so a wrong value must be refused here,
+        # not turned into a model: list("a") would have trained a plain 784 -> 10 net
+        require(isinstance(sizes, (list, tuple)) and len(sizes) >= 2
+                and all(type(width) is int and width >= 1 for width in sizes),
+                f"model.sizes must list the layer widths, input first and classes last, each an integer >= 1 "
+                f"(e.g. [784, 128, 10]; the first and last are set from the data); got {sizes!r}")
     options = config["data"].get("options", {})  # runs from before data.options have none
     require(isinstance(options, dict), f"data.options must be a mapping; got {options!r}")
     known = data.entry(config["data"]["name"]).options

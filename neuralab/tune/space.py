@@ -51,6 +51,14 @@ class Dimension:
             return trial.suggest_int(self.key, int(self.low), int(self.high), log=self.log)
         return trial.suggest_float(self.key, self.low, self.high, log=self.kind == "log")
 
+    def distribution(self, optuna: Any) -> Any:
+        """The Optuna distribution :meth:`suggest` records for this key."""
+        if self.kind == "choice":
+            return optuna.distributions.CategoricalDistribution(list(self.choices))
+        if self.kind == "int":
+            return optuna.distributions.IntDistribution(int(self.low), int(self.high), log=self.log)
+        return optuna.distributions.FloatDistribution(self.low, self.high, log=self.kind == "log")
+
     def values(self) -> list[Any]:
         """Every value a trial could draw, as Optuna stores it (for sanity checks before any trial)."""
         return list(self.choices) if self.kind == "choice" else [self.low, self.high]
@@ -142,3 +150,12 @@ def _example(kind: str) -> str:
 
 def _number_text(value: float) -> str:
     return f"{value:g}"
+
+
+def spec_of(distribution: Any) -> str:
+    """The spec of a distribution Optuna stored (the inverse of :meth:`Dimension.distribution`)."""
+    if hasattr(distribution, "choices"):
+        return "choice:" + ",".join(map(str, distribution.choices))
+    if type(distribution).__name__.startswith("Int"):
+        return f"int:{distribution.low}:{distribution.high}{':log' if distribution.log else ''}"
+    return f"{'log' if distribution.log else 'float'}:{_number_text(distribution.low)}:{_number_text(distribution.high)}"

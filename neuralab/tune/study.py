@@ -29,7 +29,7 @@ from neuralab import extras, recipes
 from neuralab.recipes.search_spaces import search_space
 from neuralab.train.trainer import TrainingDiverged
 from neuralab.tune.objective import TrialRunner, check_space, objective_metric
-from neuralab.tune.space import Dimension, parse_all
+from neuralab.tune.space import Dimension, parse_all, spec_of
 
 SAMPLERS = ("tpe", "random", "grid")
 PRUNERS = ("median", "hyperband", "none")
@@ -115,10 +115,28 @@ def open_study(plan: StudyPlan, trials: int, worker: int = 0) -> Any:
                          f"pass another --study")
     if study.direction.name.lower() != plan.direction:
         raise ValueError(f"study {plan.study_name!r} {study.direction.name.lower()}s; {plan.recipe} needs {plan.direction}")
+    refuse_changed_kinds(optuna, study, plan)
     study.set_user_attr("recipe", plan.recipe)
     study.set_user_attr("metric", plan.metric)
     study.set_user_attr("space", [f"{key}={d.spec}" for key, d in plan.space.items()])
     return study
+
+
+def refuse_changed_kinds(optuna: Any, study: Any, plan: StudyPlan) -> None:
+    """A key the study's trials drew from another kind of range (or other choices) makes
+    Optuna fail every new trial; refuse it before the first, in one sentence."""
+    stored = {}
+    for trial in study.trials:
+        stored.update(trial.distributions)
+    for key, dimension in plan.space.items():
+        if key not in stored:
+            continue
+        try:
+            optuna.distributions.check_distribution_compatibility(stored[key], dimension.distribution(optuna))
+        except ValueError:
+            raise ValueError(f"study {plan.study_name!r} in {plan.storage} drew {key} from {spec_of(stored[key])}; "
+                             f"--space {key}={dimension.spec} cannot join it (Optuna keeps one kind of range, and one list "
+                             f"of choices, per key of a study): pass another --study, or that spec") from None
 
 
 def tune(plan: StudyPlan, *, trials: int, timeout: float | None = None, jobs: int = 1, on_trial: Any = None) -> dict[str, Any]:

@@ -110,6 +110,21 @@ def test_resuming_adds_trials_that_do_not_repeat_earlier_values(study_root, tmp_
     assert "2 new trials" in out
 
 
+@pytest.mark.parametrize("spec, refused", [("optimizer.lr=choice:0.001,0.01", True), ("optimizer.lr=int:1:3", True),
+                                           ("train.batch_size=choice:8,64", True), ("optimizer.lr=log:1e-5:1e-1", False)])
+def test_a_key_drawn_from_another_kind_of_range_is_refused_before_any_trial(study_root, tmp_path, capsys, spec, refused):
+    shutil.copy(study_root / "tune.db", tmp_path / "tune.db")
+    argv = ["tune", "iris-mlp", "--trials", "1", "--space", spec, *TINY, "--out", tmp_path]
+    code, _, err = run_cli(capsys, *argv)
+    if not refused:  # a wider log range is the same kind: Optuna takes it, the study goes on
+        assert code == 0 and len(load(tmp_path).trials) == 7, err
+        return
+    key = spec.split("=")[0]
+    assert code == 2 and f"drew {key} from " in err and "pass another --study" in err, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert len(load(tmp_path).trials) == 6  # nothing ran
+
+
 @pytest.mark.parametrize("spec, expected", [
     ("optimizer.lr=log:0:0.1", "a log range needs LOW > 0"),
     ("optimizer.lr=exp:1e-4:1e-1", "unknown kind 'exp'"),
@@ -121,6 +136,7 @@ def test_resuming_adds_trials_that_do_not_repeat_earlier_values(study_root, tmp_
     ("optimizer.lr", "--space expects KEY=SPEC"),
     ("optimizer.lrr=log:1e-4:1e-1", "unknown config key 'optimizer.lrr'; did you mean 'optimizer.lr'?"),
     ("train.batch_size=int:0:8", "the value 0 is refused: batch size must be an integer >= 1"),
+    ("model.sizes=choice:a,b", "the value 'a' is refused: model.sizes must list the layer widths"),
 ])
 def test_bad_space_specs_are_one_line_errors(capsys, tmp_path, spec, expected):
     code, out, err = run_cli(capsys, "tune", "iris-mlp", "--trials", "1", "--space", spec, "--out", tmp_path)

@@ -35,6 +35,8 @@ CASES = [
     ("key-nested", [*XOR, "--set", "train.early_stopping.patiense=3"],
      ["did you mean 'train.early_stopping.patience'?"]),
     ("key-model", [*XOR, "--set", "model.sise=[2, 4, 2]"], ["unknown config key 'model.sise'; did you mean 'model.sizes'?"]),
+    ("set-sizes-text", [*XOR, "--set", "model.sizes=a"], ["model.sizes must list the layer widths", "got 'a'"]),
+    ("set-sizes-zero", [*XOR, "--set", "model.sizes=[2, 0, 2]"], ["each an integer >= 1", "got [2, 0, 2]"]),
     ("key-task-section", [*GAN, "--set", "gan.los=wgan-gp"], ["unknown config key 'gan.los'; did you mean 'gan.loss'?"]),
     ("key-data-options", [*XOR, "--set", "data.options.nois=0.1"], ["xor has no option 'nois' in data.options", "noise"]),
     ("name-dataset", [*XOR, "--set", "data.name=xorr"], ["unknown dataset 'xorr'; did you mean 'xor'?"]),
