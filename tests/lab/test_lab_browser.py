@@ -113,6 +113,12 @@ def test_adding_a_layer_and_neurons_rebuilds_the_network(page, lab_server, scree
     page.wait_for_function("() => location.hash.includes('relu')")
     page.get_by_test_id("step").click()
     page.wait_for_function("() => document.querySelector('[data-testid=step-count]').textContent === '1'")
+    # the class count shows only for the data sets that take one (TF's xor has two classes)
+    assert page.get_by_test_id("classes-box").is_hidden()
+    page.get_by_test_id("dataset").select_option("blobs")
+    page.get_by_test_id("classes-box").wait_for(state="visible")
+    page.get_by_test_id("dataset").select_option("circle")
+    page.get_by_test_id("classes-box").wait_for(state="hidden")
 
 
 def test_a_link_shows_its_weight_and_a_click_edits_it_and_clicks_draw_points(page, lab_server):

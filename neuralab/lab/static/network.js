@@ -16,6 +16,9 @@ const session = new Lab.Session("network", {
   settings: settings => {
     view.settings = settings; Lab.showSettings(settings); syncDrawnPoints();
     document.querySelectorAll("[data-when]").forEach(el => { el.hidden = el.dataset.when !== settings.problem; });
+    // a class count only where the data set takes one (the options marked so): TF's sets have 2
+    const chosen = $(`[data-testid=dataset] option[value="${settings.dataset}"]`);
+    $("[data-testid=classes-box]").hidden = settings.problem !== "classification" || !(chosen && "takesClasses" in chosen.dataset);
   },
   state: state => Lab.showPlaying(state.playing),
 });
