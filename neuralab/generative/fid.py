@@ -83,22 +83,44 @@ def save_feature_net(model, hparams: dict[str, Any], **info: Any) -> dict[str, A
     """
     from neuralab.train.checkpoint import to_numpy  # noqa: PLC0415
 
-    arrays = {name: np.ascontiguousarray(to_numpy(value)) for name, value in model.state_dict().items()}
+    # np.array(order="C"), not ascontiguousarray: that one makes the 0-dim num_batches_tracked a (1,) vector
+    arrays = {name: np.array(to_numpy(value), order="C") for name, value in model.state_dict().items()}
     blob = save_safetensors(arrays, metadata={"format": "neuralab.feature-net"})
     return cache.write_dataset(FEATURE_NET, {WEIGHTS: blob}, source=info.pop("source", "neuralab"),
                                model={"name": "cnn", **hparams}, **info)
 
 
+def feature_engine():
+    """The engine the feature net runs on (and, the first time, trains on): torch where it is
+    installed, else the scratch engine, so that a core install (NumPy only) measures FID too.
+    Both compute the same features up to float32 rounding (tests/generative/test_fid.py)."""
+    from neuralab import engines  # noqa: PLC0415
+    from neuralab.extras import MissingExtra  # noqa: PLC0415
+
+    try:
+        return engines.get("torch")
+    except MissingExtra:
+        return engines.get("scratch")
+
+
+def _engine_of(net):
+    """The engine module a model was built with."""
+    from neuralab import engines, scratch  # noqa: PLC0415
+
+    return scratch if isinstance(net, scratch.nn.Module) else engines.get("torch")
+
+
 def load_feature_net(T=None):
-    """``(model, manifest)``: the cached feature net in eval mode, trained first if it is not cached.
+    """``(model, manifest)``: the cached feature net in eval mode (on ``T``, by default
+    :func:`feature_engine`), trained first if it is not cached.
 
     The weights' SHA-256 is checked against the manifest: a damaged file raises
     ``ChecksumError`` naming the file and the expected checksum.
     """
-    from neuralab import engines, models  # noqa: PLC0415
+    from neuralab import models  # noqa: PLC0415
     from neuralab.train.checkpoint import load_model_state  # noqa: PLC0415
 
-    T = T or engines.get("torch")
+    T = T or feature_engine()
     try:
         manifest = cache.read_manifest(FEATURE_NET)
     except cache.NotCachedError:
@@ -113,14 +135,16 @@ def load_feature_net(T=None):
 
 def train_feature_net(epochs: int = TRAIN_EPOCHS, seed: int = 0, threads: int = 1, progress: bool = True) -> dict[str, Any]:
     """Train the ``mnist-cnn`` recipe for ``epochs`` and cache it as the feature net; returns the manifest."""
-    from neuralab import recipes  # noqa: PLC0415
+    from neuralab import engines, recipes  # noqa: PLC0415
 
+    engine = engines.name_of(feature_engine())
     if progress:
-        print(f"training the MNIST-FID feature net ({RECIPE}, {epochs} epochs, {threads} thread(s)); cached in "
-              f"{cache.dataset_dir(FEATURE_NET)}", flush=True)
+        print(f"training the MNIST-FID feature net ({RECIPE}, {epochs} epochs, {threads} thread(s), {engine} engine"
+              f"{', several minutes' if engine == 'scratch' else ''}); cached in {cache.dataset_dir(FEATURE_NET)}", flush=True)
     # No label smoothing: it caps the net's confidence near 0.9 and would make `recognized` meaningless
     # (a smoothed net with 99.3% test accuracy reads only 72% of real test digits at >= 0.9).
-    config = recipes.resolve(RECIPE, epochs=epochs, seed=seed, overrides=[f"threads={threads}", "train.label_smoothing=0.0"])
+    config = recipes.resolve(RECIPE, epochs=epochs, seed=seed,
+                             overrides=[f"threads={threads}", "train.label_smoothing=0.0", f"engine={engine}"])
     with tempfile.TemporaryDirectory() as runs_root:
         summary = recipes.run(config, runs_root=runs_root, progress=progress)
         return install_feature_net(summary["run_dir"])
@@ -128,7 +152,7 @@ def train_feature_net(epochs: int = TRAIN_EPOCHS, seed: int = 0, threads: int = 
 
 def install_feature_net(run_dir: str | Path) -> dict[str, Any]:
     """Cache the final weights of a finished ``mnist-cnn`` run as the feature net; returns the manifest."""
-    from neuralab import engines, models  # noqa: PLC0415
+    from neuralab import models  # noqa: PLC0415
     from neuralab.train import RunRecord, load_weights  # noqa: PLC0415
 
     record = RunRecord.open(run_dir)
@@ -139,11 +163,11 @@ def install_feature_net(run_dir: str | Path) -> dict[str, Any]:
     if config["train"].get("label_smoothing", 0.0):
         raise ValueError(f"{run_dir}: the feature net must be trained without label smoothing (it caps confidence, which "
                          f"`recognized` measures); got train.label_smoothing={config['train']['label_smoothing']}")
-    T = engines.get("torch")
+    T = feature_engine()
     hparams = {k: v for k, v in config["model"].items() if k != "name"}
     model = load_weights(models.build("cnn", T, **hparams), record.checkpoints_dir / "last", T)
     return save_feature_net(model, hparams, source=f"recipe {config['recipe']}, run {Path(run_dir).name}",
-                            recipe=config["recipe"], epochs=config["train"]["epochs"], seed=config["seed"],
+                            recipe=config["recipe"], engine=config["engine"], epochs=config["train"]["epochs"], seed=config["seed"],
                             label_smoothing=config["train"].get("label_smoothing", 0.0),
                             test_accuracy=summary["metrics"]["test_accuracy"])
 
@@ -157,17 +181,16 @@ def _check_images(images: np.ndarray) -> np.ndarray:
 
 def _run_net(net, images: np.ndarray, head: bool, batch_size: int = 1000) -> np.ndarray:
     """The penultimate features (``head=False``) or the logits of ``net`` for ``images``."""
-    import torch  # noqa: PLC0415 - the feature net always runs on the torch engine
-
     from neuralab.train.checkpoint import to_numpy  # noqa: PLC0415
 
+    T = _engine_of(net)
     layers = list(net.children())
     body = layers if head else layers[:-1]  # drop the last Linear: 128-d ReLU features (dropout is off in eval)
     net.eval()
     chunks = []
-    with torch.no_grad():
+    with T.no_grad():
         for start in range(0, len(images), batch_size):
-            out = torch.from_numpy(np.ascontiguousarray(images[start:start + batch_size]))
+            out = T.from_numpy(np.ascontiguousarray(images[start:start + batch_size]))
             for layer in body:
                 out = layer(out)
             chunks.append(to_numpy(out))

@@ -66,6 +66,31 @@ def test_feature_net_round_trips_through_the_cache(tiny_feature_net):
     np.testing.assert_allclose(fid.extract_features(images, loaded), fid.extract_features(images, net.eval()), rtol=1e-6)
 
 
+def test_without_torch_the_feature_net_runs_on_the_scratch_engine(tiny_feature_net, monkeypatch):
+    """A core install (NumPy only) measures FID with the scratch engine: the same cached weights,
+    the same features to float32 rounding (it had ended a scratch VAE run with "needs torch")."""
+    from neuralab import engines, scratch
+    from neuralab.extras import MissingExtra
+
+    net, _ = tiny_feature_net
+    stored = fid.load_safetensors(fid.cache.read_verified(fid.FEATURE_NET, fid.WEIGHTS))
+    assert all(stored[k].shape == tuple(v.shape) for k, v in net.state_dict().items())  # 0-dim stays 0-dim
+    real_get = engines.get
+
+    def without_torch(name):
+        if name == "torch":
+            raise MissingExtra("the torch engine needs the Python package 'torch', which is not installed")
+        return real_get(name)
+    monkeypatch.setattr(engines, "get", without_torch)
+    assert fid.feature_engine() is scratch
+    loaded, _ = fid.load_feature_net()
+    assert isinstance(loaded, scratch.nn.Module)
+    images = np.random.default_rng(0).random((64, 1, 28, 28), dtype=np.float32)
+    on_scratch = fid.extract_features(images, loaded)
+    monkeypatch.setattr(engines, "get", real_get)
+    np.testing.assert_allclose(on_scratch, fid.extract_features(images, net.eval()), rtol=1e-5, atol=1e-6)
+
+
 def test_a_corrupt_feature_net_is_refused(tiny_feature_net):
     _, manifest = tiny_feature_net
     path = fid.cache.dataset_dir(fid.FEATURE_NET) / fid.WEIGHTS

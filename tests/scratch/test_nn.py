@@ -232,6 +232,22 @@ def test_load_state_dict_errors_like_torch():
     assert result.missing_keys == ["0.bias", "2.weight"] and result.unexpected_keys == ["extra.weight"]
 
 
+def test_a_one_element_vector_loads_into_a_0_dim_buffer_as_in_torch():
+    """torch's load_state_dict takes a (1,) array for a 0-dim tensor (num_batches_tracked saved
+    through np.ascontiguousarray, which makes 0-dim arrays 1-dim); so does the scratch engine."""
+    tm, sm = torch.nn.BatchNorm1d(3), T.nn.BatchNorm1d(3)
+    state = {k: v.detach().numpy() for k, v in tm.state_dict().items()}
+    state["num_batches_tracked"] = np.array([7], dtype=np.int64)
+    tm.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+    sm.load_state_dict(state)
+    assert int(sm.num_batches_tracked.item()) == int(tm.num_batches_tracked.item()) == 7
+    assert tuple(sm.num_batches_tracked.shape) == tuple(tm.num_batches_tracked.shape) == ()
+    state["num_batches_tracked"] = np.array([7, 8], dtype=np.int64)  # two elements: a mismatch on both
+    for module, convert in ((tm, torch.from_numpy), (sm, lambda a: a)):
+        with pytest.raises(RuntimeError, match="size mismatch for num_batches_tracked"):
+            module.load_state_dict({k: convert(v) for k, v in state.items()})
+
+
 def test_containers():
     seq = T.nn.Sequential(T.nn.Linear(2, 3), T.nn.ReLU(), T.nn.Linear(3, 1))
     assert len(seq) == 3 and isinstance(seq[0], T.nn.Linear) and isinstance(seq[-1], T.nn.Linear)

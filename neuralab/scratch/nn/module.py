@@ -393,6 +393,8 @@ class Module:
                     missing.append(key)
                     continue
                 value = _array_of(state_dict[key])
+                if target._data.ndim == 0 and value.shape == (1,):
+                    value = value.reshape(())  # torch too: a 1-element vector loads into a 0-dim tensor
                 if value.shape != target._data.shape:
                     errors.append(
                         f"size mismatch for {key}: copying a param with shape {Size(value.shape)} from checkpoint, "
