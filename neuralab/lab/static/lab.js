@@ -8,15 +8,18 @@ const Lab = (() => {
                    [140, 86, 75], [227, 119, 194], [127, 127, 127], [188, 189, 34], [23, 190, 207]];
 
   // ---- messages ----
+  let errorsShown = 0;  // counts messages shown, so that a late success does not hide a newer error
   function showError(message) {
     const box = document.querySelector("[data-testid=error]");
     box.textContent = message;
     box.hidden = !message;
+    if (message) errorsShown += 1;
   }
 
   // ---- HTTP: JSON POSTs carrying the token; errors land in the page's error box ----
   // keepError: a background poll's success leaves the message of the user's last action on show
   async function api(path, body, {method = "POST", raw = null, keepError = false} = {}) {
+    const errorsBefore = errorsShown;
     const headers = {};
     if (TOKEN) headers["X-Neuralab-Token"] = TOKEN;
     let payload;
@@ -34,7 +37,9 @@ const Lab = (() => {
       showError(data.error || ("HTTP " + response.status));
       const error = new Error(data.error); error.status = response.status; throw error;
     }
-    if (!keepError) showError("");
+    // a success clears the box only if no error came while it was on its way (a pause answered
+    // after a refused upload must not hide the refusal)
+    if (!keepError && errorsShown === errorsBefore) showError("");
     return data;
   }
 
