@@ -241,3 +241,33 @@ def test_invalid_options_raise_torchs_messages(make):
     with pytest.raises(ValueError) as scratch_error:
         make(T, list(build(T).parameters()))
     assert str(scratch_error.value) == str(torch_error.value)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("options", [{}, {"amsgrad": True, "weight_decay": 0.1, "maximize": True}],
+                         ids=["plain", "amsgrad_decay_maximize"])
+def test_adam_blocked_update_of_large_parameters_matches_torch(dtype, options):
+    """Parameters above two of Adam's L2 blocks (scratch/optim/adam.py: _blocks) are updated block
+    by block: a column-major weight (nn.Linear's layout), a C-ordered one whose size is not a
+    multiple of the block, and one whose gradient is laid out differently (updated whole)."""
+    from neuralab.scratch.optim import adam
+    rng = np.random.default_rng(0)
+    shapes = [(2 * adam.BLOCK + 100, 3), (3, 2 * adam.BLOCK + 7), (700, 300)]
+    starts = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    starts[0] = np.asfortranarray(starts[0])
+    grads = [[rng.standard_normal(s).astype(dtype) for s in shapes] for _ in range(4)]
+    results = {}
+    for E in (torch, T):
+        params = [(torch.from_numpy(a.copy(order="K")) if E is torch else T.from_numpy(a.copy(order="K")))
+                  .requires_grad_(True) for a in starts]
+        opt = E.optim.Adam(params, lr=0.01, **options)
+        for step_grads in grads:
+            for p, g, start in zip(params, step_grads, starts):
+                # the last gradient is column-major under a C-ordered parameter; the others share its layout
+                g = np.asfortranarray(g) if g.shape == (700, 300) else g.copy(order="F" if np.isfortran(start) else "C")
+                p.grad = torch.from_numpy(g) if E is torch else T.from_numpy(g)
+            opt.step()
+        results[E] = [to_numpy(p.detach()) for p in params]
+    tol = {"float64": 1e-12, "float32": 2e-6}[dtype]
+    for want, got in zip(results[torch], results[T]):
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)

@@ -61,37 +61,70 @@ class Adam(Optimizer):
                     st["exp_avg_sq"] = _wrap(np.zeros_like(data))
                     if amsgrad:
                         st["max_exp_avg_sq"] = _wrap(np.zeros_like(data))
-                w1, w2, w3 = self._workspace(data, 3)
-                if maximize:
-                    g = np.negative(g, out=w3)
                 step_t = st["step"]._data
                 step_t += 1
-                if weight_decay != 0:
-                    if decoupled:
-                        data *= 1 - lr * weight_decay
-                    else:
-                        g = np.add(g, np.multiply(data, weight_decay, out=w1), out=w3)
-                m = st["exp_avg"]._data
-                v = st["exp_avg_sq"]._data
-                lerp_(m, g, 1 - beta1, w1)
-                v *= beta2
-                sq = np.multiply(g, 1 - beta2, out=w1)
-                sq *= g
-                v += sq
                 step = float(step_t)
-                bias_correction1 = 1 - beta1 ** step
-                bias_correction2 = 1 - beta2 ** step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2 ** 0.5
-                if amsgrad:
-                    vmax = st["max_exp_avg_sq"]._data
-                    np.maximum(vmax, v, out=vmax)
-                    denom = np.sqrt(vmax, out=w1)
-                else:
-                    denom = np.sqrt(v, out=w1)
-                denom /= bias_correction2_sqrt
-                denom += eps
-                update = np.multiply(m, -step_size, out=w2)
-                update /= denom
-                data += update
+                if weight_decay != 0 and decoupled:
+                    data *= 1 - lr * weight_decay
+                step_size = lr / (1 - beta1 ** step)
+                scale = shift = None  # lr 0 (a schedule's end): the moments move, the parameter stays
+                if step_size != 0:
+                    scale = 1 / ((1 - beta2 ** step) ** 0.5 * -step_size)
+                    shift = eps / -step_size
+                vmax = st["max_exp_avg_sq"]._data if amsgrad else None
+                arrays = [data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, vmax, *self._workspace(data, 2)]
+                for block in _blocks(arrays):
+                    _update(*block, maximize=maximize, weight_decay=0 if decoupled else weight_decay,
+                            beta1=beta1, beta2=beta2, scale=scale, shift=shift)
         return loss
+
+
+BLOCK = 1 << 16  # elements: a block's seven arrays (1.8 MB in float32) stay in a 2 MB L2 cache
+
+
+def _blocks(arrays: list):
+    """``arrays`` whole, or cut into matching flat blocks of ``BLOCK`` elements (None stays None).
+
+    Adam makes a dozen passes over each parameter; on a large one every pass streams its
+    arrays from L3 (or memory) again, while a block's arrays stay in the L2 cache for all
+    of them: 370 against 426 us a step on the 784-256-10 MLP's 203k parameters (Intel
+    Xeon, one thread).  Blocks need every array laid out alike and contiguous; anything
+    else, or a small parameter, goes whole.
+    """
+    first = arrays[0]
+    present = [a for a in arrays if a is not None]
+    if first.size <= 2 * BLOCK or not (first.flags.c_contiguous or first.flags.f_contiguous) or any(
+            a.strides != first.strides for a in present):
+        yield arrays
+        return
+    flat = [None if a is None else a.ravel(order="K") for a in arrays]
+    for start in range(0, first.size, BLOCK):
+        yield [None if a is None else a[start:start + BLOCK] for a in flat]
+
+
+def _update(data, g, m, v, vmax, w1, w2, *, maximize, weight_decay, beta1, beta2, scale, shift):
+    """Adam's update of one parameter (or one block of it), in place; ``vmax`` None without amsgrad.
+
+    ``w1``, ``w2``: scratch arrays like ``data`` (None: NumPy allocates).  The step is
+    ``m / (sqrt(v) * scale + shift)``: torch's ``-step_size * m / (sqrt(v) / sqrt(bc2) + eps)``
+    with ``-step_size`` folded into ``scale`` and ``shift``, one pass fewer over every element
+    (``scale`` None: lr is 0 and only the moments change).
+    """
+    if maximize:
+        g = np.negative(g, out=w2)
+    if weight_decay != 0:
+        g = np.add(g, np.multiply(data, weight_decay, out=w1), out=w2)
+    lerp_(m, g, 1 - beta1, w1)
+    v *= beta2
+    sq = np.multiply(g, 1 - beta2, out=w1)
+    sq *= g
+    v += sq
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    if scale is None:
+        return
+    denom = np.sqrt(v, out=w1)
+    denom *= scale
+    denom += shift
+    data += np.divide(m, denom, out=w2)
