@@ -265,10 +265,15 @@ def _unflatten_classes(g2: np.ndarray, shape) -> np.ndarray:
     return np.moveaxis(moved, -1, 1)
 
 
-def _targets(t2: np.ndarray, n_classes: int, ignore_index: int):
-    valid = t2 != ignore_index
-    all_valid = bool(valid.all())
-    safe = t2 if all_valid else np.where(valid, t2, 0)
+def _targets(t2: np.ndarray, n_classes: int, ignore_index):
+    """``(targets, valid mask, all valid)``; ignored targets read as class 0, the rest bounds-checked.
+    ``ignore_index`` None (the common path): every target counts, and no mask is built."""
+    if ignore_index is None:
+        valid, all_valid, safe = None, True, t2
+    else:
+        valid = t2 != ignore_index
+        all_valid = bool(valid.all())
+        safe = t2 if all_valid else np.where(valid, t2, 0)
     if safe.size:
         lo, hi = safe.min(), safe.max()
         if lo < 0 or hi >= n_classes:
@@ -315,9 +320,8 @@ class SoftmaxCrossEntropy(Function):
         logp = _log_softmax_rows(x2)
         tt = _targets(t2, c, None)[0]
         loss = -logp[np.arange(rows), tt]
-        if reduction == "mean":
-            with np.errstate(invalid="ignore", divide="ignore"):  # an empty batch gives nan, as in torch
-                out = loss.sum() / x.dtype.type(rows)
+        if reduction == "mean":  # an empty batch gives nan, as in torch
+            out = loss.sum() / x.dtype.type(rows) if rows else np.array(np.nan, dtype=x.dtype)
         elif reduction == "sum":
             out = loss.sum()
         else:
