@@ -242,3 +242,18 @@ def test_the_feature_net_recognizes_real_digits_but_not_blends_and_noise_shows_a
     assert fid.recognizability(fid.class_probabilities(blends, net))["recognized"] < 0.6
     noise = fid.recognizability(fid.class_probabilities(rng.random((500, 1, 28, 28), dtype=np.float32), net))
     assert noise["rarest_class"] == 0.0 and noise["commonest_class"] > 0.5
+
+
+@pytest.mark.parametrize("reference", ["test", "val"])
+def test_the_real_images_of_an_fid_keep_no_other_part_of_mnist_alive(reference):
+    """mnist_fid holds only the reference split and the floor's training images through the feature
+    net's peak: neither array is a view into the (train + val) images, and they are what the split holds."""
+    from neuralab import data
+
+    images, floor = fid._real_images(reference, 300, seed=0)
+    splits = data.load("mnist")
+    pick = np.sort(np.random.default_rng(0).choice(len(splits.train), size=300, replace=False))
+    np.testing.assert_array_equal(images, getattr(splits, reference).x)
+    np.testing.assert_array_equal(floor, splits.train.x[pick])
+    for array in (images, floor):
+        assert array.base is None or array.base.nbytes == array.nbytes
