@@ -271,3 +271,22 @@ def test_adam_blocked_update_of_large_parameters_matches_torch(dtype, options):
     tol = {"float64": 1e-12, "float32": 2e-6}[dtype]
     for want, got in zip(results[torch], results[T]):
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("lr", [1e-5, 1e-3])
+def test_adam_in_float16_matches_torch_without_overflow(lr):
+    """Adam folds -step_size into its denominator in float32/64 only: in float16 that scale
+    (about 3e5 at lr 1e-5, step 1) would overflow, so the step there is multiplied after the division."""
+    rng = np.random.default_rng(0)
+    start = (rng.standard_normal(64) * 10).astype(np.float16)
+    grads = [rng.standard_normal(64).astype(np.float16) for _ in range(5)]
+    results = []
+    for E in (torch, T):
+        p = (torch.from_numpy(start.copy()) if E is torch else T.from_numpy(start.copy())).requires_grad_(True)
+        opt = E.optim.Adam([p], lr=lr)
+        for g in grads:
+            p.grad = torch.from_numpy(g.copy()) if E is torch else T.from_numpy(g.copy())
+            with np.errstate(over="raise", invalid="raise"):
+                opt.step()
+        results.append(to_numpy(p.detach()).astype(np.float64))
+    np.testing.assert_allclose(results[1], results[0], rtol=2e-3, atol=1e-3)

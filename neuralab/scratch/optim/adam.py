@@ -67,15 +67,17 @@ class Adam(Optimizer):
                 if weight_decay != 0 and decoupled:
                     data *= 1 - lr * weight_decay
                 step_size = lr / (1 - beta1 ** step)
-                scale = shift = None  # lr 0 (a schedule's end): the moments move, the parameter stays
-                if step_size != 0:
+                scale = shift = factor = None  # lr 0 (a schedule's end): the moments move, the parameter stays
+                if step_size != 0 and data.dtype.itemsize >= 4:
                     scale = 1 / ((1 - beta2 ** step) ** 0.5 * -step_size)
                     shift = eps / -step_size
+                elif step_size != 0:  # float16: a folded scale (~1e5 at lr 1e-5) would overflow
+                    scale, shift, factor = 1 / (1 - beta2 ** step) ** 0.5, eps, -step_size
                 vmax = st["max_exp_avg_sq"]._data if amsgrad else None
                 arrays = [data, g, st["exp_avg"]._data, st["exp_avg_sq"]._data, vmax, *self._workspace(data, 2)]
                 for block in _blocks(arrays):
                     _update(*block, maximize=maximize, weight_decay=0 if decoupled else weight_decay,
-                            beta1=beta1, beta2=beta2, scale=scale, shift=shift)
+                            beta1=beta1, beta2=beta2, scale=scale, shift=shift, factor=factor)
         return loss
 
 
@@ -102,13 +104,14 @@ def _blocks(arrays: list):
         yield [None if a is None else a[start:start + BLOCK] for a in flat]
 
 
-def _update(data, g, m, v, vmax, w1, w2, *, maximize, weight_decay, beta1, beta2, scale, shift):
+def _update(data, g, m, v, vmax, w1, w2, *, maximize, weight_decay, beta1, beta2, scale, shift, factor):
     """Adam's update of one parameter (or one block of it), in place; ``vmax`` None without amsgrad.
 
     ``w1``, ``w2``: scratch arrays like ``data`` (None: NumPy allocates).  The step is
     ``m / (sqrt(v) * scale + shift)``: torch's ``-step_size * m / (sqrt(v) / sqrt(bc2) + eps)``
-    with ``-step_size`` folded into ``scale`` and ``shift``, one pass fewer over every element
-    (``scale`` None: lr is 0 and only the moments change).
+    with ``-step_size`` folded into ``scale`` and ``shift``, one pass fewer over every element.
+    In float16 the fold could overflow, so there ``factor`` (``-step_size``) multiplies after
+    the division; ``scale`` None: lr is 0 and only the moments change.
     """
     if maximize:
         g = np.negative(g, out=w2)
@@ -127,4 +130,7 @@ def _update(data, g, m, v, vmax, w1, w2, *, maximize, weight_decay, beta1, beta2
     denom = np.sqrt(v, out=w1)
     denom *= scale
     denom += shift
-    data += np.divide(m, denom, out=w2)
+    update = np.divide(m, denom, out=w2)
+    if factor is not None:
+        update *= factor
+    data += update
