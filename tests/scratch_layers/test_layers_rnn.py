@@ -267,3 +267,18 @@ def test_fused_kernel_matches_reference_cell(mode, reverse):
             continue
         assert f is not None, f"{mode}: fused kernel gave no gradient for {name}"
         assert_close(torch.from_numpy(r.numpy().copy()), f, f"{mode} grad {name}")
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_lstm_with_saturated_gates_matches_torch_without_overflow_warnings(dtype):
+    """Weights of up to +-100 drive the fused LSTM's ``exp`` to inf (its gates are ``1 / (1 + exp(-a))``
+    and ``1 - 2 / (1 + exp(2a))``): saturated gates must still come out as 0 and 1, matching
+    torch, and the overflow must stay inside the kernel (no RuntimeWarning to the user)."""
+    torch.manual_seed(0)
+    tm, sm = torch.nn.LSTM(3, 4), SNN.LSTM(3, 4)
+    with torch.no_grad():
+        for p in tm.parameters():
+            p.mul_(200)                                               # |a| up to ~1e2: exp(|a|) past float32's range
+    x = np.random.default_rng(11).standard_normal((6, 2, 3))         # its own draw: the same data in any test order
+    with np.errstate(over="raise", divide="raise", invalid="raise"):   # an escaped overflow would raise here
+        check_modules("rnn", tm, sm, x, dtype=dtype, call=_call("LSTM", False))
