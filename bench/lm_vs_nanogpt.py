@@ -53,6 +53,7 @@ import torch.nn.functional as F  # noqa: E402
 from neuralab import recipes  # noqa: E402
 from neuralab.data.tokenizer import CharTokenizer  # noqa: E402
 from neuralab.recipes.language_model import consecutive_windows, load_corpus, load_trained  # noqa: E402
+from neuralab.train.allocator import steps_reuse_memory  # noqa: E402
 from neuralab.train.precision import cpu_model  # noqa: E402
 
 LAYERS, D, HEADS, CONTEXT, BATCH = 4, 128, 4, 64, 12
@@ -191,7 +192,8 @@ def main() -> int:
     print(f"CPU: {cpu}; torch {torch.__version__}, {args.threads} thread(s); corpus {len(train_np):,} train / "
           f"{len(val_np):,} val characters, vocabulary {tokenizer.vocab_size}")
     tokens_per_step = BATCH * CONTEXT
-    with tempfile.TemporaryDirectory(prefix="lm-vs-nanogpt-") as runs_root:
+    # steps_reuse_memory: what every neuralab Trainer's fit sets (train/allocator.py), here for both sides
+    with steps_reuse_memory(), tempfile.TemporaryDirectory(prefix="lm-vs-nanogpt-") as runs_root:
         print(f"\n1. tokens/s at the same configuration (batch {BATCH}, context {CONTEXT}, float32), "
               f"{args.steps} steps each, training steps only")
         # Rounds alternate which side runs first, so a drift of the machine's speed (a neighbour

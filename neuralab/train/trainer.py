@@ -42,6 +42,7 @@ from tqdm.auto import tqdm
 
 from neuralab.engines import capabilities, name_of
 from neuralab.train import distributed
+from neuralab.train.allocator import steps_reuse_memory
 from neuralab.train.callbacks import Callback, ModelCheckpoint
 from neuralab.train.checkpoint import (
     CheckpointError,
@@ -271,10 +272,11 @@ class Trainer:
         self._join_processes()
 
         try:
-            for epoch in range(self.epoch + 1, epochs + 1):
-                if self.stop_training:
-                    break
-                self._run_epoch(epoch, epochs, epoch_batches(epoch), val_x, val_y, eval_batch_size, steps_per_epoch)
+            with steps_reuse_memory():   # each step's activations reuse the last step's pages (see allocator.py)
+                for epoch in range(self.epoch + 1, epochs + 1):
+                    if self.stop_training:
+                        break
+                    self._run_epoch(epoch, epochs, epoch_batches(epoch), val_x, val_y, eval_batch_size, steps_per_epoch)
         except TrainingDiverged as diverged:
             self._end_callbacks()
             self.log(str(diverged))
