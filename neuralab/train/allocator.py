@@ -24,6 +24,7 @@ import contextlib
 import ctypes
 import os
 import sys
+import threading
 from typing import Iterator
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # mallopt parameters (malloc.h)
@@ -31,7 +32,8 @@ MMAP_THRESHOLD = 32 << 20
 TRIM_THRESHOLD = 512 << 20
 DEFAULT_TRIM_THRESHOLD = 128 << 10
 
-_depth = 0   # nested fits (a lesson's Trainer inside a run) change the thresholds once
+_depth = 0   # fits running now (nested, or in threads): the first sets the thresholds, the last restores them
+_lock = threading.Lock()
 
 
 @contextlib.contextmanager
@@ -40,18 +42,20 @@ def steps_reuse_memory() -> Iterator[None]:
     and where the user set the thresholds, nothing changes)."""
     global _depth
     libc = _glibc()
-    outermost = libc is not None and _depth == 0
-    if outermost:
-        libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
-        libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-    _depth += 1
+    with _lock:
+        outermost = libc is not None and _depth == 0
+        if outermost:
+            libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+            libc.mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+        _depth += 1
     try:
         yield
     finally:
-        _depth -= 1
-        if outermost:
-            libc.mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
-            libc.malloc_trim(0)
+        with _lock:
+            _depth -= 1
+            if libc is not None and _depth == 0:   # the last fit to end (the lab may train two at once)
+                libc.mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
+                libc.malloc_trim(0)
 
 
 def _glibc():
