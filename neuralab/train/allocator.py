@@ -13,7 +13,8 @@ threshold) come from the heap, and up to 512 MiB of free memory at its top stays
 On leaving, the heap is trimmed as by default again and ``malloc_trim`` returns every free
 page, so what runs after training (the test evaluation, the FID's feature net, figures)
 starts from the memory still in use: kept for the whole process, the training's freed
-pages raised the peak of a ``mnist-vae`` run from 1,148 to 1,466 MiB.  Thresholds the
+pages raised the peak of a ``mnist-vae`` run to 1,466 MiB, against 1,092 MiB when they go
+back at the end of the epochs (``bench/memory.py``, the same Zen 3).  Thresholds the
 user set through glibc's environment variables (``MALLOC_MMAP_THRESHOLD_``,
 ``MALLOC_TRIM_THRESHOLD_``) are left as they are.
 """
@@ -53,7 +54,7 @@ def steps_reuse_memory() -> Iterator[None]:
     finally:
         with _lock:
             _depth -= 1
-            if libc is not None and _depth == 0:   # the last fit to end (the lab may train two at once)
+            if libc is not None and _depth == 0:   # the last fit to end (fits may run in two threads)
                 libc.mallopt(M_TRIM_THRESHOLD, DEFAULT_TRIM_THRESHOLD)
                 libc.malloc_trim(0)
 
