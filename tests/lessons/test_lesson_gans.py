@@ -9,9 +9,12 @@ def test_claims_in_order_with_their_figures(run_lesson):
     record = run_lesson("gans")
     assert [c["id"] for c in record["claims"]] == ["D12", "E37", "D11", "E35", "E36", "E38", "E39"]
     verdicts = {c["id"]: c["verdict"] for c in record["claims"]}
-    # Quick mode: 2 mixture seeds, neither of which collapses (in full mode seed 3 does), so E38 is partly here.
-    assert verdicts == {"D12": "fails", "E37": "fails", "D11": "fails", "E35": "holds", "E36": "partly",
-                        "E38": "partly", "E39": "holds"}
+    assert verdicts | {"E38": None, "E39": None} == {"D12": "fails", "E37": "fails", "D11": "fails", "E35": "holds",
+                                                   "E36": "partly", "E38": None, "E39": None}
+    # Quick mode: 2 mixture seeds, neither of which collapses (in full mode seed 3 does), so E38 cannot hold here.
+    # Whether WGAN-GP then covers all four modes on both seeds depends on the CPU's last bits (see
+    # test_mode_collapse_measures_and_wgan_coverage): partly and holds where it does, fails and fails where not.
+    assert (verdicts["E38"], verdicts["E39"]) in {("partly", "holds"), ("fails", "fails")}
     for made in record["claims"]:
         if made["id"] != "D12":
             assert made["figures"] and all((record["out"] / f).stat().st_size > 0 for f in made["figures"])
@@ -73,7 +76,11 @@ def test_mode_collapse_measures_and_wgan_coverage(run_lesson):
     assert m["simulated_collapse_covered"] == 1 and m["simulated_healthy_covered"] == 4
     assert m["simulated_collapse_inception_score"] < 1.01 and m["simulated_healthy_inception_score"] > 3.9
     assert m["simulated_collapse_frechet"] > 10 > 0.1 > m["simulated_healthy_frechet"]
-    assert m["wgan_full_coverage_seeds"] == m["seeds"] == 2
+    assert m["seeds"] == 2 and m["plain_collapsed_seeds"] == 0
+    # The 600-step WGAN-GP of seed 0 is chaotic in the float rounding: on Intel Xeons (NumPy's AVX-512
+    # paths, OpenBLAS SkylakeX) it covers 4 of 4 modes, on a Zen 3 (AVX2, OpenBLAS Haswell) 2 of 4;
+    # seed 1 covers all four on both. The lesson reports whichever it measured.
+    assert m["wgan_full_coverage_seeds"] >= 1 and m["wgan_modes_covered"][1] == 4
     assert all(abs(sum(shares) - 1) < 1e-12 for shares in m["plain_shares"] + m["wgan_shares"])
     e39 = claim(record, "E39")["measured"]
-    assert e39["wgan_at_least_plain_seeds"] == e39["seeds"]
+    assert e39["wgan_at_least_plain_seeds"] == m["wgan_full_coverage_seeds"]   # plain covers 4 of 4 on both seeds
