@@ -393,12 +393,6 @@ class GRULayer(Function):
                 *_bias_grads(gb_ih, gb_hh, ctx.has_b_ih and need[4], ctx.has_b_hh and need[5]))
 
 
-def _one_minus_twice_reciprocal(e: np.ndarray) -> None:
-    """``e = 1 - 2 / e`` in place: ``tanh(a)`` from ``e = 1 + exp(2a)``."""
-    np.divide(-2, e, out=e)
-    e += 1
-
-
 class RowBlockProduct:
     """``M @ z`` for one fixed matrix ``M (N, K)`` and many narrow ``z (K, B)``: the LSTM's per-step GEMM.
 
@@ -460,8 +454,9 @@ class LSTMLayer(Function):
     ``+= 1`` on the g rows); ``tanh(c_t)`` is ``1 - 2 / (1 + exp(2 c_t))``.
     NumPy's ``exp`` costs half its ``tanh`` (float32, 32k elements, AMD EPYC Zen 3: 1.3
     against 3.0 ns an element; a divide 0.2 ns), and the LSTM step of bench/scratch_layers.py
-    went 1.04-1.06 -> 1.00-1.01 of torch's time there (three rounds each, alternating trees).  ``exp`` overflows to inf (or underflows
-    to 0) only where a gate is saturated, and 1 / inf = 0 (or 1 / 1) is then the exact value.
+    went 1.04-1.06 -> 1.00-1.01 of torch's time there (three rounds each, alternating trees).
+    ``exp`` overflows to inf (or underflows to 0) only where a gate is saturated, and 1 / inf = 0
+    (or 1 / 1) is then the exact value.
     The price: near 0, ``1 - 2 / e`` has an absolute error of about one float unit of 1, not
     a relative one (the float32 parity error of the layer went 5.7e-7 -> 6.9e-7).
 
@@ -535,7 +530,8 @@ class LSTMLayer(Function):
                 np.multiply(c_next, 2, out=tc)
                 np.exp(tc, out=tc)
                 tc += 1
-                _one_minus_twice_reciprocal(tc)                 # tanh(c_t)
+                np.divide(-2, tc, out=tc)
+                tc += 1                                         # tanh(c_t) = 1 - 2 / (1 + exp(2 c_t))
                 h = hs[s + 1]
                 np.multiply(o, tc, out=h)
                 p_if, p_g, p_o, q, f_saved = factors[s, :2], factors[s, 2], factors[s, 3], factors[s, 4], factors[s, 5]
