@@ -11,10 +11,10 @@ forward and backward through time, stand in its class docstring:
   one reverse loop that carries ``dh`` and stores the pre-activation gradients of every
   step, then the weight gradients as GEMMs over the whole sequence.
 * :class:`LSTMLayer` keeps its per-step arrays batch-last, ``(4H, B)`` and ``(H, B)``,
-  so that every gate is a contiguous block of rows for the ufuncs: the input projections
-  of all steps in one batched call, then per step one GEMM ``W_hh @ h`` and the gate ufuncs
-  forward, six ufuncs and one GEMM
-  backward, then ONE GEMM for all the weight gradients.
+  so that every gate is a contiguous block of rows for the ufuncs: per step one GEMM
+  (``[W_hh | W_ih | b] @ [h; x_t; 1]``, or ``W_hh @ h`` after one batched call for the input
+  projections where the BLAS has a small-matrix path) and the gate ufuncs forward, six
+  ufuncs and one GEMM backward, then ONE GEMM for all the weight gradients.
 
 The GRU evaluates its sigmoids as ``0.5 * tanh(0.5 a) + 0.5`` (stable, one tanh for all
 gates): the sigmoid columns of the weights are scaled by 0.5 (exact in binary floating
@@ -404,19 +404,23 @@ class RowBlockProduct:
 
     def __init__(self, m: np.ndarray, batch: int):
         n, k = m.shape
-        blocks = _block_count(n, batch * k)
-        self.parts = m.reshape(blocks, n // blocks, k)          # a view, also of a transposed M
+        self.blocks = _block_count(n, batch * k)
+        self.m = m if self.blocks == 1 else m.reshape(self.blocks, n // self.blocks, k)   # a view, also of a transposed M
 
     def __call__(self, z: np.ndarray, out: np.ndarray) -> None:
         """``out (N, B) = M @ z``; ``out`` must be C-contiguous."""
-        blocks, rows, _ = self.parts.shape
-        np.matmul(self.parts, z, out=out.reshape(blocks, rows, out.shape[1]))
+        if self.blocks == 1:
+            np.matmul(self.m, z, out=out)
+        else:
+            np.matmul(self.m, z, out=out.reshape(self.blocks, -1, out.shape[1]))
 
     def over_steps(self, z: np.ndarray, out: np.ndarray) -> None:
         """``out[s] = M @ z[s]`` for every s of ``z (T, K, B)`` in one batched call; ``out (T, N, B)`` C-contiguous."""
-        blocks, rows, _ = self.parts.shape
-        steps, _, batch = z.shape
-        np.matmul(self.parts, z[:, None], out=out.reshape(steps, blocks, rows, batch))
+        if self.blocks == 1:
+            np.matmul(self.m, z, out=out)
+        else:
+            steps, _, batch = z.shape
+            np.matmul(self.m, z[:, None], out=out.reshape(steps, self.blocks, -1, batch))
 
 
 class LSTMLayer(Function):
@@ -431,12 +435,19 @@ class LSTMLayer(Function):
     the strided ``(B, H)`` column slice of a ``(B, 4H)`` array (measured at H = 256,
     B = 32: a multiply 1.3 us against 4.7 us).  The GEMMs take this layout as it is:
 
-    * forward, the input part of every step first, in ONE batched call: with
-      ``u_t = [x_t; 1]  (I + 1, B)`` and ``U = [W_ih | b_ih + b_hh]``, ``U @ u_t`` for all t;
-      then per step only ``pre_t = W_hh @ h_{t-1} + (U @ u_t)``  ``(4H, B)``.  Folding ``x_t``
-      into the per-step product instead (``[W_hh | W_ih | b] @ [h; x_t; 1]``, K = H + I + 1)
-      was slower: at H = 256, I = 128, B = 32 its operand no longer fits the L1 cache, and the
-      step took 211 us against 121 us for ``W_hh @ h`` (Intel Xeon, SkylakeX kernel).
+    * forward, with ``u_t = [x_t; 1]  (I + 1, B)``, ``pre_t = [W_hh | W_ih | b_ih + b_hh] @ [h_{t-1}; u_t]``
+      ``(4H, B)``, and which GEMMs compute it depends on the BLAS (``_blas.SPLIT_SMALL_PRODUCTS``):
+
+      - where every call packs its operands (OpenBLAS's Haswell kernel, also run on AMD Zen),
+        ONE product per step with K = H + I + 1, its operand ``z[s] = [h_{t-1}; u_t]`` laid out
+        in advance (the step writes ``h_t`` into the top of ``z[s + 1]``).  Against the input
+        projections of all steps in one batched call plus ``W_hh @ h`` per step, it saves
+        the projection's 64 packings of ``W_ih`` and one add per step: the layer's forward and
+        backward took 0.98 of the time at 1 thread (AMD EPYC Zen 3, same process, alternating);
+      - with a small-matrix path (the AVX-512 kernels), that folded step took 211 us against
+        121 us for ``W_hh @ h`` alone (its operand no longer fits the L1 cache; Intel Xeon,
+        H = 256, I = 128, B = 32), so there ``U @ u_t`` runs for all t first, in one batched
+        call, and per step only ``W_hh @ h_{t-1} + (U @ u_t)``.
     * backward, per step ``dh_{t-1} = W_hh^T @ dpre_t``, with ``dpre_t`` written straight into
       ``d_steps[t]``, a contiguous ``(4H, B)`` block of a ``(T, 4H, B)`` array; after the loop ONE
       copy regroups it as ``D (4H, T*B)`` (column block t: time t), and ONE GEMM,
@@ -446,12 +457,11 @@ class LSTMLayer(Function):
       step's operands), the one copy after it 1.7 ms; ufuncs writing into the column block
       directly were slower still.
 
-    Internal gate order is (i, f, o, g) so the three sigmoid gates are one row block, and
-    every gate comes from ONE ``exp`` over the whole block: with the sigmoid rows of ``W``
+    Every gate comes from ONE ``exp`` over the whole block: with the sigmoid rows of ``W``
     negated and the g rows doubled beforehand (both exact in binary floating point),
-    ``e = 1 + exp(pre)`` gives ``sigma(a) = 1 / e`` on the first 3H rows and
-    ``tanh(a) = 1 - 2 / e`` on the last H (one divide, ``[1, ..., 1, -2, ..., -2] / e``, then
-    ``+= 1`` on the g rows); ``tanh(c_t)`` is ``1 - 2 / (1 + exp(2 c_t))``.
+    ``e = 1 + exp(pre)`` gives ``sigma(a) = 1 / e`` and ``tanh(a) = 1 - 2 / e`` (one divide,
+    ``numerators / e`` with -2 on g's rows and 1 elsewhere, then ``+= 1`` on g's rows);
+    ``tanh(c_t)`` is ``1 - 2 / (1 + exp(2 c_t))``.
     NumPy's ``exp`` costs half its ``tanh`` (float32, 32k elements, AMD EPYC Zen 3: 1.3
     against 3.0 ns an element; a divide 0.2 ns), and the LSTM step of bench/scratch_layers.py
     went 1.04-1.06 -> 1.00-1.01 of torch's time there (three rounds each, alternating trees).
@@ -472,7 +482,13 @@ class LSTMLayer(Function):
     forward stores them (``factors[s]`` for the s-th step processed, 6 x (H, B): the four
     gate factors in torch's order, ``o (1 - tanh(c_t)^2)`` and ``f``); each backward step is
     then six ufuncs and one GEMM.  (Computing the factors after the loop, for all steps at
-    once from saved gates, measured slower: 22 against 20 ms forward.)
+    once from saved gates, measured slower: 22 against 20 ms forward.)  The step's gates
+    are computed inside its own record, in slots 2-5 in the internal order (g, o, i, f),
+    and each factor is then written over a gate that is no longer needed (``i (1 - g^2)``
+    over g, ``tanh(c_t) o (1 - o)`` over o, ``o (1 - tanh(c_t)^2)`` over i), so that f is
+    already in place: no gate buffer and no copy (with the Python-number operands replaced
+    by 0-d arrays, the layer's time went 0.98 -> 0.95 of the tree before the fold, same
+    measurement as above; at 2 threads fold and record together gave 0.75).
     """
 
     @staticmethod
@@ -482,68 +498,73 @@ class LSTMLayer(Function):
         dtype = x.dtype
         bias = b_ih if b_hh is None else (b_hh if b_ih is None else b_ih + b_hh)
         width = size + (bias is not None)                       # rows of u_t = [x_t; 1]
-        # W_hh and [W_ih | b] with their rows in internal gate order (i, f, o, g), sigmoid rows negated, g rows doubled
-        w_h = np.empty((4 * H, H), dtype=dtype)
-        w_u = np.empty((4 * H, width), dtype=dtype)
-        for dst, src in enumerate((0, 1, 3, 2)):
+        # [W_hh | W_ih | b] with its rows in internal gate order (g, o, i, f), sigmoid rows negated, g rows doubled
+        w = np.empty((4 * H, H + width), dtype=dtype)
+        for dst, src in enumerate((2, 3, 0, 1)):
             rows, block = slice(dst * H, (dst + 1) * H), slice(src * H, (src + 1) * H)
-            w_h[rows] = w_hh[block]
-            w_u[rows, :size] = w_ih[block]
+            w[rows, :H] = w_hh[block]
+            w[rows, H:H + size] = w_ih[block]
             if bias is not None:
-                w_u[rows, -1] = bias[block]
-        for w in (w_h, w_u):
-            w[:3 * H] *= -1
-            w[3 * H:] *= 2
-        # the input part of every step at once: projected[s] = [W_ih | b] @ u_t, t = s (or T-1-s in reverse)
-        u = _workspace("lstm_u", (steps, width, batch), dtype)
+                w[rows, -1] = bias[block]
+        w[:H] *= 2
+        w[H:] *= -1
+        # z[s] = [h_{t-1}; u_t], u_t = [x_t; 1], for the s-th step processed (t = s, or T-1-s in reverse);
+        # step s writes h_t into z[s + 1]
+        fold = not _blas.SPLIT_SMALL_PRODUCTS                  # see the class docstring
+        z = _workspace("lstm_z", (steps + 1, H + width if fold else H, batch), dtype)
+        hs = z[:, :H]
+        hs[0] = 0 if h0 is None else h0.T
+        u = z[:steps, H:] if fold else _workspace("lstm_u", (steps, width, batch), dtype)
         u[:, :size] = (x[::-1] if reverse else x).transpose(0, 2, 1)
         if bias is not None:
             u[:, -1] = 1
-        projected = _workspace("lstm_projected", (steps, 4 * H, batch), dtype)
-        RowBlockProduct(w_u, batch).over_steps(u, projected)
-        # hs[s] = h_{t-1} of the s-th step processed; step s writes h_t into hs[s + 1]
-        hs = _workspace("lstm_h", (steps + 1, H, batch), dtype)
-        hs[0] = 0 if h0 is None else h0.T
-        product = RowBlockProduct(w_h, batch)
-        gates = np.empty((4 * H, batch), dtype=dtype)           # reused every step: stays in cache
-        i, f, o, g = (gates[k * H:(k + 1) * H] for k in range(4))
-        i_and_f = gates[:2 * H].reshape(2, H, batch)
-        numerators = np.ones_like(gates)                        # 1 / e on the sigmoid rows, -2 / e on g's
-        numerators[3 * H:] = -2
+        if fold:
+            product = RowBlockProduct(w, batch)
+        else:  # the input part of every step at once: projected[s] = [W_ih | b] @ u_t
+            projected = _workspace("lstm_projected", (steps, 4 * H, batch), dtype)
+            RowBlockProduct(np.ascontiguousarray(w[:, H:]), batch).over_steps(u, projected)
+            product = RowBlockProduct(np.ascontiguousarray(w[:, :H]), batch)
+        # record s: the 6 (H, B) factors of step s for the backward (see the class docstring); its gates
+        # (g, o, i, f) are computed in slots 2-5 and each factor is written over a gate no longer needed
+        factors = np.empty((steps, 6, H, batch), dtype=dtype)
+        gates = factors[:, 2:].reshape(steps, 4 * H, batch)
+        numerators = np.ones((4 * H, batch), dtype=dtype)      # -2 / e on g's rows, 1 / e on the sigmoid rows
+        numerators[:H] = -2
+        one, minus_two = np.ones((), dtype), np.full((), -2, dtype)   # 0-d arrays: cheaper per call than Python numbers
         c = np.zeros((H, batch), dtype=dtype) if c0 is None else c0.T.copy()
         c_next = np.empty_like(c)
         igfc = np.empty((2, H, batch), dtype=dtype)             # [i g, f c_{t-1}]: one block, as [i, f] is
         ig, fc = igfc
         tc = np.empty_like(c)
-        factors = np.empty((steps, 6, H, batch), dtype=dtype)  # see the class docstring
         with np.errstate(over="ignore", under="ignore"):        # exp(saturated gate) = inf or 0: see above
             for s in range(steps):
-                product(hs[s], gates)
-                gates += projected[s]                           # [-a_i, -a_f, -a_o, 2 a_g]
-                np.exp(gates, out=gates)
-                gates += 1
-                np.divide(numerators, gates, out=gates)         # i, f, o = 1 / (1 + exp(-a)); g: -2 / (1 + exp(2a))
-                g += 1                                          # g = tanh(a)
+                step_gates, g, o, i, f = gates[s], factors[s, 2], factors[s, 3], factors[s, 4], factors[s, 5]
+                product(z[s], step_gates)
+                if not fold:
+                    step_gates += projected[s]                  # [2 a_g, -a_o, -a_i, -a_f]
+                np.exp(step_gates, out=step_gates)
+                step_gates += one
+                np.divide(numerators, step_gates, out=step_gates)   # g: -2 / (1 + exp(2a)); o, i, f = 1 / (1 + exp(-a))
+                g += one                                        # g = tanh(a)
                 np.multiply(i, g, out=ig)
                 np.multiply(f, c, out=fc)
                 np.add(fc, ig, out=c_next)                      # c_t = f c_{t-1} + i g
-                np.multiply(c_next, 2, out=tc)
+                np.add(c_next, c_next, out=tc)
                 np.exp(tc, out=tc)
-                tc += 1
-                np.divide(-2, tc, out=tc)
-                tc += 1                                         # tanh(c_t) = 1 - 2 / (1 + exp(2 c_t))
+                tc += one
+                np.divide(minus_two, tc, out=tc)
+                tc += one                                       # tanh(c_t) = 1 - 2 / (1 + exp(2 c_t))
                 h = hs[s + 1]
                 np.multiply(o, tc, out=h)
-                p_if, p_g, p_o, q, f_saved = factors[s, :2], factors[s, 2], factors[s, 3], factors[s, 4], factors[s, 5]
-                np.multiply(igfc, i_and_f, out=p_if)
+                p_if = factors[s, :2]
+                np.multiply(igfc, factors[s, 4:], out=p_if)
                 np.subtract(igfc, p_if, out=p_if)               # g i (1 - i), c_{t-1} f (1 - f)
-                np.multiply(ig, g, out=p_g)
-                np.subtract(i, p_g, out=p_g)                    # i (1 - g^2)
-                np.multiply(h, o, out=p_o)
-                np.subtract(h, p_o, out=p_o)                    # tanh(c_t) o (1 - o)
-                np.multiply(h, tc, out=q)
-                np.subtract(o, q, out=q)                        # o (1 - tanh(c_t)^2)
-                np.copyto(f_saved, f)
+                np.multiply(ig, g, out=g)
+                np.subtract(i, g, out=g)                        # over g: i (1 - g^2)
+                np.multiply(h, tc, out=i)
+                np.subtract(o, i, out=i)                        # over i: o (1 - tanh(c_t)^2)
+                np.multiply(h, o, out=o)
+                np.subtract(h, o, out=o)                        # over o: tanh(c_t) o (1 - o); f stays
                 c, c_next = c_next, c
         out = (hs[:0:-1] if reverse else hs[1:]).transpose(0, 2, 1).copy()   # a copy even where B = 1: hs is reused
         ctx.save_for_backward(x, h0, out, factors, w_ih, w_hh)
@@ -559,20 +580,20 @@ class LSTMLayer(Function):
         need = ctx.needs_input_grad
         back_product = RowBlockProduct(w_hh.T, batch)          # dpre -> W_hh^T dpre
         d_steps = _workspace("lstm_dpre_steps", (steps, 4 * H, batch), x.dtype)   # d_steps[t]: dpre of time t
+        d_ifg, d_o = d_steps[:, :3 * H].reshape(steps, 3, H, batch), d_steps[:, 3 * H:]
+        p_ifg, p_o, q, f = factors[:, :3], factors[:, 3], factors[:, 4], factors[:, 5]
         dh = grad_h.T.copy()                                    # (H, B), owned: updated in place
         dc = grad_c.T.copy()
         tmp = np.empty_like(dh)
         for s in range(steps - 1, -1, -1):
             t = steps - 1 - s if reverse else s
-            p_ifg, p_o, q, f = factors[s, :3], factors[s, 3], factors[s, 4], factors[s, 5]
-            d = d_steps[t]
             dh += grad_out[t].T
-            np.multiply(dh, p_o, out=d[3 * H:])                                # d o
-            np.multiply(dh, q, out=tmp)
+            np.multiply(dh, p_o[s], out=d_o[t])                                # d o
+            np.multiply(dh, q[s], out=tmp)
             dc += tmp                                                          # through h = o tanh(c)
-            np.multiply(dc, p_ifg, out=d[:3 * H].reshape(3, H, batch))         # d i, d f, d g
-            dc *= f                                                            # dc_{t-1}
-            back_product(d, dh)                                                # dh_{t-1}
+            np.multiply(dc, p_ifg[s], out=d_ifg[t])                            # d i, d f, d g
+            dc *= f[s]                                                         # dc_{t-1}
+            back_product(d_steps[t], dh)                                       # dh_{t-1}
         d_all = _workspace("lstm_dpre", (4 * H, steps * batch), x.dtype)   # column block t: dpre of time t
         np.copyto(d_all.reshape(4 * H, steps, batch), d_steps.transpose(1, 0, 2))
         # the weight gradients sum over time and batch: ONE GEMM with [h_prev | x | 1], one row per (t, b)
