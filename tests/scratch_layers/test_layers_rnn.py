@@ -133,16 +133,18 @@ def test_float32_stays_float32():
     assert all(p.grad._data.dtype == np.float32 for p in m.parameters())
 
 
+@pytest.mark.parametrize("split", [True, False])
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_sizes_that_split_the_step_product(kind, dtype, monkeypatch):
-    """Hidden 96, batch 32: the per-step products run as several small BLAS calls (StepProduct;
-    RowBlockProduct for LSTM) where the BLAS has a small-matrix path; forced on here so the
-    split is checked on every machine."""
+def test_step_products_for_either_kind_of_blas(split, kind, dtype, monkeypatch):
+    """Hidden 96, batch 32: where the BLAS has a small-matrix path the per-step products run as
+    several small BLAS calls (StepProduct; RowBlockProduct for LSTM, after one batched product
+    for the inputs); where it packs every call, one product per step (the LSTM's with its input
+    folded in).  Both are forced here, so each is checked on every machine."""
     from neuralab.scratch.ops import _blas
     from neuralab.scratch.ops.rnn import GATES, StepProduct
-    monkeypatch.setattr(_blas, "SPLIT_SMALL_PRODUCTS", True)
-    assert StepProduct(np.zeros((96, GATES["LSTM"] * 96)), 32).blocks > 1
+    monkeypatch.setattr(_blas, "SPLIT_SMALL_PRODUCTS", split)
+    assert (StepProduct(np.zeros((96, GATES["LSTM"] * 96)), 32).blocks > 1) == split
     torch.manual_seed(4)
     tm, sm = getattr(torch.nn, kind)(16, 96, bidirectional=True), getattr(SNN, kind)(16, 96, bidirectional=True)
     check_modules("rnn", tm, sm, rn(5, 32, 16), *_states(kind, 2, 32, 96), dtype=dtype, call=_call(kind, True))
