@@ -243,14 +243,17 @@ def test_invalid_options_raise_torchs_messages(make):
     assert str(scratch_error.value) == str(torch_error.value)
 
 
+@pytest.mark.parametrize("blocked", [True, False], ids=["blocks", "whole"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("options", [{}, {"amsgrad": True, "weight_decay": 0.1, "maximize": True}],
                          ids=["plain", "amsgrad_decay_maximize"])
-def test_adam_blocked_update_of_large_parameters_matches_torch(dtype, options):
+def test_adam_blocked_update_of_large_parameters_matches_torch(dtype, options, blocked, monkeypatch):
     """Parameters above two of Adam's L2 blocks (scratch/optim/adam.py: _blocks) are updated block
-    by block: a column-major weight (nn.Linear's layout), a C-ordered one whose size is not a
-    multiple of the block, and one whose gradient is laid out differently (updated whole)."""
+    by block where the L2 holds a block (forced both ways here, whatever this machine's cache):
+    a column-major weight (nn.Linear's layout), a C-ordered one whose size is not a multiple of
+    the block, and one whose gradient is laid out differently (updated whole)."""
     from neuralab.scratch.optim import adam
+    monkeypatch.setattr(adam, "BLOCKED", blocked)
     rng = np.random.default_rng(0)
     shapes = [(2 * adam.BLOCK + 100, 3), (3, 2 * adam.BLOCK + 7), (700, 300)]
     starts = [rng.standard_normal(s).astype(dtype) for s in shapes]
@@ -271,6 +274,20 @@ def test_adam_blocked_update_of_large_parameters_matches_torch(dtype, options):
     tol = {"float64": 1e-12, "float32": 2e-6}[dtype]
     for want, got in zip(results[torch], results[T]):
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize("size, expected", [("512K", 512 << 10), ("2048K", 2 << 20), ("1M", 1 << 20), (None, 7)])
+def test_adam_reads_the_l2_size_from_sysfs(tmp_path, size, expected):
+    """Adam's blocks depend on the L2 size (``l2_cache_bytes``): the level-2 entry of a
+    sysfs-like folder, not the level-1 one beside it; without one, the default."""
+    from neuralab.scratch.optim import adam
+    entries = [("index0", "1", "32K")] + ([("index2", "2", size)] if size else [])
+    for name, level, text in entries:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "level").write_text(level + "\n")
+        (tmp_path / name / "size").write_text(text + "\n")
+    assert adam.l2_cache_bytes(default=7, root=str(tmp_path)) == expected
+    assert adam.l2_cache_bytes(default=7, root=str(tmp_path / "missing")) == 7
 
 
 @pytest.mark.parametrize("lr", [1e-5, 1e-3])

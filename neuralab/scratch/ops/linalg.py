@@ -111,6 +111,10 @@ ger = outer
 
 
 _BLAS_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+# np.dot's C function without the __array_function__ dispatch in front of it (a Python
+# call that returns the operands to check; 0.27 us of the 0.86 a 4x2 @ 2x4 product takes):
+# the operands here are always ndarrays, which need no dispatch
+_dot = getattr(np.dot, "_implementation", np.dot)
 
 
 def _gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -121,7 +125,7 @@ def _gemm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     a third of a small layer's forward (XOR's 4x2 @ 2x4).  Anything else goes to ``matmul``.
     """
     if a.ndim == 2 and a.dtype in _BLAS_FLOATS:
-        return np.dot(a, b)
+        return _dot(a, b)
     return np.matmul(a, b)
 
 
